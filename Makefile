@@ -1,0 +1,44 @@
+# critmin: `make demo` and `make test` do all set-up on a fresh Debian machine with python3 + pip.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])")
+SHARED ?= $(wildcard ../shared/data)
+OUT    ?= out
+export CRITMIN_STORE ?= $(CURDIR)/$(OUT)/critmin.duckdb
+
+.PHONY: demo test venv store snapshot bench clean
+
+$(STAMP):
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); \
+	  else echo "python3 -m venv failed: install python3-venv"; exit 1; fi; }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+# Build the store from the bundled snapshot (no ../shared needed), then run the main job.
+demo: $(STAMP)
+	@mkdir -p $(OUT)
+	$(VENV)/bin/critmin data build
+	$(VENV)/bin/critmin demo --out $(OUT)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+# Rebuild the store from raw release files and refresh the bundled snapshot.
+snapshot: $(STAMP)
+	@test -n "$(SHARED)" || { echo "../shared/data is needed to rebuild the snapshot"; exit 2; }
+	@mkdir -p $(OUT)
+	$(VENV)/bin/critmin data build --source-dir $(SHARED)
+	$(VENV)/bin/critmin data snapshot
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	for b in benchmarks/bench_*.py benchmarks/ge_vs_gegravity.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

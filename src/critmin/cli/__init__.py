@@ -1,0 +1,23 @@
+"""The ``critmin`` command line. Errors on bad input print one clear message and exit 2;
+other failures exit 1; never a traceback (see :class:`critmin.cli.app.CritminGroup`)."""
+
+from __future__ import annotations
+
+from critmin.cli.app import app
+
+# Command modules register themselves on ``app`` when imported.
+from critmin.cli import data as _data  # noqa: E402,F401
+from critmin.cli import reference as _reference  # noqa: E402,F401
+from critmin.cli import production as _production  # noqa: E402,F401
+from critmin.cli import flows as _flows  # noqa: E402,F401
+from critmin.cli import metrics as _metrics  # noqa: E402,F401
+from critmin.cli import scenario as _scenario  # noqa: E402,F401
+from critmin.cli import gravity as _gravity  # noqa: E402,F401
+from critmin.cli import demo as _demo  # noqa: E402,F401
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``critmin`` console script."""
+    app()

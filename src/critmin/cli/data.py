@@ -1,0 +1,64 @@
+"""``critmin data build|status|snapshot``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from critmin.cli._common import (Format, FormatOpt, StoreOpt, console, emit, open_store,
+                                 progress, store_path)
+from critmin.cli.app import data_app
+from critmin.config import SNAPSHOT_DIR
+from critmin.store.build import build_store, build_tables, export_snapshot, read_snapshot
+from critmin.store.catalog import Store, write_store
+
+
+@data_app.command("build")
+def build(
+    source_dir: Annotated[Path | None, typer.Option(
+        "--source-dir", help="Directory of raw release files (e.g. ../shared/data). "
+        "Without it the store is built from the bundled snapshot.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Build the store, atomically: a failed build leaves the previous store untouched."""
+    target = store_path(store)
+    with progress("Building store") as advance:
+        if source_dir is not None:
+            tables = build_tables(source_dir, progress=advance)
+        else:
+            tables = read_snapshot(SNAPSHOT_DIR, progress=advance)
+        advance("writing", 0, 1)
+        write_store(target, tables)
+    origin = f"raw files in {source_dir}" if source_dir else "the bundled snapshot"
+    console.print(f"Built {len(tables)} tables from {origin} into [bold]{target}[/bold].")
+
+
+@data_app.command("status")
+def status(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Every table with its rows, source, vintage, licence and sha256."""
+    s = open_store(store)
+    frame = s.status()
+    cols = ["table", "table_rows", "source", "rows", "vintage", "licence", "sha256", "publisher",
+            "title", "url", "file", "built_at"]
+    frame = frame[cols]
+    if fmt is Format.table:
+        frame = frame.assign(sha256=frame["sha256"].str.slice(0, 12))
+        frame = frame[["table", "table_rows", "source", "rows", "vintage", "licence", "sha256"]]
+    emit(frame, fmt, title=f"Store {s.path}", extra={"store": str(s.path)},
+         provenance=s.provenance_records(s.tables()))
+
+
+@data_app.command("snapshot")
+def snapshot(
+    out: Annotated[Path, typer.Option(help="Directory for the Parquet snapshot.")] = SNAPSHOT_DIR,
+    store: StoreOpt = None,
+) -> None:
+    """Write the openly licensed rows of the store to the bundled Parquet snapshot."""
+    prov = export_snapshot(Store.open(store_path(store)), out)
+    size = sum(p.stat().st_size for p in out.glob("*.parquet"))
+    console.print(f"Wrote {prov['table'].nunique()} tables ({size / 1e6:.2f} MB) to {out}.")
+
+
+__all__ = ["build", "build_store", "snapshot", "status"]

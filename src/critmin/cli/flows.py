@@ -1,0 +1,3 @@
+"""CLI commands: flows (being written)."""
+
+from critmin.cli.app import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""CLI commands: metrics (being written)."""
+
+from critmin.cli.app import app  # noqa: F401

@@ -1,0 +1,52 @@
+"""Settings: where the store lives, where raw releases are cached, where shared data sits.
+
+Read from the environment (``CRITMIN_STORE``, ``CRITMIN_CACHE_DIR``, ``CRITMIN_SOURCE_DIR``);
+command-line options override them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"          # reviewed YAML: vocabulary, mappings, corrections, blocs
+SNAPSHOT_DIR = PACKAGE_DIR / "snapshot"  # bundled derived Parquet snapshot
+
+
+def _default_store() -> Path:
+    return platformdirs.user_data_path("critmin") / "critmin.duckdb"
+
+
+def _default_cache() -> Path:
+    return platformdirs.user_cache_path("critmin")
+
+
+class Settings(BaseSettings):
+    """critmin settings; every field can be set as ``CRITMIN_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CRITMIN_")
+
+    store: Path = Field(default_factory=_default_store, description="DuckDB store file")
+    cache_dir: Path = Field(default_factory=_default_cache, description="Downloaded releases")
+    source_dir: Path | None = Field(default=None, description="Directory of raw release files")
+
+
+def settings() -> Settings:
+    """Fresh settings from the current environment."""
+    return Settings()
+
+
+def default_source_dir() -> Path | None:
+    """``CRITMIN_SOURCE_DIR`` or the ``shared/data`` folder beside the checkout, if present."""
+    configured = settings().source_dir
+    if configured is not None:
+        return configured
+    for parent in PACKAGE_DIR.parents:
+        candidate = parent / "shared" / "data"
+        if (candidate / "SOURCES.md").exists():
+            return candidate
+    return None
