@@ -121,3 +121,106 @@ Mineral.__doc__ = "A mineral of the vocabulary: ``Mineral.COBALT == 'cobalt'``."
 
 ISO3_RE = re.compile(r"^[A-Z]{3}$")
 HS6_RE = re.compile(r"^\d{6}$")
+
+
+# --- HS codes per mineral-stage (data/mappings/hs_codes.yml) ------------------------------
+
+NOMENCLATURES = ("HS92", "HS17", "HS22")
+
+
+@dataclass(frozen=True, slots=True)
+class HSCode:
+    """One trade code of a mineral-stage, with its content conversion factor.
+
+    ``code`` is six digits (HS 2017) or four (a heading, ``level == "hs4"``); ``hs92`` and
+    ``hs22`` are the codes in those nomenclatures. ``factor`` converts tonnes of product to
+    tonnes of contained content on ``basis`` (None: unknown, quantities left empty).
+    """
+
+    mineral: str
+    stage: Stage
+    code: str
+    level: str
+    hs92: str | None
+    hs22: str
+    factor: float | None
+    basis: str
+    assumption: bool
+    shared_with: tuple[str, ...]
+    description: str
+    source: str
+
+    def code_in(self, nomenclature: str) -> str | None:
+        """This entry's code in ``HS92``, ``HS17`` or ``HS22`` (None: not in HS92)."""
+        if self.level == "hs4" or nomenclature == "HS17":
+            return self.code
+        return self.hs92 if nomenclature == "HS92" else self.hs22
+
+
+@functools.cache
+def hs_mapping() -> tuple[HSCode, ...]:
+    """Every entry of ``data/mappings/hs_codes.yml``."""
+    raw = yaml.safe_load((DATA_DIR / "mappings" / "hs_codes.yml").read_text())
+    out = []
+    for mid, stages in (raw.get("minerals") or {}).items():
+        for st, entries in stages.items():
+            for e in entries:
+                level = "hs4" if "hs4" in e else "hs6"
+                code = str(e.get("hs4") or e.get("hs6"))
+                out.append(HSCode(
+                    mineral=mid, stage=Stage(st), code=code, level=level,
+                    hs92=None if level == "hs4" else str(e.get("hs92", code)) if e.get(
+                        "hs92", code) is not None else None,
+                    hs22=str(e.get("hs22", code)),
+                    factor=None if e.get("factor") is None else float(e["factor"]),
+                    basis=str(e.get("basis", "")), assumption=bool(e.get("assumption", False)),
+                    shared_with=tuple(str(s) for s in e.get("shared_with") or ()),
+                    description=str(e.get("description", "")).strip(),
+                    source=" ".join(str(e.get("source", "")).split())))
+    return tuple(out)
+
+
+@functools.cache
+def hs_unmapped_reasons() -> dict[str, str]:
+    """Codes the staged sources carry that map to no mineral on purpose, with the reason."""
+    raw = yaml.safe_load((DATA_DIR / "mappings" / "hs_codes.yml").read_text())
+    return {str(k): str(v) for k, v in (raw.get("unmapped") or {}).items()}
+
+
+def hs_codes(mineral_name: str, stage_name: str | Stage | None = None, *,
+             nomenclature: str = "HS17", level: str = "hs6") -> tuple[str, ...]:
+    """The HS codes of a mineral (and stage) in a nomenclature.
+
+    Parameters
+    ----------
+    mineral_name : str
+        A mineral id, name, alias or symbol.
+    stage_name : str or Stage, optional
+        Only this stage; all stages by default.
+    nomenclature : {"HS17", "HS92", "HS22"}
+        Which HS revision to return codes in.
+    level : {"hs6", "hs4"}
+        Six-digit subheadings or four-digit headings (USITC DataWeb, heading-level queries).
+
+    Examples
+    --------
+    >>> hs_codes("lithium", "chemical")
+    ('283691', '282520')
+    """
+    m = mineral(mineral_name)
+    st = stage(stage_name) if stage_name is not None else None
+    if nomenclature not in NOMENCLATURES:
+        from critmin.errors import InvalidParameterError
+
+        msg = f"nomenclature must be one of {list(NOMENCLATURES)}. Got {nomenclature!r}."
+        raise InvalidParameterError(msg)
+    codes = [e.code_in(nomenclature) for e in hs_mapping()
+             if e.mineral == m.id and e.level == level and (st is None or e.stage == st)]
+    return tuple(dict.fromkeys(c for c in codes if c))
+
+
+def hs_stages(mineral_name: str) -> tuple[Stage, ...]:
+    """The stages of a mineral that have trade codes, in vocabulary order."""
+    m = mineral(mineral_name)
+    found = {e.stage for e in hs_mapping() if e.mineral == m.id}
+    return tuple(s for s in Stage if s in found)

@@ -7,6 +7,7 @@ from critmin.cli.app import app
 
 # Command modules register themselves on ``app`` when imported.
 from critmin.cli import data as _data  # noqa: E402,F401
+from critmin.cli import fetch as _fetch  # noqa: E402,F401
 from critmin.cli import reference as _reference  # noqa: E402,F401
 from critmin.cli import production as _production  # noqa: E402,F401
 from critmin.cli import flows as _flows  # noqa: E402,F401

@@ -1,3 +1,223 @@
-"""CLI commands: flows (being written)."""
+"""``critmin flows MINERAL`` and ``critmin data import baci|comtrade PATH``."""
 
-from critmin.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from critmin import vocab
+from critmin.cli._common import (Format, FormatOpt, StoreOpt, console, emit, open_store,
+                                 progress, store_path)
+from critmin.cli.app import app, data_app
+from critmin.errors import StoreError, UnknownCountryError, UnknownYearError
+from critmin.store.harmonise import country
+
+import_app = typer.Typer(help="Add your own downloaded trade files to the store, atomically.",
+                         no_args_is_help=True)
+data_app.add_typer(import_app, name="import")
+
+
+def _countries(text: str | None) -> tuple[str, ...] | None:
+    """ISO3 codes of a country or a bloc name (critmin.blocs), or None."""
+    if text is None:
+        return None
+    try:
+        return (country(text),)
+    except UnknownCountryError as exc:
+        try:
+            from critmin import blocs
+        except ImportError:
+            raise exc from None
+        try:
+            return tuple(blocs.resolve(text))
+        except KeyError:
+            raise exc from None
+
+
+def _default_stage(store, mineral_id: str) -> str:  # type: ignore[no-untyped-def]
+    stages = store.sql("SELECT stage, sum(value_usd) AS v FROM flows WHERE mineral = ? "
+                       "GROUP BY stage ORDER BY v DESC", [mineral_id])
+    if stages.empty:
+        have = [s.value for s in vocab.hs_stages(mineral_id)]
+        raise UnknownYearError("any year", [], f"The store has no {mineral_id} flows (trade "
+                               f"stages with HS codes: {', '.join(have) or 'none'}). Import "
+                               "BACI or UN Comtrade files with `critmin data import`.")
+    return str(stages["stage"].iloc[0])
+
+
+@app.command("flows")
+def flows(
+    mineral: Annotated[str, typer.Argument(help="Mineral id, name or symbol, e.g. nickel, Ga.")],
+    stage: Annotated[str | None, typer.Option(help="mine, smelter, refinery, metal, chemical "
+                                              "[default: all (observed); the stage with most "
+                                              "trade (complete)]")] = None,
+    year: Annotated[int | None, typer.Option(help="Year [default: latest with data].")] = None,
+    exporter: Annotated[str | None, typer.Option(help="ISO3 or country name.")] = None,
+    importer: Annotated[str | None, typer.Option(help="ISO3, country name or bloc.")] = None,
+    complete: Annotated[bool, typer.Option(
+        "--complete/--observed", help="Complete the matrix with documented estimates "
+        "(critmin.baseline) or show observed flows only.")] = False,
+    production_stage: Annotated[str | None, typer.Option(
+        help="USGS production stage bounding supply in --complete (default: --stage).")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Bilateral trade flows of a mineral, each marked observed, mirror or estimated."""
+    m = vocab.mineral(mineral)
+    s = open_store(store)
+    if not s.has_table("flows"):
+        raise StoreError(f"The store at {s.path} has no flows table; rebuild it with "
+                         "`critmin data build` or import trade files with `critmin data import`.")
+    st = vocab.stage(stage).value if stage else None
+    exps, imps = _countries(exporter), _countries(importer)
+    if complete:
+        st = st or _default_stage(s, m.id)
+        if year is None:
+            years = s.sql("SELECT max(year) AS y FROM flows WHERE mineral = ? AND stage = ? "
+                          "AND NOT partial_year", [m.id, st])["y"]
+            year = int(years.iloc[0]) if years.notna().iloc[0] else None
+            if year is None:
+                _default_stage(s, "\x00")  # raises the no-flows error
+        from critmin.baseline import build_baseline
+
+        with progress(f"Completing {m.id} {st} {year}") as advance:
+            advance("baseline", 0, 1)
+            base = build_baseline(s, m.id, st, int(year), production_stage=production_stage,
+                                  countries=tuple(exps or ()) + tuple(imps or ()))
+            advance("done", 1, 1)
+        rows = base.tidy()
+        if exps:
+            rows = rows[rows["exporter"].isin(exps)]
+        if imps:
+            rows = rows[rows["importer"].isin(imps)]
+        cols = ["mineral", "stage", "year", "exporter", "importer", "quantity_t", "value_usd",
+                "method", "domestic", "source"]
+        extra = {"mineral": m.id, "stage": st, "year": int(year), "basis": base.basis,
+                 "estimated_share": base.estimated_share,
+                 "estimated_value_share": base.estimated_value_share,
+                 "diagnostics": base.diagnostics}
+        if fmt is Format.table:
+            cols = [c for c in cols if c not in ("mineral", "stage", "year")]
+        emit(rows[cols], fmt, title=f"{m.name} {st} flows {year} (complete; {base.basis})",
+             provenance=list(base.provenance), extra=extra,
+             footer=f"Estimated share of the total: {base.estimated_share:.1%} "
+                    f"({base.diagnostics.get('constraint', '')[:60]})")
+        return
+    from critmin.baseline import observed_flows
+
+    if year is None:
+        q = "SELECT max(year) AS y FROM flows WHERE mineral = ? AND NOT partial_year"
+        params: list[object] = [m.id]
+        if st:
+            q += " AND stage = ?"
+            params.append(st)
+        y = s.sql(q, params)["y"]
+        if y.isna().iloc[0]:
+            _default_stage(s, m.id if not st else "\x00")
+            raise UnknownYearError("any year", [], f"No {m.id} {st} flows in the store.")
+        year = int(y.iloc[0])
+    rows = observed_flows(s, m.id, st, int(year), exporters=exps, importers=imps,
+                          partial_years=True)
+    if rows.empty:
+        have = s.sql("SELECT DISTINCT year FROM flows WHERE mineral = ? ORDER BY 1", [m.id])
+        raise UnknownYearError(year, [str(y) for y in have["year"]],
+                               f"No observed {m.id} flows match these filters in {year}.")
+    cols = ["mineral", "stage", "year", "exporter", "importer", "value_usd", "quantity_t",
+            "basis", "method", "hs_codes", "hs_shared", "source"]
+    shared = bool(rows["hs_shared"].any())
+    footer = ("[yellow]hs_shared rows come from HS codes that also cover other minerals "
+              "(e.g. 811292: Ga, Ge, In, Nb, ...): values are upper bounds.[/yellow]"
+              if shared else "")
+    if fmt is Format.table:
+        cols = ["stage", "exporter", "importer", "value_usd", "quantity_t", "method",
+                "hs_codes", "source"]
+    emit(rows[cols], fmt, title=f"{m.name} observed flows {year}",
+         provenance=s.provenance_records(["flows"], sources=sorted(set(rows["source"]))),
+         extra={"mineral": m.id, "stage": st, "year": int(year), "estimated_share": 0.0},
+         footer=footer)
+
+
+# --- critmin data import -------------------------------------------------------------------
+
+def _import(kind: str, paths: list[Path], store: Path | None,
+            country_codes: Path | None = None) -> None:
+    from critmin.sources.origin import Origin
+    from critmin.store.builders.flows import (baci_flows, check_flow_frame, comtrade_flows,
+                                              flows_table, UNMAPPED_COLUMNS)
+    from critmin.store.catalog import Store, TableData, write_store
+
+    target = store_path(store)
+    existing = Store.open(target)
+    new_flows, new_unmapped, origins = [], [], []
+    with progress(f"Importing {kind}") as advance:
+        for i, path in enumerate(paths):
+            advance(Path(path).name, i, len(paths) + 1)
+            if kind == "baci":
+                from critmin.sources.baci import read_baci
+
+                parsed = read_baci(path, country_codes=country_codes)
+                f, u = baci_flows(parsed)
+            else:
+                from critmin.sources.comtrade import read_comtrade
+
+                parsed = read_comtrade(path)
+                f, u = comtrade_flows(parsed)
+            check_flow_frame(f, f"{kind} import of {path}")
+            new_flows.append(f)
+            new_unmapped.append(u)
+            origins.extend(parsed.origins)
+        advance("writing store", len(paths), len(paths) + 1)
+        replaced = {o.source for o in origins}
+        old = existing.table("flows") if existing.has_table("flows") else pd.DataFrame()
+        old = old[~old["source"].isin(replaced)] if not old.empty else old
+        prov = existing.provenance(["flows"])
+        old_origins = [Origin(**{k: r[k] for k in Origin.__slots__})  # type: ignore[attr-defined]
+                       for r in prov.to_dict("records") if r["source"] not in replaced]
+        frame = pd.concat([old, *new_flows], ignore_index=True) if not old.empty else \
+            pd.concat(new_flows, ignore_index=True)
+        um_old = existing.table("unmapped_hs") if existing.has_table("unmapped_hs") else \
+            pd.DataFrame(columns=list(UNMAPPED_COLUMNS))
+        um_old = um_old[~um_old["source"].isin(replaced)]
+        um = pd.concat([um_old, *new_unmapped], ignore_index=True)
+        um_prov = existing.provenance(["unmapped_hs"])
+        um_origins = [Origin(**{k: r[k] for k in Origin.__slots__})  # type: ignore[attr-defined]
+                      for r in um_prov.to_dict("records") if r["source"] not in replaced]
+        um_used = set(um["source"])
+        tables = [flows_table(frame, [*old_origins, *origins]),
+                  TableData("unmapped_hs", um, tuple(o for o in [*um_origins, *origins]
+                                                     if o.source in um_used))]
+        write_store(target, tables, base=target)
+        advance("done", len(paths) + 1, len(paths) + 1)
+    n = sum(len(f) for f in new_flows)
+    console.print(f"Imported {n} flow rows from {len(paths)} {kind} file(s) into "
+                  f"[bold]{target}[/bold] (sources: {', '.join(sorted(replaced))}).")
+
+
+@import_app.command("baci")
+def import_baci(
+    paths: Annotated[list[Path], typer.Argument(help="BACI_<HS>_Y<year>_V<version>.csv files.")],
+    country_codes: Annotated[Path | None, typer.Option(
+        help="The release's country_codes_V*.csv [default: the bundled V202501 table].")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Add BACI year files (streamed through DuckDB) to the store's flows; a full year's
+    observed flows then take precedence in baselines."""
+    _import("baci", paths, store, country_codes)
+
+
+@import_app.command("comtrade")
+def import_comtrade(
+    paths: Annotated[list[Path], typer.Argument(help="UN Comtrade bulk or API CSV files.")],
+    store: StoreOpt = None,
+) -> None:
+    """Add UN Comtrade exports (mirror-reconciled) to the store's flows. Not redistributable:
+    they never reach the snapshot."""
+    _import("comtrade", paths, store)
+
+
+__all__ = ["flows", "import_baci", "import_comtrade"]
+
+

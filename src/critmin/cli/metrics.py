@@ -1,3 +1,178 @@
-"""CLI commands: metrics (being written)."""
+"""``critmin concentration``, ``critmin exposure`` and ``critmin risk``.
 
-from critmin.cli.app import app  # noqa: F401
+Thin: parse options, call :mod:`critmin.metrics.queries`, print. No arithmetic here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from critmin.cli._common import Format, FormatOpt, StoreOpt, emit, open_store, progress
+from critmin.cli.app import app
+
+
+class Series(StrEnum):
+    default = "default"
+    usgs = "usgs"
+    bgs = "bgs"
+    all = "all"
+
+
+class Method(StrEnum):
+    eu2023 = "eu2023"
+
+
+class Measure(StrEnum):
+    value_usd = "value_usd"
+    quantity_t = "quantity_t"
+
+
+CONCENTRATION_TABLE = ["mineral", "stage", "year", "top_country", "cr1_share", "cr3_share",
+                       "hhi", "n_producers", "hhi_wgi", "cr1_flag", "hhi_flag"]
+EXPOSURE_TABLE = ["mineral", "stage", "year", "import_reliance_share", "top_source",
+                  "top_source_share", "source_hhi", "against_share", "outside_bloc_share",
+                  "low_governance_share", "estimated_share"]
+RISK_TABLE = ["eu_name", "sr_published", "ei_published", "sr_computed", "gap",
+              "critmin_top_country", "critmin_cr1_share", "eu_china_share", "critmin_hhi_wgi",
+              "status"]
+
+
+def _cols(frame, wanted):  # type: ignore[no-untyped-def]
+    return frame[[c for c in wanted if c in frame.columns]]
+
+
+@app.command("concentration")
+def concentration(
+    mineral: Annotated[str | None, typer.Argument(
+        help="Mineral id, name or symbol (e.g. gallium, Ga); omit for every mineral.")] = None,
+    stage: Annotated[str | None, typer.Option(
+        help="mine, refinery, smelter, metal or chemical; default every stage.")] = None,
+    year: Annotated[int | None, typer.Option(help="Year; default every year.")] = None,
+    series: Annotated[Series, typer.Option(
+        help="default: newest USGS edition per year, BGS where USGS has none; usgs: USGS "
+        "only; bgs: BGS 1971-2023; all: every release as its own series.")] = Series.default,
+    latest: Annotated[bool, typer.Option(
+        "--latest", help="Only the latest year of each mineral-stage.")] = False,
+    share_of: Annotated[str | None, typer.Option(
+        "--share-of", help="Instead: this country's share over time (needs MINERAL and "
+        "--stage), e.g. CHN.")] = None,
+    compare_stages: Annotated[bool, typer.Option(
+        "--compare-stages", help="Instead: mining versus processing where both are reported.")]
+        = False,
+    cr1_threshold: Annotated[float, typer.Option(
+        help="cr1_flag when the top share exceeds this (EU CRMA: 0.65).")] = 0.65,
+    hhi_threshold: Annotated[float, typer.Option(
+        help="hhi_flag when HHI >= this (2023 US Merger Guidelines: 1800).")] = 1800.0,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Supply concentration per mineral, stage and year: HHI, CR1, CR3, N-1 cover, HHI_WGI.
+
+    Shares are of the world total; "Other countries" counts in the total but is never a
+    producer, so HHI and CR are lower bounds. Sorted by HHI, highest first.
+    """
+    from critmin.metrics import queries
+    from critmin.metrics.concentration import Thresholds
+
+    s = open_store(store)
+    with progress("concentration") as advance:
+        advance("reading production", 0, 2)
+        if share_of is not None:
+            if mineral is None or stage is None:
+                from critmin.errors import InvalidParameterError
+
+                raise InvalidParameterError(
+                    f"--share-of {share_of} needs a MINERAL and --stage, e.g. "
+                    f"`critmin concentration gallium --stage refinery --share-of {share_of}`.")
+            res = queries.share_series(s, mineral, stage, share_of, series=series.value)
+            title = f"{share_of} share of world {mineral} ({stage})"
+            table = res.frame
+        elif compare_stages:
+            res = queries.stage_comparison(s, mineral, year=year, series=series.value)
+            title = "Mining versus processing concentration"
+            table = res.frame
+        else:
+            res = queries.concentration(
+                s, mineral, stage=stage, year=year, series=series.value,
+                thresholds=Thresholds(cr1_share=cr1_threshold, hhi=hhi_threshold))
+            if latest:
+                res.frame = queries.latest_rows(res.frame, per_source=series is Series.all)
+            title = "Supply concentration" + (f": {mineral}" if mineral else "") \
+                + (f", {stage}" if stage else "") + (f", {year}" if year else "")
+            table = _cols(res.frame, CONCENTRATION_TABLE)
+        advance("done", 2, 2)
+    out = res.frame if fmt is not Format.table else table
+    emit(out, fmt, title=title, provenance=res.provenance, extra=res.extra,
+         footer="HHI 0-10,000 (lower bound: OTH is an unattributed remainder); shares 0-1; "
+                "hhi_wgi on the EU 0-10 scale." if fmt is Format.table and share_of is None
+         and not compare_stages else "")
+
+
+@app.command("exposure")
+def exposure(
+    unit: Annotated[str, typer.Argument(
+        help="Importer (ISO3 code or name, e.g. USA) or bloc (e.g. ministerial-2026).")],
+    mineral: Annotated[list[str] | None, typer.Option(
+        "--mineral", "-m", help="Mineral(s); repeat for several. Default every mineral.")]
+        = None,
+    stage: Annotated[str | None, typer.Option(help="Stage; default every stage.")] = None,
+    year: Annotated[int | None, typer.Option(help="Year; default every year.")] = None,
+    against: Annotated[str, typer.Option(
+        help="ISO3 code whose share of imports is reported.")] = "CHN",
+    wgi_threshold: Annotated[float, typer.Option(
+        help="Suppliers with mean WGI below this count as low-governance (WGI units).")] = 0.0,
+    measure: Annotated[Measure, typer.Option(help="Shares on value or on tonnes.")]
+        = Measure.value_usd,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Exposure of an importer or bloc: import reliance, source shares and source HHI.
+
+    For a bloc, trade among its members is netted out.
+    """
+    from critmin.metrics import queries
+
+    s = open_store(store)
+    with progress("exposure") as advance:
+        advance("reading flows", 0, 1)
+        res = queries.exposure(s, unit, mineral=mineral or None, stage=stage, year=year,
+                               against=against, wgi_threshold=wgi_threshold,
+                               measure=measure.value)
+        advance("done", 1, 1)
+    table = res.frame if fmt is not Format.table else _cols(res.frame, EXPOSURE_TABLE)
+    emit(table, fmt, title=f"Exposure of {res.extra['unit']}", provenance=res.provenance,
+         extra=res.extra,
+         footer=f"Members: {', '.join(res.extra['members'])}. against = {res.extra['against']}."
+         if fmt is Format.table else "")
+
+
+@app.command("risk")
+def risk(
+    method: Annotated[Method, typer.Option(help="Supply-risk method.")] = Method.eu2023,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """EU 2023 supply risk: the published SR beside what critmin computes of it.
+
+    SR is recomputed only for materials whose published inputs (import reliance, EoL-RIR,
+    substitution index) are all sourced in critmin/data/parameters/eu2023.yml.
+    """
+    from critmin.metrics import queries
+
+    s = open_store(store) if store is not None or _default_store_exists() else None
+    with progress("risk") as advance:
+        advance("computing", 0, 1)
+        res = queries.risk(s, method=method.value)
+        advance("done", 1, 1)
+    table = res.frame if fmt is not Format.table else _cols(res.frame, RISK_TABLE)
+    emit(table, fmt, title=f"Supply risk ({method.value})", provenance=res.provenance,
+         extra=res.extra)
+
+
+def _default_store_exists() -> bool:
+    from critmin.cli._common import store_path
+
+    return store_path(None).exists()

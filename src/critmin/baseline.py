@@ -1,0 +1,401 @@
+"""Complete bilateral matrices per mineral, stage and year: observed cells plus estimates.
+
+:func:`observed_flows` selects the observed flows of the store, one source per cell by a
+fixed precedence (a full BACI year first, so it wins automatically once loaded).
+:func:`build_baseline` completes them into an exporter x importer matrix in tonnes of
+contained content, consistent with USGS production and with every observed flow:
+
+1. Row targets (supply): each producer's production (net stock change assumed 0); a
+   country whose observed exports exceed its production (a re-exporter or hub) gets its
+   observed exports as supply.
+2. Column targets (absorption): each country's observed imports plus a share of the
+   unallocated world supply, in proportion to GDP (the absorption proxy).
+3. Prior: doubly-constrained gravity (Wilson 1967), ``dist_km ** -theta`` with a
+   home-bias factor on the diagonal; masses enter through the targets.
+4. Iterative proportional fitting (RAS) of the free cells to the residual targets,
+   observed cells held fixed (:func:`complete_matrix`).
+
+Observed cells are returned unchanged; every other cell is ``method = "estimated"``.
+``docs/baseline.md`` states the method and its limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from critmin import vocab
+from critmin.errors import InvalidParameterError, SolveError, UnknownYearError
+from critmin.store.catalog import Store
+
+# Lower rank wins a cell. BACI is reconciled by CEPII; importer reports (observed) beat
+# exporter reports (mirror); six-digit codes beat four-digit headings within a source.
+SOURCE_RANK = (("baci-", 0), ("comtrade-", 2), ("atlas-", 3), ("usitc-", 4))
+
+
+def _rank(source: pd.Series, method: pd.Series, hs_code: pd.Series) -> pd.Series:
+    base = pd.Series(9, index=source.index)
+    for prefix, r in reversed(SOURCE_RANK):
+        base = base.where(~source.str.startswith(prefix), r)
+    extract = source.str.endswith("-extract")  # a full BACI year beats an extract
+    return base * 100 + extract * 10 + (method == "mirror") * 5 + (hs_code.str.len() == 4)
+
+
+def observed_flows(store: Store, mineral: str, stage: str | None = None,
+                   year: int | None = None, *, exporters: tuple[str, ...] | None = None,
+                   importers: tuple[str, ...] | None = None,
+                   partial_years: bool = False) -> pd.DataFrame:
+    """Observed flows of a mineral, one source per (stage, exporter, importer, year) cell.
+
+    Returns
+    -------
+    DataFrame
+        mineral, stage, exporter, importer, year, value_usd, quantity_t, basis, method
+        (observed or mirror), source, hs_codes, hs_shared; largest value first.
+    """
+    m = vocab.mineral(mineral)
+    st = vocab.stage(stage).value if stage is not None else None
+    rows = store.table("flows", mineral=m.id, stage=st, year=year, exporter=exporters,
+                       importer=importers)
+    if not partial_years:
+        rows = rows[~rows["partial_year"].astype(bool)]
+    cols = ["mineral", "stage", "exporter", "importer", "year", "value_usd", "quantity_t",
+            "basis", "method", "source", "hs_codes", "hs_shared"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    rows = rows.assign(_rank=_rank(rows["source"], rows["method"], rows["hs_code"]))
+    cell = ["mineral", "stage", "exporter", "importer", "year"]
+    best = rows.groupby(cell)["_rank"].transform("min")
+    rows = rows[rows["_rank"] == best]
+    out = rows.groupby(cell + ["source", "method", "basis"], as_index=False).agg(
+        value_usd=("value_usd", "sum"), quantity_t=("quantity_t", lambda s: s.sum(min_count=1)),
+        hs_codes=("hs_code", lambda s: ",".join(sorted(set(s)))),
+        hs_shared=("hs_shared", "any"))
+    out = out.sort_values(["year", "value_usd"], ascending=[True, False], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def complete_matrix(prior: np.ndarray, row_targets: np.ndarray, col_targets: np.ndarray,
+                    fixed: np.ndarray, *, tol: float = 1e-10, max_iter: int = 10_000,
+                    ) -> tuple[np.ndarray, dict[str, Any]]:
+    """Fill the free cells of a matrix so its margins match the targets (RAS / IPF).
+
+    Parameters
+    ----------
+    prior : ndarray (n, m)
+        Non-negative prior weights; only free cells are used.
+    row_targets, col_targets : ndarray
+        Target row and column sums of the completed matrix (equal totals).
+    fixed : ndarray (n, m)
+        Observed cells (kept exactly); NaN marks a free cell.
+
+    Returns
+    -------
+    matrix, diagnostics
+        The completed matrix and ``{"iterations", "max_margin_error"}``.
+
+    Raises
+    ------
+    SolveError
+        When no non-negative completion meets the targets (e.g. a supplier with residual
+        supply but no free cell towards any importer with residual demand).
+    """
+    free = np.isnan(fixed)
+    obs = np.where(free, 0.0, fixed)
+    r = row_targets - obs.sum(axis=1)
+    c = col_targets - obs.sum(axis=0)
+    scale = max(float(row_targets.sum()), 1.0)
+    if (r < -tol * scale).any() or (c < -tol * scale).any():
+        raise SolveError("observed flows exceed the supply or absorption targets",
+                         {"min_row_residual": float(r.min()), "min_col_residual": float(c.min())})
+    r, c = np.clip(r, 0, None), np.clip(c, 0, None)
+    x = np.where(free, prior, 0.0).astype("float64")
+    x[r <= 0, :] = 0.0
+    x[:, c <= 0] = 0.0
+    err = np.inf
+    it = 0
+    for it in range(1, max_iter + 1):
+        rs = x.sum(axis=1)
+        x *= np.divide(r, rs, out=np.zeros_like(r), where=rs > 0)[:, None]
+        cs = x.sum(axis=0)
+        x *= np.divide(c, cs, out=np.zeros_like(c), where=cs > 0)[None, :]
+        err = max(np.abs(x.sum(axis=1) - r).max(initial=0), np.abs(x.sum(axis=0) - c).max(initial=0))
+        if err <= tol * scale:
+            break
+    diagnostics = {"iterations": it, "max_margin_error": float(err)}
+    if err > tol * scale * 10:
+        raise SolveError("baseline completion did not meet its targets: the observed pattern "
+                         "leaves no feasible allocation", diagnostics)
+    return obs + x, diagnostics
+
+
+def production_constrained(prior: np.ndarray, row_targets: np.ndarray,
+                           fixed: np.ndarray) -> np.ndarray:
+    """Allocate each row's residual supply over its free cells in proportion to ``prior``.
+
+    Rows match ``row_targets`` exactly; column sums are whatever the prior allocates.
+    Every row needs a free cell with positive prior (the diagonal always is).
+    """
+    free = np.isnan(fixed)
+    obs = np.where(free, 0.0, fixed)
+    r = np.clip(row_targets - obs.sum(axis=1), 0, None)
+    w = np.where(free, prior, 0.0)
+    ws = w.sum(axis=1)
+    if ((r > 0) & (ws <= 0)).any():
+        raise SolveError("a supplier has residual supply but no free cell to allocate it to")
+    x = w * np.divide(r, ws, out=np.zeros_like(r), where=ws > 0)[:, None]
+    return obs + x
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A complete exporter x importer matrix of one mineral, stage and year.
+
+    ``flows`` is tidy: exporter, importer, quantity_t (contained content on ``basis``),
+    value_usd, method (observed, mirror, estimated), source, domestic (exporter ==
+    importer: domestic supply). ``estimated_share`` is the share of total quantity in
+    estimated cells (domestic supply included).
+    """
+
+    mineral: str
+    stage: str
+    year: int
+    basis: str
+    flows: pd.DataFrame = field(repr=False)
+    row_targets: pd.Series = field(repr=False)
+    col_targets: pd.Series = field(repr=False)
+    estimated_share: float = 0.0
+    estimated_value_share: float = 0.0
+    provenance: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    diagnostics: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        return (f"Baseline({self.mineral}, {self.stage}, {self.year}: {len(self.row_targets)} "
+                f"countries, {self.total_t:,.0f} t, estimated_share={self.estimated_share:.3f})")
+
+    @property
+    def total_t(self) -> float:
+        return float(self.flows["quantity_t"].sum())
+
+    def matrix(self, value: str = "quantity_t") -> pd.DataFrame:
+        """Exporters (rows) x importers (columns) of ``quantity_t`` or ``value_usd``."""
+        if value not in ("quantity_t", "value_usd"):
+            raise InvalidParameterError(f"value must be 'quantity_t' or 'value_usd'. Got {value!r}.")
+        idx = list(self.row_targets.index)
+        m = self.flows.pivot_table(index="exporter", columns="importer", values=value,
+                                   aggfunc="sum", fill_value=0.0)
+        m = m.reindex(index=idx, columns=idx, fill_value=0.0)
+        m.index.name, m.columns.name = "exporter", "importer"
+        return m
+
+    def tidy(self) -> pd.DataFrame:
+        return self.flows.assign(mineral=self.mineral, stage=self.stage, year=self.year)
+
+
+def _production(store: Store, mineral: str, stage: str, year: int) -> tuple[pd.Series, str, list[str]]:
+    from critmin.store.views import production_view
+
+    rows = production_view(store, mineral, stage=stage, year=year)
+    rows = rows[rows["country"] != "WLD"]
+    basis = rows.groupby("basis")["quantity_t"].count().idxmax()
+    rows = rows[(rows["basis"] == basis) & rows["quantity_t"].notna()]
+    prod = rows.groupby("country")["quantity_t"].sum()
+    return prod[prod > 0], str(basis), sorted(set(rows["source"]))
+
+
+def _largest(store: Store, year: int, n: int) -> list[str]:
+    if n <= 0 or not store.has_table("gdp"):
+        return []
+    frame = store.sql("SELECT country, gdp_usd FROM gdp WHERE year = (SELECT max(year) FROM "
+                      "gdp WHERE year <= ?) AND gdp_usd IS NOT NULL ORDER BY gdp_usd DESC "
+                      "LIMIT ?", [int(year), int(n)])
+    return frame["country"].tolist()
+
+
+def _absorption(store: Store, countries: list[str], year: int) -> tuple[np.ndarray, list[str]]:
+    """GDP of each country (latest year <= ``year``), floored at the smallest known GDP."""
+    if not store.has_table("gdp"):
+        return np.ones(len(countries)), []
+    gdp = store.sql('SELECT country, year, gdp_usd, source FROM gdp WHERE year <= ? '
+                    'AND gdp_usd IS NOT NULL', [int(year)])
+    if gdp.empty:
+        return np.ones(len(countries)), []
+    latest = gdp.sort_values("year").groupby("country").last()
+    vals = latest["gdp_usd"].reindex(countries)
+    floor = float(latest["gdp_usd"].min())
+    # OTH (unattributed) and countries without GDP get the smallest known GDP.
+    return vals.fillna(floor).to_numpy(dtype="float64"), sorted(set(latest["source"]))
+
+
+def _distances(store: Store, countries: list[str]) -> tuple[np.ndarray, list[str]]:
+    n = len(countries)
+    if not store.has_table("distances"):
+        d = np.full((n, n), 5000.0)
+        np.fill_diagonal(d, 500.0)
+        return d, []
+    dist = store.sql("SELECT exporter, importer, dist_km, source FROM distances")
+    pivot = dist.pivot_table(index="exporter", columns="importer", values="dist_km")
+    pivot = pivot.reindex(index=countries, columns=countries)
+    d = pivot.to_numpy(dtype="float64")
+    median = float(np.nanmedian(dist["dist_km"])) if len(dist) else 5000.0
+    d = np.where(np.isnan(d) | (d <= 0), median, d)
+    return d, sorted(set(dist["source"]))
+
+
+def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
+                   production_stage: str | None = None, distance_elasticity: float = 1.0,
+                   home_bias: float = 5.0, include_shared: bool = False,
+                   countries: tuple[str, ...] = (), top_absorbers: int = 30,
+                   tol: float = 1e-10, max_iter: int = 10_000) -> Baseline:
+    """A complete bilateral matrix for ``mineral``, ``stage`` and ``year``.
+
+    Parameters
+    ----------
+    store : Store
+    mineral, stage : str
+        Vocabulary names; ``stage`` is the trade stage (see ``hs_codes.yml``).
+    year : int
+    production_stage : str, optional
+        The USGS production stage that bounds supply; ``stage`` by default (e.g. platinum
+        refined-metal trade with ``production_stage="mine"``).
+    distance_elasticity : float
+        theta in the gravity prior ``dist_km ** -theta`` (> 0; 1 is the literature's
+        central estimate, Head and Mayer 2014).
+    home_bias : float
+        Multiplier of the prior on domestic supply (>= 1).
+    countries : tuple of str
+        ISO3 codes to include as absorbers even without production or observed flows.
+    top_absorbers : int
+        The largest economies by GDP (``gdp`` table) included as absorbers; the matrix
+        covers producers, observed traders, these and ``countries``.
+    include_shared : bool
+        Whether flows of shared HS codes (e.g. 811292: Ga, Ge, In, Nb, ...) count as
+        observed cells. Off by default: a shared code's value is an upper bound for each
+        of its minerals and would inflate supply.
+
+    Raises
+    ------
+    UnknownMineralError, UnknownStageError, UnknownYearError
+        No production data for the mineral, stage or year (the message lists what exists).
+    InvalidParameterError
+        Bad parameters, or observed flows with neither quantity nor a unit value.
+    SolveError
+        When observed flows leave no feasible completion.
+    """
+    if not distance_elasticity > 0:
+        raise InvalidParameterError(
+            f"distance_elasticity must be > 0. Got {distance_elasticity!r}.")
+    if not home_bias >= 1:
+        raise InvalidParameterError(f"home_bias must be >= 1. Got {home_bias!r}.")
+    m = vocab.mineral(mineral)
+    st = vocab.stage(stage).value
+    pst = vocab.stage(production_stage).value if production_stage else st
+    if st not in {s.value for s in vocab.hs_stages(m.id)}:
+        from critmin.errors import UnknownStageError
+
+        have = [s.value for s in vocab.hs_stages(m.id)]
+        raise UnknownStageError(stage, have, f"{m.id} has trade codes for stages: "
+                                f"{', '.join(have) or 'none'} (data/mappings/hs_codes.yml).")
+    prod, basis, prod_sources = _production(store, m.id, pst, int(year))
+    if prod.empty:
+        raise UnknownYearError(year, [], f"USGS reports no {m.id} {pst} quantities for {year} "
+                               "(all withheld); no baseline can be built.")
+    obs = observed_flows(store, m.id, st, int(year))
+    if not include_shared:
+        obs = obs[~obs["hs_shared"]]
+    obs = obs[obs["exporter"] != obs["importer"]].reset_index(drop=True)
+    # Observed cells need a quantity: where only a value is published, divide by the
+    # exporter's (else the world's) observed unit value; flagged quantity_from_value.
+    priced = obs[(obs["quantity_t"] > 0) & (obs["value_usd"] > 0)]
+    world_uv = float(priced["value_usd"].sum() / priced["quantity_t"].sum()) if len(priced) else np.nan
+    # An exporter's own unit value only where it ships >= 1 % of the observed tonnage;
+    # small or unattributed (OTH) shipments give erratic unit values.
+    by_exp = priced[priced["exporter"] != "OTH"].groupby("exporter")[["value_usd", "quantity_t"]].sum()
+    by_exp = by_exp[by_exp["quantity_t"] >= 0.01 * priced["quantity_t"].sum()]
+    uv_by = by_exp["value_usd"] / by_exp["quantity_t"]
+    uv = obs["exporter"].map(uv_by).fillna(world_uv)
+    no_q = obs["quantity_t"].isna() | (obs["quantity_t"] <= 0)
+    if no_q.any() and np.isnan(world_uv):
+        msg = (f"the observed {m.id} {st} flows of {year} have values but no quantities, so they "
+               "cannot be set against production in tonnes; load a source with quantities "
+               "(BACI, UN Comtrade).")
+        raise InvalidParameterError(msg)
+    obs["quantity_from_value"] = no_q
+    obs.loc[no_q, "quantity_t"] = obs.loc[no_q, "value_usd"] / uv[no_q]
+    obs = obs[obs["quantity_t"] > 0]
+
+    countries = sorted(set(prod.index) | set(obs["exporter"]) | set(obs["importer"])
+                       | set(countries) | set(_largest(store, int(year), top_absorbers)))
+    pos = {c: i for i, c in enumerate(countries)}
+    n = len(countries)
+    fixed = np.full((n, n), np.nan)
+    for e, i, q in obs[["exporter", "importer", "quantity_t"]].itertuples(index=False):
+        fixed[pos[e], pos[i]] = q
+    obs_rows = np.nansum(fixed, axis=1)
+    obs_cols = np.nansum(fixed, axis=0)
+    production = prod.reindex(countries).fillna(0.0).to_numpy()
+    rows = np.maximum(production, obs_rows)
+    total = rows.sum()
+    absorb, gdp_sources = _absorption(store, countries, int(year))
+    free_total = total - obs_cols.sum()
+    cols = obs_cols + free_total * absorb / absorb.sum()
+    dist, dist_sources = _distances(store, countries)
+    prior = dist ** -distance_elasticity
+    prior[np.diag_indices(n)] *= home_bias
+    try:
+        matrix, diag = complete_matrix(prior, rows, cols, fixed, tol=tol, max_iter=max_iter)
+        diag["constraint"] = "doubly constrained (production and GDP-share absorption)"
+    except SolveError as exc:
+        # The observed pattern can make the GDP-share absorption targets infeasible (a
+        # large economy whose every supplier with spare supply is already observed). Fall
+        # back to the production-constrained gravity model: rows still match production
+        # exactly; absorption is what the prior allocates (col_targets then report it).
+        matrix = production_constrained(prior * absorb[None, :], rows, fixed)
+        cols = matrix.sum(axis=0)
+        diag = {"iterations": 1, "max_margin_error": 0.0,
+                "constraint": "production constrained (absorption targets infeasible: "
+                              f"{exc})"}
+
+    exp_idx, imp_idx = np.nonzero(matrix > 0)
+    tidy = pd.DataFrame({"exporter": [countries[k] for k in exp_idx],
+                         "importer": [countries[k] for k in imp_idx],
+                         "quantity_t": matrix[exp_idx, imp_idx]})
+    tidy = tidy.merge(obs[["exporter", "importer", "value_usd", "method", "source",
+                           "quantity_from_value", "hs_shared"]],
+                      on=["exporter", "importer"], how="left")
+    est = tidy["method"].isna()
+    tidy["method"] = tidy["method"].fillna("estimated")
+    tidy["source"] = tidy["source"].fillna("critmin-baseline")
+    tidy["quantity_from_value"] = tidy["quantity_from_value"].astype("boolean").fillna(False).astype(bool)
+    tidy["hs_shared"] = tidy["hs_shared"].astype("boolean").fillna(False).astype(bool)
+    tidy["domestic"] = tidy["exporter"] == tidy["importer"]
+    est_uv = tidy["exporter"].map(uv_by).fillna(world_uv)
+    tidy.loc[est, "value_usd"] = tidy.loc[est, "quantity_t"] * est_uv[est]
+    tidy = tidy.sort_values("quantity_t", ascending=False, kind="stable").reset_index(drop=True)
+    q_total = float(tidy["quantity_t"].sum())
+    est_share = float(tidy.loc[tidy["method"] == "estimated", "quantity_t"].sum() / q_total) \
+        if q_total > 0 else 0.0
+    v_total = float(tidy["value_usd"].sum(min_count=1)) if tidy["value_usd"].notna().any() else 0.0
+    est_v = float(tidy.loc[tidy["method"] == "estimated", "value_usd"].sum())
+    diag.update({"countries": n, "observed_cells": int(len(obs)),
+                 "reexport_rows": [countries[k] for k in np.nonzero(obs_rows > production)[0]],
+                 "world_unit_value_usd_per_t": None if np.isnan(world_uv) else world_uv,
+                 "production_stage": pst, "distance_elasticity": distance_elasticity,
+                 "home_bias": home_bias, "absorption_proxy": "gdp" if gdp_sources else "uniform",
+                 "distance_source": "distances" if dist_sources else "constant (no distances table)"})
+    sources = set(obs["source"]) | set(prod_sources) | set(gdp_sources) | set(dist_sources)
+    provenance = tuple(store.provenance_records(["flows", "production", "gdp", "distances"],
+                                                sources=sorted(sources)))
+    return Baseline(mineral=m.id, stage=st, year=int(year), basis=basis, flows=tidy,
+                    row_targets=pd.Series(rows, index=pd.Index(countries, name="exporter")),
+                    col_targets=pd.Series(cols, index=pd.Index(countries, name="importer")),
+                    estimated_share=min(max(est_share, 0.0), 1.0),
+                    estimated_value_share=(est_v / v_total) if v_total > 0 else 0.0,
+                    provenance=provenance, diagnostics=diag)
+
+
+__all__ = ["Baseline", "build_baseline", "complete_matrix", "observed_flows",
+           "production_constrained"]

@@ -1,0 +1,374 @@
+"""Supply concentration per mineral x stage x year: shares, HHI, CR1, CR3, N-1 cover, HHI_WGI.
+
+Pure functions on tidy frames; nothing here reads the store.
+
+Method
+------
+The input is production in the store's layout: one row per ``mineral, stage, year, country``
+(and a ``source`` naming the release), with two pseudo-countries:
+
+``WLD``
+    the published world total;
+``OTH``
+    "Other countries", the publisher's unattributed remainder.
+
+For every group the **world total** is ``max(WLD, sum of attributed producers + OTH)``: the
+published total when it is consistent, the sum of its parts when the published total is
+rounded below them or absent. Everything in the world total not attributed to a named
+country (``OTH`` plus any rounding gap) stays an **unattributed remainder**: it counts in the
+denominator of every share, but it is never treated as a producer. It may hide several
+small producers, so the HHI, CR1 and CR3 computed here are **lower bounds** of the true
+values (the remainder, were it one country, could raise the HHI by at most
+``10,000 * unattributed_share**2``; that upper bound is reported as ``hhi_upper``).
+Withheld quantities (``W``, null ``quantity_t``) are not producers either; their count is
+reported as ``n_withheld``. ``world_published_t`` is the publisher's own total (null when
+the release has none, e.g. most BGS series, whose world total is then the sum of countries).
+
+* ``hhi``: Herfindahl-Hirschman index, ``10,000 * sum(share**2)``, 0-10,000.
+* ``cr1_share``, ``cr3_share``: share of the largest one and three producers (0-1).
+* ``n_minus_1_cover_share``: world supply without the top producer divided by world supply,
+  i.e. ``1 - cr1_share``: the share of demand the rest of the world could cover.
+* ``hhi_wgi``: the EU 2023 governance-weighted concentration (Blengini et al. 2017,
+  *Methodology for establishing the EU list of critical raw materials*, applied unchanged in
+  the 2023 assessment, Grohol & Veeh 2023):
+  ``HHI_WGI = sum_c share_c**2 * WGI_scaled_c`` with shares as fractions and
+  ``WGI_scaled_c = 2 * (2.5 - mean WGI_c)``, the mean of the six Worldwide Governance
+  Indicators rescaled to 0 (best) - 10 (worst). The result lies on 0-10, the scale of the
+  EU supply-risk score (the trade factor ``t`` of the SR formula is applied in
+  :mod:`critmin.metrics.risk`, not here). ``wgi_coverage_share`` is the share of world supply
+  whose producer has a WGI score; ``hhi_wgi`` covers only those producers.
+* Flags, thresholds configurable: ``cr1_flag`` when ``cr1_share > 0.65`` (the single-country
+  benchmark of the EU Critical Raw Materials Act, Regulation (EU) 2024/1252, Art. 5(1)(b))
+  and ``hhi_flag`` when ``hhi >= 1,800`` ("highly concentrated" in the 2023 US Merger
+  Guidelines, section 2.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from critmin.errors import InvalidParameterError, SourceFormatError
+
+WORLD = "WLD"
+REMAINDER = "OTH"
+PSEUDO = (WORLD, REMAINDER)
+KEYS: tuple[str, ...] = ("mineral", "stage", "year", "source")
+
+CR1_THRESHOLD_SHARE = 0.65   # EU CRMA (Reg. 2024/1252) Art. 5(1)(b): no third country > 65 %
+HHI_THRESHOLD = 1800.0       # 2023 US Merger Guidelines: HHI > 1,800 is highly concentrated
+
+CONCENTRATION_COLUMNS = (
+    "world_t", "world_published_t", "attributed_t", "unattributed_share", "n_producers", "n_withheld",
+    "top_country", "top_t", "cr1_share", "cr3_share", "hhi", "hhi_upper",
+    "n_minus_1_cover_share", "hhi_wgi", "wgi_coverage_share", "cr1_flag", "hhi_flag",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Flag thresholds.
+
+    Parameters
+    ----------
+    cr1_share : float
+        ``cr1_flag`` is set when the top producer's share exceeds this (0-1). Default 0.65.
+    hhi : float
+        ``hhi_flag`` is set when the HHI is at least this (0-10,000). Default 1,800.
+    """
+
+    cr1_share: float = CR1_THRESHOLD_SHARE
+    hhi: float = HHI_THRESHOLD
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.cr1_share <= 1.0:
+            msg = f"cr1_share threshold must be a share in [0, 1]. Got {self.cr1_share!r}."
+            raise InvalidParameterError(msg)
+        if not 0.0 <= self.hhi <= 10_000.0:
+            msg = f"hhi threshold must lie in [0, 10000]. Got {self.hhi!r}."
+            raise InvalidParameterError(msg)
+
+
+def wgi_scaled(mean_wgi: pd.Series | np.ndarray | float) -> pd.Series | np.ndarray | float:
+    """EU 2023 governance weight ``2 * (2.5 - mean WGI)``: 0 (best) to 10 (worst).
+
+    WGI estimates lie in about [-2.5, 2.5]; values outside are clipped to that range so the
+    weight stays in [0, 10], as in the EU methodology's rescaling.
+    """
+    clipped = np.clip(mean_wgi, -2.5, 2.5)
+    return 2.0 * (2.5 - clipped)
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        msg = f"{what} needs column(s) {missing}; got {list(frame.columns)}."
+        raise SourceFormatError(msg)
+
+
+def _keys(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    return [k for k in keys if k in frame.columns]
+
+
+def shares(production: pd.DataFrame, keys: Sequence[str] = KEYS) -> pd.DataFrame:
+    """Each attributed producer's share of the world total, per group.
+
+    Parameters
+    ----------
+    production : DataFrame
+        Columns ``country``, ``quantity_t`` and the group ``keys`` present (by default
+        ``mineral, stage, year, source``; absent keys are ignored). ``WLD`` and ``OTH``
+        rows are the world total and the unattributed remainder.
+    keys : sequence of str
+        Group columns.
+
+    Returns
+    -------
+    DataFrame
+        The group keys, ``country``, ``quantity_t``, ``world_t`` and ``share`` for every
+        attributed producer (named country, quantity > 0), sorted by group and descending
+        share. ``share`` is a fraction of ``world_t``; OTH and WLD are not rows.
+    """
+    _require(production, ["country", "quantity_t"], "shares()")
+    k = _keys(production, keys)
+    q = pd.to_numeric(production["quantity_t"], errors="coerce")
+    country = production["country"].astype("string")
+    is_world = country == WORLD
+    is_rest = country == REMAINDER
+    named = ~(is_world | is_rest)
+    producer = named & (q > 0)
+    base = production.loc[:, k].copy()
+    base["country"] = country
+    base["quantity_t"] = q
+    world = _world_totals(base, is_world, is_rest, producer, k)
+    out = base.loc[producer.fillna(False).to_numpy()]
+    if k:
+        out = out.merge(world[["world_t"]], left_on=k, right_index=True, how="left")
+    else:
+        out = out.assign(world_t=float(world["world_t"].iloc[0]) if len(world) else np.nan)
+    out["share"] = out["quantity_t"] / out["world_t"]
+    sort = [*k, "share", "country"]
+    return out.sort_values(sort, ascending=[True] * len(k) + [False, True],
+                           kind="mergesort").reset_index(drop=True)
+
+
+def _world_totals(base: pd.DataFrame, is_world: pd.Series, is_rest: pd.Series,
+                  producer: pd.Series, k: list[str]) -> pd.DataFrame:
+    """world_t = max(published WLD, attributed + OTH) per group, plus the parts."""
+    grouper = [base[c] for c in k] if k else np.zeros(len(base), dtype=int)
+    q = base["quantity_t"]
+    frame = pd.DataFrame({
+        "published": q.where(is_world.fillna(False)),
+        "rest": q.where(is_rest.fillna(False)),
+        "attributed": q.where(producer.fillna(False)),
+        "withheld": (~(is_world | is_rest)).fillna(False) & q.isna(),
+    })
+    g = frame.groupby(grouper, sort=True, dropna=False)
+    out = pd.DataFrame({
+        "published_t": g["published"].sum(min_count=1),
+        "rest_t": g["rest"].sum(min_count=1),
+        "attributed_t": g["attributed"].sum(min_count=1).fillna(0.0),
+        "n_withheld": g["withheld"].sum().astype("int64"),
+    })
+    parts = out["attributed_t"] + out["rest_t"].fillna(0.0)
+    out["world_t"] = np.fmax(out["published_t"].to_numpy(), parts.to_numpy())
+    out.loc[out["world_t"] <= 0, "world_t"] = np.nan
+    if k:
+        out.index.names = k
+    return out
+
+
+def concentration(production: pd.DataFrame, governance: pd.DataFrame | None = None, *,
+                  keys: Sequence[str] = KEYS, thresholds: Thresholds | None = None,
+                  ) -> pd.DataFrame:
+    """Every concentration metric for every group of ``production``, vectorised.
+
+    Parameters
+    ----------
+    production : DataFrame
+        Tidy production (see :func:`shares`).
+    governance : DataFrame, optional
+        Mean WGI per country and year: columns ``country``, ``year``, ``wgi_mean``
+        (see :func:`mean_wgi`). A producer-year without a score takes the country's latest
+        earlier score, else its earliest later one (WGI starts in 1996). Without it,
+        ``hhi_wgi`` is null.
+    keys : sequence of str
+        Group columns; by default ``mineral, stage, year, source``.
+    thresholds : Thresholds, optional
+        Flag thresholds; default CR1 > 0.65 and HHI >= 1,800.
+
+    Returns
+    -------
+    DataFrame
+        One row per group with the keys and :data:`CONCENTRATION_COLUMNS`; groups with no
+        positive world total are dropped (nothing to share out).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"mineral": "x", "stage": "mine", "year": 2023,
+    ...                   "country": ["CHN", "AUS", "OTH", "WLD"],
+    ...                   "quantity_t": [60.0, 30.0, 10.0, 100.0]})
+    >>> row = concentration(p).iloc[0]
+    >>> float(row.hhi), float(row.cr1_share), row.top_country
+    (4500.0, 0.6, 'CHN')
+    """
+    thresholds = thresholds or Thresholds()
+    k = _keys(production, keys)
+    if not k:
+        production = production.assign(_group=0)
+        k = ["_group"]
+    sh = shares(production, k)
+    base = production.loc[:, k].copy()
+    q = pd.to_numeric(production["quantity_t"], errors="coerce")
+    country = production["country"].astype("string")
+    is_world, is_rest = country == WORLD, country == REMAINDER
+    base["country"], base["quantity_t"] = country, q
+    totals = _world_totals(base, is_world, is_rest, ~(is_world | is_rest) & (q > 0), k)
+    totals = totals[totals["world_t"].notna()]
+
+    g = sh.groupby(k, sort=True)
+    rank = g.cumcount()
+    sq = sh["share"] ** 2
+    first = sh[rank == 0].set_index(k)
+    out = totals[["world_t", "attributed_t", "n_withheld"]].copy()
+    out["world_published_t"] = totals["published_t"]
+    out["unattributed_share"] = (1.0 - out["attributed_t"] / out["world_t"]).clip(lower=0.0)
+    out["n_producers"] = g.size().reindex(out.index).fillna(0).astype("int64")
+    out["top_country"] = first["country"].reindex(out.index)
+    out["top_t"] = first["quantity_t"].reindex(out.index)
+    out["cr1_share"] = first["share"].reindex(out.index).fillna(0.0)
+    out["cr3_share"] = sh["share"].where(rank < 3).groupby([sh[c] for c in k]).sum() \
+        .reindex(out.index).fillna(0.0)
+    out["hhi"] = (10_000.0 * sq.groupby([sh[c] for c in k]).sum()).reindex(out.index).fillna(0.0)
+    out["hhi_upper"] = out["hhi"] + 10_000.0 * out["unattributed_share"] ** 2
+    out["n_minus_1_cover_share"] = 1.0 - out["cr1_share"]
+    out["hhi_wgi"], out["wgi_coverage_share"] = _hhi_wgi(sh, governance, k, out.index)
+    out["cr1_flag"] = out["cr1_share"] > thresholds.cr1_share
+    out["hhi_flag"] = out["hhi"] >= thresholds.hhi
+    out = out.reset_index()
+    if "_group" in out.columns:
+        out = out.drop(columns="_group")
+        k = []
+    return out[[*k, *CONCENTRATION_COLUMNS]]
+
+
+def _hhi_wgi(sh: pd.DataFrame, governance: pd.DataFrame | None, k: list[str],
+             index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    nan = pd.Series(np.nan, index=index)
+    if governance is None or governance.empty or sh.empty:
+        return nan, nan
+    scores = attach_wgi(sh, governance)
+    w = wgi_scaled(scores["wgi_mean"])
+    grouper = [scores[c] for c in k]
+    hw = (scores["share"] ** 2 * w).groupby(grouper).sum(min_count=1)
+    covered = scores["share"].where(scores["wgi_mean"].notna()).groupby(grouper).sum()
+    total = scores["share"].groupby(grouper).sum()
+    # Coverage of world supply among attributed producers; an uncovered producer is
+    # left out of hhi_wgi, so the figure is again a lower bound.
+    cov = (covered / total.where(total > 0)).reindex(index)
+    return hw.reindex(index).where(cov > 0), cov
+
+
+def attach_wgi(frame: pd.DataFrame, governance: pd.DataFrame,
+               country: str = "country", year: str = "year") -> pd.DataFrame:
+    """``frame`` with a ``wgi_mean`` column: the country's mean WGI for the row's year.
+
+    A missing year takes the latest earlier score of the country, else its earliest later
+    one (the WGI starts in 1996 and is biennial until 2002).
+    """
+    _require(governance, ["country", "year", "wgi_mean"], "attach_wgi()")
+    gov = governance.loc[governance["wgi_mean"].notna(), ["country", "year", "wgi_mean"]]
+    gov = gov.astype({"country": "string", "year": "int64"})
+    left = frame.reset_index(drop=True)
+    if left.empty:
+        return left.assign(wgi_mean=pd.Series(dtype="float64"))
+    probe = pd.DataFrame({"_row": np.arange(len(left)),
+                          "country": left[country].astype("string"),
+                          "year": left[year].astype("int64")})
+    probe = probe.sort_values("year", kind="mergesort")
+    gov = gov.sort_values("year", kind="mergesort")
+    back = pd.merge_asof(probe, gov, on="year", by="country", direction="backward")
+    fwd = pd.merge_asof(probe, gov, on="year", by="country", direction="forward")
+    back = back.set_index("_row")["wgi_mean"]
+    fwd = fwd.set_index("_row")["wgi_mean"]
+    score = back.fillna(fwd).sort_index()
+    return left.assign(wgi_mean=score.to_numpy())
+
+
+def mean_wgi(governance: pd.DataFrame) -> pd.DataFrame:
+    """Mean WGI per country and year from the ``governance`` table.
+
+    Uses the stored ``mean`` indicator when present, else the mean of the six dimensions
+    (``va, pv, ge, rq, rl, cc``) available for that country-year.
+    """
+    _require(governance, ["country", "year", "indicator", "estimate"], "mean_wgi()")
+    g = governance[["country", "year", "indicator", "estimate"]]
+    stored = g[g["indicator"] == "mean"]
+    if not stored.empty:
+        out = stored.rename(columns={"estimate": "wgi_mean"})
+    else:
+        dims = g[g["indicator"].isin(["va", "pv", "ge", "rq", "rl", "cc"])]
+        out = dims.groupby(["country", "year"], as_index=False)["estimate"].mean() \
+            .rename(columns={"estimate": "wgi_mean"})
+    return out[["country", "year", "wgi_mean"]].dropna().reset_index(drop=True)
+
+
+def country_share_series(production: pd.DataFrame, country: str,
+                         keys: Sequence[str] = KEYS) -> pd.DataFrame:
+    """A country's share of the world total in every group (0 where it produced nothing).
+
+    For a time series, pass production of one mineral and stage; each source (BGS, each
+    USGS edition) is its own series.
+    """
+    k = _keys(production, keys)
+    sh = shares(production, k)
+    q = pd.to_numeric(production["quantity_t"], errors="coerce")
+    c = production["country"].astype("string")
+    base = production.loc[:, k].copy()
+    base["country"], base["quantity_t"] = c, q
+    totals = _world_totals(base, c == WORLD, c == REMAINDER,
+                           ~((c == WORLD) | (c == REMAINDER)) & (q > 0), k)
+    totals = totals[totals["world_t"].notna()]
+    mine = sh[sh["country"] == country].set_index(k)
+    out = totals[["world_t"]].copy()
+    out["country"] = country
+    out["quantity_t"] = mine["quantity_t"].reindex(out.index).fillna(0.0)
+    out["share"] = out["quantity_t"] / out["world_t"]
+    return out.reset_index()
+
+
+def stage_comparison(conc: pd.DataFrame, upstream: str = "mine") -> pd.DataFrame:
+    """Mining versus each processing stage, where both are reported for a mineral-year.
+
+    Parameters
+    ----------
+    conc : DataFrame
+        Output of :func:`concentration` with ``mineral, stage, year`` (one series per
+        mineral-stage-year; select a source first).
+    upstream : str
+        The stage compared against every other stage (default ``mine``).
+
+    Returns
+    -------
+    DataFrame
+        ``mineral, year, stage`` (the processing stage) and, for both stages, ``hhi``,
+        ``cr1_share``, ``top_country``, suffixed ``_mine`` and ``_processing``; plus
+        ``hhi_change`` (processing minus mine) and ``more_concentrated`` (the stage name).
+    """
+    _require(conc, ["mineral", "stage", "year", "hhi", "cr1_share", "top_country"],
+             "stage_comparison()")
+    cols = ["mineral", "year", "hhi", "cr1_share", "top_country"]
+    up = conc.loc[conc["stage"] == upstream, cols]
+    down = conc.loc[conc["stage"] != upstream, [*cols, "stage"]]
+    out = down.merge(up, on=["mineral", "year"], suffixes=("_processing", "_mine"))
+    out["hhi_change"] = out["hhi_processing"] - out["hhi_mine"]
+    out["more_concentrated"] = np.where(out["hhi_change"] > 0, out["stage"],
+                                        np.where(out["hhi_change"] < 0, upstream, "equal"))
+    order = ["mineral", "year", "stage", "hhi_mine", "hhi_processing", "hhi_change",
+             "cr1_share_mine", "cr1_share_processing", "top_country_mine",
+             "top_country_processing", "more_concentrated"]
+    return out[order].sort_values(["mineral", "stage", "year"]).reset_index(drop=True)

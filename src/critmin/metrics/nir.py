@@ -1,0 +1,202 @@
+"""US net import reliance recomputed from the USGS MCS salient statistics.
+
+USGS (Mineral Commodity Summaries 2025, Introduction) defines net import reliance as
+imports minus exports plus adjustments for government and industry stock changes,
+expressed as a percent of apparent consumption. The salient tables publish the parts
+(``USprod_*``, ``Imports_*``, ``Exports_*``, ``Consump_*``, ``Stocks_*``,
+``Shipments_Gov*``) and the result (``NIR_*``), one file per commodity with its own column
+labels. This module maps those labels to the parts, recomputes the ratio and compares it
+with the published value, reporting every difference rather than tuning to it.
+
+How the parts are read (a pure function of the column labels; documented so each gap can
+be traced):
+
+* units come from the label's last token: ``t``, ``kt`` (thousand t), ``kg``, ``g``;
+  columns in other units (carats, dollars, flasks) are not masses and are skipped;
+* imports and exports: the sum of every ``Imports_*`` / ``Exports_*`` column (all forms,
+  gross weight as USGS lists them; USGS itself nets on contained content, a known source
+  of gaps where forms differ in content, e.g. ores versus metal);
+* apparent consumption: ``Consump_Apparent*`` when published, else the first ``Consump_*``
+  column, else production + imports - exports + stock release;
+* production (only needed without a published consumption): ``USprod_*`` columns, mine or
+  primary plus secondary; refinery and smelter columns are left out when a mine column
+  exists (they would count the same metal twice);
+* stock release: the year-on-year fall of the summed ``Stocks_*`` columns plus
+  ``Shipments_Gov*`` (government stockpile disposals);
+* published ``NIR_*``: a number (percent), a bound (``>95``, ``<25``) or ``E`` (net
+  exporter). ``W``/``NA`` are not comparable.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from critmin.errors import SourceFormatError
+
+UNIT_T = {"t": 1.0, "kt": 1000.0, "mmt": 1e6, "kg": 1e-3, "g": 1e-6}
+TOLERANCE_SHARE = 0.02   # USGS publishes whole percent; 2 points allow rounding of both parts
+_NUM = re.compile(r"^\s*(?P<op>[<>]=?)?\s*(?P<num>-?[\d,]*\.?\d+)\s*$")
+
+
+def _unit(label: str) -> float | None:
+    token = label.rsplit("_", 1)[-1].strip().lower() if "_" in label else ""
+    return UNIT_T.get(token)
+
+
+def to_number(value: object) -> float:
+    """A salient cell as a number: '1,234' -> 1234.0; W, NA, E, ranges -> NaN."""
+    if value is None:
+        return np.nan
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    m = _NUM.match(str(value))
+    if not m or m.group("op"):
+        return np.nan
+    return float(m.group("num").replace(",", ""))
+
+
+def parse_published(value: object) -> tuple[str, float]:
+    """('value'|'lower'|'upper'|'exporter'|'none', share) for a published NIR cell (percent)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "none", np.nan
+    if isinstance(value, (int, float, np.number)):
+        return "value", float(value) / 100.0
+    text = str(value).strip()
+    if text.upper() == "E":
+        return "exporter", 0.0
+    m = _NUM.match(text)
+    if not m:
+        return "none", np.nan
+    num = float(m.group("num").replace(",", "")) / 100.0
+    op = m.group("op")
+    if op is None:
+        return "value", num
+    return ("lower", num) if op.startswith(">") else ("upper", num)
+
+
+def classify(label: str) -> str | None:
+    """The NIR part a salient column label feeds, or None."""
+    low = label.lower()
+    if low.startswith("nir"):
+        return "nir"
+    if _unit(label) is None:
+        return None
+    if low.startswith("usprod"):
+        return "production"
+    if low.startswith("imports"):
+        return "imports"
+    if low.startswith("exports"):
+        return "exports"
+    if low.startswith("consump"):
+        return "consumption"
+    if low.startswith("stocks"):
+        return "stocks"
+    if low.startswith("shipments_gov"):
+        return "gov_release"
+    return None
+
+
+def components(salient: pd.DataFrame) -> pd.DataFrame:
+    """The NIR parts per mineral and year from long-format salient statistics.
+
+    Parameters
+    ----------
+    salient : DataFrame
+        ``mineral, year, column, value``: one row per published cell, ``column`` the
+        publisher's label (e.g. ``Imports_Oxide_t``) and ``value`` the cell as published
+        (text or number).
+
+    Returns
+    -------
+    DataFrame
+        ``mineral, year, production_t, imports_t, exports_t, consumption_t,
+        stock_release_t, nir_published, nir_kind, nir_column`` (tonnes; ``nir_kind`` as in
+        :func:`parse_published`).
+    """
+    need = ["mineral", "year", "column", "value"]
+    missing = [c for c in need if c not in salient.columns]
+    if missing:
+        raise SourceFormatError(f"components() needs column(s) {missing}; got {list(salient.columns)}.")
+    s = salient[need].copy()
+    s["column"] = s["column"].astype(str)
+    s["part"] = s["column"].map(classify)
+    s = s[s["part"].notna()]
+    rows = []
+    for (mineral, year), g in s.groupby(["mineral", "year"], sort=True):
+        rows.append({"mineral": mineral, "year": int(year), **_parts(g)})
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    # stock release: fall in summed stocks from the previous year, per mineral
+    out = out.sort_values(["mineral", "year"]).reset_index(drop=True)
+    prev = out.groupby("mineral")["stocks_t"].shift(1)
+    release = (prev - out["stocks_t"]).fillna(0.0) + out["gov_release_t"].fillna(0.0)
+    out["stock_release_t"] = release
+    return out.drop(columns=["stocks_t", "gov_release_t"])
+
+
+def _sum(g: pd.DataFrame, part: str, strict: bool = True) -> float:
+    cells = g[g["part"] == part]
+    if cells.empty:
+        return np.nan
+    vals = [to_number(v) * (_unit(c) or np.nan) for c, v in zip(cells["column"], cells["value"])]
+    arr = np.array(vals, dtype=float)
+    if strict and np.isnan(arr).all():
+        return np.nan
+    return float(np.nansum(arr))
+
+
+def _parts(g: pd.DataFrame) -> dict[str, object]:
+    prod_cols = g[g["part"] == "production"]
+    labels = [c.lower() for c in prod_cols["column"]]
+    if any("mine" in c for c in labels):
+        keep = [not (("refin" in c) or ("smelt" in c)) for c in labels]
+        prod = g.drop(prod_cols.index[[not k for k in keep]])
+    else:
+        prod = g
+    cons = g[g["part"] == "consumption"]
+    apparent = cons[cons["column"].str.lower().str.contains("apparent")]
+    cons = apparent if not apparent.empty else cons.head(1)
+    nir = g[g["part"] == "nir"]
+    kind, pub, col = "none", np.nan, None
+    for c, v in zip(nir["column"], nir["value"]):
+        kind, pub = parse_published(v)
+        col = c
+        if kind != "none":
+            break
+    return {
+        "production_t": _sum(prod, "production"),
+        "imports_t": _sum(g, "imports"),
+        "exports_t": _sum(g, "exports"),
+        "consumption_t": _sum(cons, "consumption") if not cons.empty else np.nan,
+        "stocks_t": _sum(g, "stocks"),
+        "gov_release_t": _sum(g, "gov_release"),
+        "nir_published": pub, "nir_kind": kind, "nir_column": col,
+    }
+
+
+def compare(parts: pd.DataFrame, *, tolerance: float = TOLERANCE_SHARE,
+            stocks: bool = True) -> pd.DataFrame:
+    """Recomputed against published NIR, one row per mineral-year with a published value.
+
+    ``agrees`` is True when the recomputed share is within ``tolerance`` of a published
+    number, satisfies a published bound (``>95`` means above 0.95 - tolerance), or is not
+    positive where USGS prints ``E`` (net exporter).
+    """
+    from critmin.metrics.exposure import net_import_reliance
+
+    if parts.empty:
+        return parts.assign(nir_computed=pd.Series(dtype=float))
+    out = parts.copy()
+    out["nir_computed"] = net_import_reliance(out, stocks=stocks)
+    c, p, k = out["nir_computed"], out["nir_published"], out["nir_kind"]
+    out["difference"] = np.where(k == "value", c - p, np.nan)
+    agrees = np.select(
+        [k == "value", k == "lower", k == "upper", k == "exporter"],
+        [(c - p).abs() <= tolerance, c >= p - tolerance, c <= p + tolerance, c <= tolerance],
+        default=False)
+    out["agrees"] = pd.Series(agrees, index=out.index).where(c.notna() & (k != "none"))
+    return out[out["nir_kind"] != "none"].reset_index(drop=True)

@@ -1,0 +1,324 @@
+"""The store-facing layer of the metrics: select inputs, validate names, attach provenance.
+
+Every function takes a :class:`~critmin.store.Store`, checks the user's names against what
+the store holds (a clear :class:`~critmin.errors.InputError` listing what is available
+otherwise), calls the pure functions of :mod:`critmin.metrics`, and returns a
+:class:`MetricResult`: the rows plus the provenance (source and vintage) of every input.
+
+Series
+------
+``production`` holds several releases for the same mineral-stage-year: BGS World Mineral
+Statistics and each USGS MCS edition. A *series* chooses among them:
+
+``default``
+    the store's documented default (:func:`critmin.store.views.latest_production`): for
+    each mineral, stage and year the newest USGS edition that reports it (MCS 2026 for
+    2024-2025, MCS 2025 for 2023, ...), and BGS for the years no USGS edition covers;
+``usgs``
+    the newest USGS edition per mineral, stage and year, and nothing else;
+``bgs``
+    BGS World Mineral Statistics, 1971-2023;
+``all``
+    every release, each its own series (the ``source`` column says which).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from critmin.errors import (UnknownMineralError, UnknownNameError, UnknownStageError,
+                            UnknownYearError)
+from critmin.metrics import concentration as conc_mod
+from critmin.metrics import exposure as exp_mod
+from critmin.metrics import risk as risk_mod
+from critmin.store import Store
+from critmin.vocab import group_members, mineral as vocab_mineral, stage as vocab_stage
+
+SERIES = ("default", "usgs", "bgs", "all")
+PRODUCTION_COLUMNS = ["mineral", "stage", "country", "year", "quantity_t", "basis",
+                      "estimated", "edition", "source"]
+
+
+@dataclass(slots=True)
+class MetricResult:
+    """Rows of a metric and the provenance of every input behind them."""
+
+    frame: pd.DataFrame
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"MetricResult({len(self.frame)} rows, {len(self.provenance)} sources)"
+
+
+class UnknownSeriesError(UnknownNameError):
+    kind = "production series"
+
+
+# A name the vocabulary knows but the store has no data for: the message lists what has.
+class NoMineralDataError(UnknownMineralError):
+    kind = "mineral with data in the store"
+
+
+class NoStageDataError(UnknownStageError):
+    kind = "stage with data"
+
+
+class NoYearDataError(UnknownYearError):
+    kind = "year with data"
+
+
+def _family(source: pd.Series) -> pd.Series:
+    return source.astype("string").str.split("-", n=1).str[0].str.lower()
+
+
+def select_series(production: pd.DataFrame, series: str = "default") -> pd.DataFrame:
+    """Rows of one production series (see the module docstring)."""
+    if series not in SERIES:
+        raise UnknownSeriesError(series, SERIES)
+    if production.empty or series == "all":
+        return production
+    if series == "default":
+        from critmin.store.views import latest_production
+
+        return latest_production(production)
+    fam = _family(production["source"])
+    rows = production[fam == series]
+    if series == "usgs" and not rows.empty:
+        newest = rows.groupby(["mineral", "stage", "year"])["edition"].transform("max")
+        rows = rows[rows["edition"] == newest]
+    return rows
+
+
+def keys_for(frame: pd.DataFrame) -> list[str]:
+    """Group keys: mineral, stage, year, source, and basis when a source mixes bases."""
+    keys = ["mineral", "stage", "year", "source"]
+    if "basis" in frame.columns:
+        keys.append("basis")
+    return keys
+
+
+def load_production(store: Store, mineral: str | None = None, stage: str | None = None,
+                    series: str = "default") -> pd.DataFrame:
+    """Production rows of one series, for a mineral (and its group members) and stage."""
+    filters: dict[str, object] = {}
+    if mineral is not None:
+        info = vocab_mineral(mineral)
+        ids = [info.id, *group_members(info.id)] if info.is_group else [info.id]
+        filters["mineral"] = ids
+    if stage is not None:
+        filters["stage"] = vocab_stage(stage).value
+    frame = store.table("production", **filters)
+    frame = frame[[c for c in PRODUCTION_COLUMNS if c in frame.columns]]
+    if mineral is not None and frame.empty:
+        have = store.sql('SELECT DISTINCT mineral FROM production')["mineral"]
+        raise NoMineralDataError(mineral, have,
+                                 "The store has no production rows for it.")
+    return select_series(frame, series)
+
+
+def _check_stage(store: Store, mineral: str | None, stage: str | None) -> None:
+    if stage is None:
+        return
+    st = vocab_stage(stage).value
+    if mineral is None:
+        have = store.sql("SELECT DISTINCT stage FROM production")["stage"]
+        if st not in set(have):
+            raise NoStageDataError(stage, have, "No production at that stage in the store.")
+        return
+    info = vocab_mineral(mineral)
+    ids = [info.id, *group_members(info.id)] if info.is_group else [info.id]
+    have = store.sql("SELECT DISTINCT stage FROM production WHERE mineral IN ("
+                     + ", ".join("?" * len(ids)) + ")", ids)["stage"]
+    if st not in set(have):
+        raise NoStageDataError(stage, have,
+                               f"The store has no {info.id} production at stage {st!r}.")
+
+
+def _check_year(frame: pd.DataFrame, year: int | None, what: str) -> pd.DataFrame:
+    if year is None:
+        return frame
+    years = sorted({int(y) for y in frame["year"].dropna().unique()})
+    if year not in years:
+        span = f"{years[0]}-{years[-1]}" if years else "none"
+        raise NoYearDataError(year, [str(y) for y in years],
+                              f"No {what} data for that year ({span}).")
+    return frame[frame["year"] == year]
+
+
+def governance_means(store: Store) -> pd.DataFrame | None:
+    """Mean WGI per country and year, or None when the store has no governance table."""
+    if not store.has_table("governance"):
+        return None
+    gov = store.table("governance")
+    return conc_mod.mean_wgi(gov) if not gov.empty else None
+
+
+def _provenance(store: Store, tables: Iterable[str], sources: Iterable[str] | None = None,
+                ) -> list[dict[str, Any]]:
+    present = [t for t in tables if store.has_table(t)]
+    if not present:
+        return []
+    return store.provenance_records(present, None if sources is None else list(sources))
+
+
+def concentration(store: Store, mineral: str | None = None, *, stage: str | None = None,
+                  year: int | None = None, series: str = "default",
+                  thresholds: conc_mod.Thresholds | None = None) -> MetricResult:
+    """Concentration metrics per mineral, stage and year from the store.
+
+    Raises
+    ------
+    UnknownMineralError, UnknownStageError, UnknownYearError
+        For a name with no data, listing what the store has.
+    """
+    _check_stage(store, mineral, stage)
+    prod = load_production(store, mineral, stage, series)
+    prod = _check_year(prod, year, f"{mineral or 'production'}"
+                       + (f" {vocab_stage(stage).value}" if stage else ""))
+    gov = governance_means(store)
+    out = conc_mod.concentration(prod, gov, keys=keys_for(prod), thresholds=thresholds)
+    out = out.sort_values(["hhi", "mineral", "stage", "year"],
+                          ascending=[False, True, True, True]).reset_index(drop=True)
+    prov = _provenance(store, ["production"], out["source"].unique())
+    if gov is not None:
+        prov += _provenance(store, ["governance"])
+    return MetricResult(out, prov, {"series": series, "thresholds": {
+        "cr1_share": (thresholds or conc_mod.Thresholds()).cr1_share,
+        "hhi": (thresholds or conc_mod.Thresholds()).hhi}})
+
+
+def latest_rows(frame: pd.DataFrame, *, per_source: bool = False) -> pd.DataFrame:
+    """Rows of the latest year of each mineral-stage (and source with ``per_source``)."""
+    keys = [k for k in ("mineral", "stage", "basis") if k in frame.columns]
+    if per_source and "source" in frame.columns:
+        keys.append("source")
+    if frame.empty:
+        return frame
+    newest = frame.groupby(keys)["year"].transform("max")
+    return frame[frame["year"] == newest].reset_index(drop=True)
+
+
+def share_series(store: Store, mineral: str, stage: str, country: str = "CHN", *,
+                 series: str = "all") -> MetricResult:
+    """A country's share of world production over time, per release (e.g. China, gallium)."""
+    from critmin.store.harmonise import country as to_iso3
+
+    code = to_iso3(country)
+    _check_stage(store, mineral, stage)
+    prod = load_production(store, mineral, stage, series)
+    out = conc_mod.country_share_series(prod, code, keys=keys_for(prod))
+    out = out.sort_values(["source", "year"]).reset_index(drop=True)
+    return MetricResult(out, _provenance(store, ["production"], out["source"].unique()))
+
+
+def stage_comparison(store: Store, mineral: str | None = None, *, year: int | None = None,
+                     series: str = "default") -> MetricResult:
+    """Mining versus processing concentration where both stages are reported."""
+    res = concentration(store, mineral, year=year, series=series)
+    frame = res.frame
+    if series != "all":
+        # one release per mineral-stage-year: the comparison may pair different releases
+        frame = frame.drop(columns=["source"])
+    out = conc_mod.stage_comparison(frame)
+    return MetricResult(out, res.provenance)
+
+
+# --- exposure ---------------------------------------------------------------------------
+
+def resolve_unit(name: str) -> tuple[str, tuple[str, ...]]:
+    """(label, members) for a bloc name, a country (ISO3 code or name) or a comma list.
+
+    Raises
+    ------
+    UnknownBlocError
+        Neither a bloc nor a country; lists the blocs and says an ISO3 code works too.
+    """
+    from critmin import blocs
+
+    members = blocs.resolve(name)
+    label = members[0] if len(members) == 1 and "," not in name else name
+    return label, tuple(members)
+
+
+def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = None,
+             stage: str | None = None, year: int | None = None, against: str = "CHN",
+             wgi_threshold: float = 0.0, measure: str = "value_usd") -> MetricResult:
+    """Exposure of a country or bloc per mineral, stage and year, from the ``flows`` table.
+
+    Import reliance uses the members' production from the default series, in tonnes, for
+    the same mineral, stage and year.
+    """
+    from critmin.store.harmonise import country as to_iso3
+
+    label, members = resolve_unit(unit)
+    against_code = to_iso3(against)
+    minerals = [mineral] if isinstance(mineral, str) else list(mineral or [])
+    ids: list[str] = []
+    for m in minerals:
+        info = vocab_mineral(m)
+        ids += [info.id, *group_members(info.id)] if info.is_group else [info.id]
+    filters: dict[str, object] = {"mineral": ids or None}
+    if stage is not None:
+        filters["stage"] = vocab_stage(stage).value
+    flows = store.table("flows", **filters)
+    if ids and flows.empty:
+        have = store.sql("SELECT DISTINCT mineral FROM flows")["mineral"]
+        raise NoMineralDataError(", ".join(minerals), have,
+                                 "The store has no trade flows for it.")
+    flows = _check_year(flows, year, "trade-flow")
+    prod = None
+    if store.has_table("production"):
+        p = store.table("production", mineral=ids or None)
+        prod = select_series(p[[c for c in PRODUCTION_COLUMNS if c in p.columns]], "default")
+    gov = governance_means(store)
+    out = exp_mod.exposure(flows, members, production=prod, governance=gov,
+                           against=against_code, wgi_threshold=wgi_threshold, measure=measure)
+    out.insert(0, "unit", label)
+    prov = _provenance(store, ["flows"], flows["source"].unique() if "source" in flows else None)
+    if prod is not None:
+        prov += _provenance(store, ["production"], prod["source"].unique())
+    if gov is not None:
+        prov += _provenance(store, ["governance"])
+    extra = {"unit": label, "members": list(members), "against": against_code,
+             "measure": measure, "wgi_threshold": wgi_threshold}
+    return MetricResult(out, prov, extra)
+
+
+# --- supply risk ------------------------------------------------------------------------
+
+def risk(store: Store | None = None, *, method: str = "eu2023") -> MetricResult:
+    """Published EU 2023 supply risk beside what critmin can compute of it.
+
+    For each EU material: the published SR and EI, whether its inputs (import reliance,
+    EoL-RIR, SI) are sourced, the computed SR where they are, and, from the store when
+    given, critmin's global ``hhi_wgi`` and China share for the mineral (latest USGS year,
+    the most concentrated stage) beside the EU's published China share.
+    """
+    params = risk_mod.parameters(method)
+    table = risk_mod.eu2023_comparison(pd.DataFrame(), params)
+    china = pd.DataFrame([{"mineral_key": k, "eu_china_share": v.share, "eu_stage": v.stage,
+                           "eu_china_t": v.t} for k, v in params.china_global_supply.items()])
+    prov = params.provenance()
+    if store is not None and store.has_table("production"):
+        res = concentration(store)
+        conc = res.frame
+        latest = conc[conc["year"] == conc.groupby(["mineral", "stage"])["year"]
+                      .transform("max")]
+        top = latest.sort_values("hhi", ascending=False).drop_duplicates("mineral")
+        top = top[["mineral", "stage", "year", "hhi", "hhi_wgi", "top_country", "cr1_share"]]
+        top = top.rename(columns={"stage": "critmin_stage", "year": "critmin_year",
+                                  "hhi": "critmin_hhi", "hhi_wgi": "critmin_hhi_wgi",
+                                  "top_country": "critmin_top_country",
+                                  "cr1_share": "critmin_cr1_share"})
+        table = table.merge(top, on="mineral", how="left")
+        prov += res.provenance
+    if not china.empty:
+        china["mineral"] = china["mineral_key"].str.split("_").str[0]
+        china = china.drop_duplicates("mineral")[["mineral", "eu_stage", "eu_china_share"]]
+        table = table.merge(china, on="mineral", how="left")
+    return MetricResult(table, prov, {"method": method})

@@ -1,0 +1,193 @@
+"""A multi-country Armington partial-equilibrium model per mineral-stage, in the style of
+GSIM (Francois & Hall 2003, "Global Simulation Analysis of Industry-Level Trade Policy").
+
+Each importer *j* buys a CES composite of sources (domestic supply is the source
+exporter == importer) with substitution elasticity ``sigma_j`` and a composite demand
+elasticity ``E_j < 0``; each exporter *i* supplies with elasticity ``eps_i > 0``::
+
+    landed price     p_ij = max(T_ij ((1 + x_ij) w_i + r_ij), ref_ij)
+    price index      Pi_j = (sum_i theta_ij (p_ij / p0_ij)^(1 - sigma_j))^(1 / (1 - sigma_j))
+    demand           M_ij = q0_ij (p_ij / p0_ij)^(-sigma_j) Pi_j^sigma_j (D_j - R_j) / D0_j,
+                     D_j = D0_j (1 + d_j) Pi_j^E_j
+    supply           X_i = X0_i (1 + s_i) v_i^eps_i,  v_i = max(w_i, ref_i) (price-gap subsidy)
+    clearing         X_i = sum_j M_ij
+
+``gsim`` mode solves the same system linearised in proportional changes — exactly the
+GSIM equations, with own-price elasticity ``theta E - (1 - theta) sigma`` and cross-price
+elasticity ``theta (E + sigma)``; ``exact`` mode solves it in levels. Quotas, bans and
+licences are complementarity conditions solved by :mod:`critmin.models.pe_solver`. The
+equations, units and welfare measures are documented in ``docs/pe-model.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from critmin.errors import InvalidParameterError
+from critmin.models.pe_data import MarketBaseline, MarketProblem, market_problem
+from critmin.models.pe_solver import MarketSolution, solve_market
+from critmin.models.result import PEResult
+from critmin.models.scenario import Elasticities, Scenario
+
+MODES = ("gsim", "exact")
+
+
+@dataclass(frozen=True, slots=True)
+class PartialEquilibrium:
+    """The GSIM-style partial-equilibrium model.
+
+    Parameters
+    ----------
+    mode : {"exact", "gsim"}
+        ``exact`` solves in levels (use for bans and large shocks); ``gsim`` solves the
+        published linear system in proportional changes.
+    tol : float
+        Convergence tolerance on the largest residual (share of baseline quantities).
+    max_iter : int
+        Newton iterations before :class:`~critmin.errors.SolveError`.
+    elasticities : Elasticities, optional
+        Overrides the scenario's elasticities (for sensitivity sweeps).
+
+    Examples
+    --------
+    >>> model = PartialEquilibrium(mode="gsim")
+    >>> model
+    PartialEquilibrium(mode='gsim')
+    """
+
+    mode: str = "exact"
+    tol: float = 1e-10
+    max_iter: int = 100
+    elasticities: Elasticities | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise InvalidParameterError(f"mode of PartialEquilibrium must be one of {MODES}. "
+                                        f"Got {self.mode!r}.")
+        if not self.tol > 0:
+            raise InvalidParameterError(f"tol of PartialEquilibrium must be > 0. Got {self.tol}.")
+        if not self.max_iter >= 1:
+            raise InvalidParameterError(f"max_iter of PartialEquilibrium must be >= 1. Got {self.max_iter}.")
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value != f.default:
+                parts.append(f"{f.name}={value!r}")
+        return f"PartialEquilibrium({', '.join(parts)})"
+
+    def with_elasticities(self, elasticities: Elasticities) -> PartialEquilibrium:
+        return replace(self, elasticities=elasticities)
+
+    def solve(self, baseline: MarketBaseline | list[MarketBaseline], scenario: Scenario,
+              on_market: Any = None) -> PEResult:
+        """Solve every market of ``baseline`` under ``scenario``; a new :class:`PEResult`.
+
+        ``on_market(label, done, total)`` is called after each market (progress bars).
+        """
+        markets = baseline if isinstance(baseline, list | tuple) else [baseline]
+        parts = []
+        for k, b in enumerate(markets):
+            problem = market_problem(b, scenario, self.elasticities)
+            sol = solve_market(problem, self.mode, tol=self.tol, max_iter=self.max_iter)
+            parts.append(market_tables(b, problem, sol, self.mode))
+            if on_market is not None:
+                on_market(f"{b.mineral} {b.stage}", k + 1, len(markets))
+        return PEResult.combine(parts, scenario=scenario, model=repr(self), mode=self.mode,
+                                baselines=markets)
+
+
+def _surplus_changes(p: MarketProblem, s: MarketSolution, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Producer and consumer surplus changes per country, normalised price units."""
+    X0 = p.q0.sum(axis=1)
+    eps, em = p.supply_elasticity, p.demand_elasticity
+    exp0 = (p.tariff0 * p.q0).sum(axis=0)
+    d0 = exp0 * (1 + p.demand_shift)
+    pi = s.composite_price
+    if mode == "gsim":
+        # GSIM's trapezoid areas along the (linear) supply and demand curves
+        ps = 0.5 * (X0 + s.supply) * (s.v - 1.0)
+        cs = -0.5 * (d0 + s.composite_demand) * (pi - 1.0)
+    else:
+        # iso-elastic curves: PS = X v / (1 + eps), the area left of the supply curve
+        ps = (s.supply * s.v - X0) / (1.0 + eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            one = np.abs(1.0 + em) < 1e-9
+            area = np.where(one, d0 * np.log(pi), d0 * (np.power(pi, 1.0 + em) - 1.0) / np.where(one, 1.0, 1.0 + em))
+        cs = -area
+    return np.where(X0 > 0, ps, 0.0), np.where(exp0 > 0, cs, 0.0)
+
+
+def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: str) -> dict[str, Any]:
+    """Tidy frames of one solved market (values in USD when the base price is known)."""
+    c = np.array(p.countries)
+    n = p.n
+    unit_value = b.price_usd_per_t or 1.0
+    q0, m1 = p.q0, s.flows
+    ei, ii = np.nonzero((q0 > 0) | (m1 > 0))
+    key = {"mineral": b.mineral, "stage": b.stage, "year": b.year}
+    base_fob = np.ones((n, n))
+    flows = pd.DataFrame({
+        **key, "exporter": c[ei], "importer": c[ii],
+        "flow_t_baseline": q0[ei, ii], "flow_t": m1[ei, ii],
+        "world_price_change_share": s.w[ei] - 1.0,
+        "landed_price_usd_per_t_baseline": (p.tariff0 * base_fob)[ei, ii] * b.price_usd_per_t
+        if b.price_usd_per_t else np.nan,
+        "landed_price_usd_per_t": s.landed[ei, ii] * b.price_usd_per_t if b.price_usd_per_t else np.nan,
+        "landed_price_change_share": s.landed[ei, ii] / p.tariff0[ei, ii] - 1.0,
+        "tariff_share": p.tariff1[ei, ii] - 1.0, "export_tax_share": p.export_tax[ei, ii],
+        "rent_usd_per_t": s.rent[ei, ii] * unit_value, "levy_usd_per_t": s.levy[ei, ii] * unit_value,
+    })
+    base = b.flows.set_index(["exporter", "importer"])
+    idx = pd.MultiIndex.from_arrays([flows["exporter"], flows["importer"]])
+    flows["method"] = base["method"].reindex(idx).fillna("observed").to_numpy()
+    flows["source"] = base["source"].reindex(idx).fillna("").to_numpy()
+    flows["change_share"] = np.where(flows["flow_t_baseline"] > 0,
+                                     flows["flow_t"] / flows["flow_t_baseline"].where(flows["flow_t_baseline"] > 0) - 1.0,
+                                     np.nan)
+
+    X0, D0t = q0.sum(axis=1), q0.sum(axis=0)
+    # purchases in tonnes; the release adds to what the market consumes
+    purchased = m1.sum(axis=0)
+    release_t = p.stockpile_t * (D0t > 0)
+    countries = pd.DataFrame({
+        **key, "country": c, "world_price_change_share": s.w - 1.0,
+        "producer_price_change_share": s.v - 1.0,
+        "composite_price_change_share": s.composite_price - 1.0,
+        "supply_t_baseline": X0, "supply_t": s.supply,
+        "demand_t_baseline": D0t, "demand_t": purchased + release_t,
+        "imports_t_baseline": D0t - np.diag(q0), "imports_t": purchased - np.diag(m1),
+        "exports_t_baseline": X0 - np.diag(q0), "exports_t": s.supply - np.diag(m1),
+    })
+    countries["shortfall_t"] = np.maximum(countries["demand_t_baseline"] - countries["demand_t"], 0.0)
+    countries["shortfall_share"] = np.where(D0t > 0, countries["shortfall_t"] / np.where(D0t > 0, D0t, 1), 0.0)
+
+    ps, cs = _surplus_changes(p, s, mode)
+    tariff_base = p.tariff1 * s.fob - s.fob           # ad-valorem duty per unit on the FOB price
+    tariff_rev = (tariff_base * m1).sum(axis=0) - ((p.tariff0 - 1.0) * q0).sum(axis=0)
+    levy_rev = (s.levy * m1).sum(axis=0)
+    rents = (s.rent * m1).sum(axis=1)
+    xtax = (p.export_tax * s.w[:, None] * m1).sum(axis=1)
+    subsidy = (s.v - s.w) * s.supply
+    stock = s.stockpile * s.composite_price
+    welfare = pd.DataFrame({
+        **key, "country": c,
+        "producer_surplus": ps * unit_value, "consumer_surplus": cs * unit_value,
+        "tariff_revenue": tariff_rev * unit_value, "levy_revenue": levy_rev * unit_value,
+        "rents": rents * unit_value, "export_tax_revenue": xtax * unit_value,
+        "subsidy_cost": subsidy * unit_value, "stockpile_sales": stock * unit_value,
+    })
+    welfare["net_welfare"] = (welfare["producer_surplus"] + welfare["consumer_surplus"]
+                              + welfare["tariff_revenue"] + welfare["levy_revenue"] + welfare["rents"]
+                              + welfare["export_tax_revenue"] - welfare["subsidy_cost"])
+    # stockpile_sales is a memo item, not in net welfare: the government's stock loses as
+    # much book value as the sale brings in; the release's gain shows in consumer surplus.
+    diag = {f"{b.mineral}/{b.stage}": dict(s.diagnostics)}
+    return {"flows": flows, "countries": countries, "welfare": welfare, "diagnostics": diag,
+            "members": p.members, "welfare_unit": "USD" if b.price_usd_per_t else
+            f"base-price units ({b.quantity_unit} x base world price)"}

@@ -1,0 +1,388 @@
+"""Baselines for the partial-equilibrium model and the arrays one market is solved on.
+
+A :class:`MarketBaseline` is one mineral-stage-year: a complete exporter x importer matrix
+of quantities (domestic supply as exporter == importer), the baseline ad-valorem tariffs,
+the base world price and the provenance of every input. :func:`market_problem` turns a
+baseline, the scenario's shocks and elasticities into a :class:`MarketProblem` of dense
+arrays (axis 0 = exporter, axis 1 = importer) that :mod:`critmin.models.pe_solver` solves.
+
+Units: quantities in tonnes (or, for a ``value_unit: usd`` file, USD at base prices).
+Prices are normalised so that every exporter's base world (FOB) price is 1 — GSIM's choice
+of units — and converted back to USD/t with ``price_usd_per_t``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from critmin.errors import InvalidParameterError, ScenarioError, SourceFormatError
+from critmin.models.scenario import Elasticities, Scenario, Shock
+
+FLOW_COLUMNS = ("exporter", "importer", "flow_t", "tariff_share", "method", "source")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MarketBaseline:
+    """One mineral-stage-year baseline.
+
+    Parameters
+    ----------
+    mineral, stage : str
+    year : int or None
+    flows : DataFrame
+        ``exporter, importer, flow_t`` (+ ``tariff_share`` 0-1, ``method``, ``source``).
+    price_usd_per_t : float, optional
+        Base world price; needed for USD welfare and for reference prices.
+    quantity_unit : str
+        ``"t"``, or ``"USD at base prices"`` for value-only files.
+    provenance : tuple of dict
+        One record per input (source, vintage, file...).
+    """
+
+    mineral: str
+    stage: str
+    year: int | None
+    flows: pd.DataFrame
+    price_usd_per_t: float | None = None
+    price_source: str = ""
+    quantity_unit: str = "t"
+    provenance: tuple[dict[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        missing = [c for c in ("exporter", "importer", "flow_t") if c not in self.flows.columns]
+        if missing:
+            raise SourceFormatError(f"baseline for {self.mineral}: missing column(s) {missing}; "
+                                    f"found {list(self.flows.columns)}.")
+        f = self.flows.copy()
+        f["flow_t"] = pd.to_numeric(f["flow_t"], errors="coerce")
+        bad = f[f["flow_t"].isna() | (f["flow_t"] < 0)]
+        if len(bad):
+            rows = ", ".join(f"{r.exporter}->{r.importer}={r.flow_t}" for r in bad.head(5).itertuples())
+            raise SourceFormatError(f"baseline for {self.mineral}: flows must be numbers >= 0; "
+                                    f"bad rows: {rows}.")
+        if "tariff_share" not in f.columns:
+            f["tariff_share"] = 0.0
+        f["tariff_share"] = pd.to_numeric(f["tariff_share"], errors="coerce").fillna(0.0)
+        if (f["tariff_share"] < 0).any():
+            raise SourceFormatError(f"baseline for {self.mineral}: tariffs must be >= 0 (0.05 is 5 %).")
+        f.loc[f["exporter"] == f["importer"], "tariff_share"] = 0.0
+        if "method" not in f.columns:
+            f["method"] = "observed"
+        if "source" not in f.columns:
+            f["source"] = "user"
+        f = f.groupby(["exporter", "importer"], as_index=False).agg(
+            flow_t=("flow_t", "sum"), tariff_share=("tariff_share", "max"),
+            method=("method", "first"), source=("source", "first"))
+        if not (f["flow_t"] > 0).any():
+            raise SourceFormatError(f"baseline for {self.mineral}: every flow is zero.")
+        object.__setattr__(self, "flows", f[list(FLOW_COLUMNS)])
+
+    def __repr__(self) -> str:
+        return (f"MarketBaseline({self.mineral} {self.stage} {self.year}, {len(self.flows)} flows, "
+                f"{self.flows['flow_t'].sum():,.0f} {self.quantity_unit})")
+
+    @property
+    def countries(self) -> list[str]:
+        return sorted(set(self.flows["exporter"]) | set(self.flows["importer"]))
+
+
+# ---------------------------------------------------------------- loading baselines
+
+def _read_csv(path: str | None, what: str) -> pd.DataFrame:
+    if path is None or not Path(path).is_file():
+        raise ScenarioError(f"{what}: no such file: {path}.")
+    try:
+        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SourceFormatError(f"{what}: {path} is not a readable CSV ({exc}).") from exc
+
+
+def _countries(frame: pd.DataFrame, column: str, path: str) -> pd.Series:
+    from critmin.store.harmonise import country
+
+    mapping = {}
+    for label in frame[column].dropna().astype(str).unique():
+        try:
+            mapping[label] = country(label)
+        except KeyError as exc:
+            raise type(exc)(exc.value, exc.accepted, f"(in column {column!r} of {path})") from None
+    return frame[column].astype(str).map(mapping)
+
+
+def baseline_from_csv(scenario: Scenario) -> MarketBaseline:
+    """The user-file baseline of ``scenario`` (``flows_csv`` + optional ``tariffs_csv``)."""
+    from critmin.sources.origin import sha256_file
+
+    spec = scenario.baseline
+    path = spec.flows_csv
+    flows = _read_csv(path, "baseline.flows_csv")
+    value_col = next((c for c in ("value", "flow_t", "quantity_t", "value_usd") if c in flows.columns), None)
+    missing = [c for c in ("exporter", "importer") if c not in flows.columns] + ([] if value_col else ["value"])
+    if missing:
+        raise SourceFormatError(f"baseline.flows_csv {path}: missing column(s) {missing}; found "
+                                f"{list(flows.columns)}. Expected exporter, importer, value.")
+    frame = pd.DataFrame({"exporter": _countries(flows, "exporter", str(path)),
+                          "importer": _countries(flows, "importer", str(path)),
+                          "flow_t": pd.to_numeric(flows[value_col], errors="coerce")})
+    frame["method"] = flows["method"] if "method" in flows.columns else "observed"
+    frame["source"] = "user:" + Path(str(path)).name
+    prov = [{"source": "user:" + Path(str(path)).name, "file": str(path), "sha256": sha256_file(Path(str(path))),
+             "vintage": "user file", "title": "baseline flows supplied by the scenario"}]
+    if spec.tariffs_csv is not None:
+        tariffs = _read_csv(spec.tariffs_csv, "baseline.tariffs_csv")
+        rate_col = next((c for c in ("rate", "tariff_share", "tariff") if c in tariffs.columns), None)
+        missing = [c for c in ("exporter", "importer") if c not in tariffs.columns] + ([] if rate_col else ["rate"])
+        if missing:
+            raise SourceFormatError(f"baseline.tariffs_csv {spec.tariffs_csv}: missing column(s) "
+                                    f"{missing}; expected exporter, importer, rate (0.05 is 5 %).")
+        t = pd.DataFrame({"exporter": _countries(tariffs, "exporter", spec.tariffs_csv),
+                          "importer": _countries(tariffs, "importer", spec.tariffs_csv),
+                          "tariff_share": pd.to_numeric(tariffs[rate_col], errors="coerce")})
+        if t["tariff_share"].isna().any() or (t["tariff_share"] < 0).any() or (t["tariff_share"] > 10).any():
+            raise SourceFormatError(f"baseline.tariffs_csv {spec.tariffs_csv}: rates must be "
+                                    "numbers in [0, 10] as shares (0.05 is 5 %).")
+        frame = frame.merge(t, on=["exporter", "importer"], how="left")
+        prov.append({"source": "user:" + Path(spec.tariffs_csv).name, "file": spec.tariffs_csv,
+                     "sha256": sha256_file(Path(spec.tariffs_csv)), "vintage": "user file",
+                     "title": "baseline tariffs supplied by the scenario"})
+    mineral, stage = spec.markets[0]
+    price = spec.price(mineral)
+    unit = "t" if spec.value_unit == "t" else "USD at base prices"
+    if spec.value_unit == "usd":
+        price = 1.0  # quantities are USD at base prices: one unit costs one dollar
+    return MarketBaseline(mineral=mineral, stage=stage, year=spec.year, flows=frame,
+                          price_usd_per_t=price, quantity_unit=unit,
+                          price_source="scenario file" if price else "",
+                          provenance=tuple(prov))
+
+
+def baseline_from_store(store: Any, scenario: Scenario, mineral: str, stage: str) -> MarketBaseline:
+    """Baseline of ``mineral`` from the store through :func:`critmin.baseline.build_baseline`."""
+    try:
+        from critmin import baseline as baseline_mod
+    except ImportError as exc:
+        raise ScenarioError("store baselines need critmin.baseline, which is not installed in this "
+                            "checkout; use a flows_csv baseline instead.") from exc
+    spec = scenario.baseline
+    built = baseline_mod.build_baseline(store, mineral, stage, spec.year)
+    frame = getattr(built, "frame", built)
+    frame = pd.DataFrame(frame)
+    qty = next((c for c in ("flow_t", "quantity_t", "value") if c in frame.columns), None)
+    if qty is None:
+        raise SourceFormatError(f"baseline of {mineral} from the store has no quantity column; "
+                                f"found {list(frame.columns)}.")
+    flows = frame.rename(columns={qty: "flow_t"})
+    for col in ("tariff_share", "method", "source"):
+        if col not in flows.columns and col == "tariff_share" and "tariff" in flows.columns:
+            flows["tariff_share"] = flows["tariff"]
+    prov = getattr(built, "provenance", None)
+    if isinstance(prov, pd.DataFrame):
+        prov = prov.to_dict("records")
+    price = spec.price(mineral)
+    price_source = "scenario file" if price else ""
+    if price is None:
+        price, price_source = _store_price(store, mineral, spec.year)
+    return MarketBaseline(mineral=mineral, stage=stage, year=spec.year,
+                          flows=flows[[c for c in FLOW_COLUMNS if c in flows.columns]],
+                          price_usd_per_t=price, price_source=price_source,
+                          provenance=tuple(prov or ()))
+
+
+def _store_price(store: Any, mineral: str, year: int | None) -> tuple[float | None, str]:
+    """A USD/t price for ``mineral`` from the store's ``prices`` table, if it has one."""
+    try:
+        prices = store.table("prices", mineral=mineral)
+    except Exception:  # noqa: BLE001  (no prices table: price stays unknown, said in provenance)
+        return None, ""
+    if prices is None or not len(prices) or "price_usd_per_t" not in prices.columns:
+        return None, ""
+    p = prices.dropna(subset=["price_usd_per_t"])
+    if year is not None and "year" in p.columns and (p["year"] <= year).any():
+        p = p[p["year"] <= year]
+    if not len(p):
+        return None, ""
+    row = p.sort_values([c for c in ("year",) if c in p.columns]).iloc[-1]
+    return float(row["price_usd_per_t"]), f"{row.get('source', 'prices')} {row.get('year', '')}".strip()
+
+
+def load_baselines(scenario: Scenario, store: Any = None) -> list[MarketBaseline]:
+    """Every market baseline the scenario names, from its files or from ``store``."""
+    if scenario.baseline.flows_csv is not None:
+        return [baseline_from_csv(scenario)]
+    if store is None:
+        raise ScenarioError(f"scenario {scenario.name!r} reads its baseline from the store; "
+                            "build it with `critmin data build` or pass --store.")
+    return [baseline_from_store(store, scenario, m, st) for m, st in scenario.baseline.markets]
+
+
+# ---------------------------------------------------------------- one market's arrays
+
+@dataclass(slots=True, eq=False)
+class Quota:
+    """``sum of flows over mask <= limit``; a limit of 0 is a ban."""
+
+    mask: np.ndarray
+    limit: float
+    label: str
+
+    @property
+    def is_ban(self) -> bool:
+        return self.limit <= 0.0
+
+
+@dataclass(slots=True, eq=False)
+class MarketProblem:
+    """Dense arrays for one market; axis 0 exporter, axis 1 importer."""
+
+    mineral: str
+    stage: str
+    countries: list[str]
+    q0: np.ndarray
+    tariff0: np.ndarray
+    tariff1: np.ndarray
+    export_tax: np.ndarray
+    sigma: np.ndarray
+    demand_elasticity: np.ndarray
+    supply_elasticity: np.ndarray
+    supply_shift: np.ndarray
+    demand_shift: np.ndarray
+    stockpile_t: np.ndarray
+    quotas: list[Quota] = field(default_factory=list)
+    levy_ref: np.ndarray | None = None       # normalised floor on landed price; nan: no levy
+    subsidy_ref: np.ndarray | None = None    # normalised floor on producer price; nan: none
+    members: tuple[str, ...] = ()
+    price_usd_per_t: float | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.countries)
+
+
+def _mask(countries: Sequence[str], chosen: tuple[str, ...] | None) -> np.ndarray:
+    if chosen is None:
+        return np.ones(len(countries), dtype=bool)
+    s = set(chosen)
+    return np.array([c in s for c in countries], dtype=bool)
+
+
+def market_problem(baseline: MarketBaseline, scenario: Scenario,
+                   elasticities: Elasticities | None = None) -> MarketProblem:
+    """The arrays of one market after applying ``scenario``'s shocks for its mineral."""
+    el = elasticities or scenario.elasticities
+    countries = baseline.countries
+    idx = {c: k for k, c in enumerate(countries)}
+    n = len(countries)
+    f = baseline.flows
+    ei, ii = f["exporter"].map(idx).to_numpy(), f["importer"].map(idx).to_numpy()
+    q0 = np.zeros((n, n))
+    np.add.at(q0, (ei, ii), f["flow_t"].to_numpy(float))
+    t0 = np.ones((n, n))
+    t0[ei, ii] = 1.0 + f["tariff_share"].to_numpy(float)
+    m = baseline.mineral
+    prob = MarketProblem(
+        mineral=m, stage=baseline.stage, countries=countries, q0=q0, tariff0=t0, tariff1=t0.copy(),
+        export_tax=np.zeros((n, n)),
+        sigma=np.array([el.value("substitution", m, c) for c in countries]),
+        demand_elasticity=np.array([el.value("import_demand", m, c) for c in countries]),
+        supply_elasticity=np.array([el.value("export_supply", m, c) for c in countries]),
+        supply_shift=np.zeros(n), demand_shift=np.zeros(n), stockpile_t=np.zeros(n),
+        price_usd_per_t=baseline.price_usd_per_t)
+    offdiag = ~np.eye(n, dtype=bool)
+    # baseline tariffs the data lack (e.g. a rate imposed after the data year): the
+    # observed flows are calibrated as the equilibrium under them
+    for shock in scenario.baseline.tariffs:
+        if shock.applies_to(m):
+            _apply(prob, shock, baseline, offdiag, idx)
+    prob.tariff0 = prob.tariff1.copy()
+    for shock in scenario.shocks_for(m):
+        _apply(prob, shock, baseline, offdiag, idx)
+    return prob
+
+
+def _apply(prob: MarketProblem, s: Shock, baseline: MarketBaseline, offdiag: np.ndarray,
+           idx: dict[str, int]) -> None:
+    c = prob.countries
+    ex, im = _mask(c, s.exporters), _mask(c, s.importers)
+    pairs = ex[:, None] & im[None, :] & offdiag
+    what = f"{s.kind} shock{f' {s.label!r}' if s.label else ''} on {prob.mineral}"
+    if s.tonnes is not None and baseline.quantity_unit != "t":
+        raise ScenarioError(f"{what} is in tonnes but the baseline flows are in "
+                            f"{baseline.quantity_unit}; give a share, or flows in tonnes.")
+    if s.kind == "tariff":
+        new = 1.0 + s.rate if s.rate is not None else prob.tariff1 + float(s.change or 0.0)
+        prob.tariff1 = np.where(pairs, new, prob.tariff1)
+        if (prob.tariff1 < 1.0).any():
+            raise InvalidParameterError(f"{what}: the change takes a tariff below 0.")
+    elif s.kind == "export_tax":
+        new = s.rate if s.rate is not None else prob.export_tax + float(s.change or 0.0)
+        prob.export_tax = np.where(pairs, new, prob.export_tax)
+        if (prob.export_tax < 0).any():
+            raise InvalidParameterError(f"{what}: the change takes an export tax below 0.")
+    elif s.kind in ("export_quota", "licensing"):
+        for e in np.flatnonzero(ex):
+            dest = im & offdiag[e]
+            if s.kind == "export_quota":
+                mask = np.zeros_like(pairs)
+                mask[e] = dest
+                base = prob.q0[mask].sum()
+                limit = s.tonnes if s.tonnes is not None else float(s.share) * base
+                prob.quotas.append(Quota(mask, float(limit), f"{what}: {c[e]}"))
+            else:
+                for j in np.flatnonzero(dest & (prob.q0[e] > 0)):
+                    mask = np.zeros_like(pairs)
+                    mask[e, j] = True
+                    limit = s.tonnes if s.tonnes is not None else float(s.share) * prob.q0[e, j]
+                    prob.quotas.append(Quota(mask, float(limit), f"{what}: {c[e]}->{c[j]}"))
+    elif s.kind == "preferential_zone":
+        mem = _mask(c, s.members)
+        prob.members = tuple(sorted(set(prob.members) | set(s.members)))
+        inside = mem[:, None] & mem[None, :] & offdiag
+        prob.tariff1 = np.where(inside, 1.0 + float(s.internal_tariff or 0.0), prob.tariff1)
+        ref = s.reference_price(prob.mineral, prob.stage)
+        if ref is not None:
+            if not prob.price_usd_per_t:
+                raise ScenarioError(
+                    f"{what}: a reference price of {ref.price_usd_per_t:,.0f} USD/t needs the base "
+                    f"price of {prob.mineral} in USD/t: set baseline.price_usd_per_t (e.g. from "
+                    "USGS salient prices) or build the store's prices table.")
+            level = ref.price_usd_per_t / prob.price_usd_per_t
+            if s.enforcement == "adjustable_tariff":
+                levied = (~mem)[:, None] & mem[None, :] & offdiag
+                cur = prob.levy_ref if prob.levy_ref is not None else np.full(pairs.shape, np.nan)
+                prob.levy_ref = np.where(levied, level, cur)
+            else:
+                cur = prob.subsidy_ref if prob.subsidy_ref is not None else np.full(len(c), np.nan)
+                prob.subsidy_ref = np.where(mem, level, cur)
+    elif s.kind == "supply_shock":
+        prob.supply_shift = np.where(ex, (1 + prob.supply_shift) * (1 + float(s.change_share)) - 1,
+                                     prob.supply_shift)
+    elif s.kind == "demand_shock":
+        prob.demand_shift = np.where(im, (1 + prob.demand_shift) * (1 + float(s.change_share)) - 1,
+                                     prob.demand_shift)
+    elif s.kind == "stockpile_release":
+        prob.stockpile_t = prob.stockpile_t + np.where(im, float(s.tonnes or 0.0), 0.0)
+
+
+def toy_baseline(mineral: str = "gallium", stage: str = "refinery",
+                 price_usd_per_t: float | None = 500_000.0) -> MarketBaseline:
+    """A four-country market for examples and tests (quantities in tonnes, invented).
+
+    Examples
+    --------
+    >>> toy_baseline()
+    MarketBaseline(gallium refinery 2023, 8 flows, 785 t)
+    """
+    flows = pd.DataFrame({
+        "exporter": ["CHN", "CHN", "CHN", "USA", "USA", "JPN", "JPN", "DEU"],
+        "importer": ["CHN", "USA", "JPN", "USA", "JPN", "JPN", "USA", "DEU"],
+        "flow_t": [500.0, 100.0, 80.0, 20.0, 5.0, 30.0, 10.0, 40.0],
+        "method": "estimated", "source": "toy"})
+    return MarketBaseline(mineral, stage, 2023, flows, price_usd_per_t=price_usd_per_t,
+                          price_source="toy" if price_usd_per_t else "",
+                          provenance=({"source": "toy", "title": "invented example market"},))

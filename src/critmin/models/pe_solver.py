@@ -1,0 +1,330 @@
+"""Equilibrium of one market: a semismooth Newton method on the Fischer–Burmeister
+reformulation of the model's mixed complementarity problem.
+
+Unknowns ``y = (u, r)``: ``u_i`` is exporter *i*'s world price (``w = exp(u)`` in ``exact``
+mode, ``w = 1 + u`` in ``gsim`` mode, so ``u`` is the GSIM proportional change) and ``r_k``
+the rent of quota *k* (normalised price units per tonne). Equations::
+
+    F_i(y) = (X_i - sum_j M_ij) / X0_i = 0                      market clearing
+    phi(r_k, h_k) = sqrt(r_k^2 + h_k^2) - r_k - h_k = 0         quota k, h_k = (Q_k - sum M) / scale_k
+
+``phi`` is the Fischer–Burmeister function: ``phi = 0`` iff ``r >= 0, h >= 0, r h = 0``.
+The levy of the adjustable tariff (``L >= 0`` ⟂ landed ``>= ref``) and the price-gap
+subsidy (``s >= 0`` ⟂ producer price ``>= ref``) each involve only their own variable, so
+their complementarity problem has the closed-form solution ``L = max(0, ref - T f)``
+(the min-map NCP function solved exactly); it is substituted, and Newton uses an element
+of the Clarke generalised Jacobian of the resulting piecewise-smooth map.
+
+Globalisation follows De Luca, Facchinei & Kanzow (1996, Math. Programming 75): Newton
+direction when it is a sufficient descent direction of ``psi = ||Phi||^2 / 2``, else the
+steepest-descent direction, with an Armijo line search. Bans in ``exact`` mode are the
+limit of a quota -> 0 (the source leaves the CES aggregate) and need substitution > 1.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from critmin.errors import ScenarioError, SolveError
+from critmin.models.pe_data import MarketProblem
+
+
+@dataclass(slots=True, eq=False)
+class MarketSolution:
+    """Levels after the shock (normalised prices; quantities in the baseline unit)."""
+
+    w: np.ndarray            # world (factory-gate) price per exporter
+    v: np.ndarray            # producer price received (w + subsidy)
+    fob: np.ndarray          # price to each destination: (1 + export tax) w + rent
+    landed: np.ndarray       # duty-paid price in each market, incl. levy
+    rent: np.ndarray         # quota rent per unit, per pair
+    levy: np.ndarray         # variable levy per unit, per pair
+    flows: np.ndarray        # M_ij
+    supply: np.ndarray       # X_i
+    composite_price: np.ndarray   # Pi_j (base 1)
+    composite_demand: np.ndarray  # D_j (composite units, base = base expenditure)
+    stockpile: np.ndarray         # release in composite units
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+class _System:
+    """Residual and generalised Jacobian of one market."""
+
+    def __init__(self, p: MarketProblem, mode: str) -> None:
+        self.p, self.linear = p, mode == "gsim"
+        n = p.n
+        q0 = p.q0
+        self.X0 = q0.sum(axis=1)
+        self.active_x = self.X0 > 0
+        self.exp0 = (p.tariff0 * q0).sum(axis=0)          # base expenditure = D0 (Pi0 = 1)
+        self.active_m = self.exp0 > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.theta = np.where(self.active_m, p.tariff0 * q0 / np.where(self.exp0 > 0, self.exp0, 1), 0.0)
+            # tonnes released -> composite units at the base mix of the market
+            tonnes = q0.sum(axis=0)
+            self.release = np.where(tonnes > 0, p.stockpile_t * self.exp0 / np.where(tonnes > 0, tonnes, 1), 0.0)
+        self.theta_sum = self.theta.sum(axis=0)
+        self.xf = 1.0 + p.export_tax
+        self.sigma = np.where(np.abs(p.sigma - 1.0) < 1e-6, 1.0 + 1e-6, p.sigma)
+        self.levy_ref = p.levy_ref if p.levy_ref is not None else np.full((n, n), np.nan)
+        self.sub_ref = p.subsidy_ref if p.subsidy_ref is not None else np.full(n, np.nan)
+        self.has_levy = ~np.isnan(self.levy_ref) & (q0 > 0)
+        self.has_sub = ~np.isnan(self.sub_ref) & self.active_x
+        # bans: structural in exact mode, FB quotas with limit 0 in gsim mode
+        self.banned = np.zeros((n, n), dtype=bool)
+        quotas = []
+        for qt in p.quotas:
+            if qt.is_ban and not self.linear:
+                self.banned |= qt.mask
+            elif (q0[qt.mask] > 0).any():
+                quotas.append(qt)
+        self.quotas = quotas
+        self.live = (q0 > 0) & ~self.banned
+        self._check_feasible()
+        K = len(quotas)
+        # quota membership as a sparse K x (n*n) matrix over pairs (row-major exporter, importer)
+        rows, cols = [], []
+        for k, qt in enumerate(quotas):
+            flat = np.flatnonzero(qt.mask.ravel() & self.live.ravel()) if not self.linear \
+                else np.flatnonzero(qt.mask.ravel() & (q0 > 0).ravel())
+            rows.append(np.full(len(flat), k))
+            cols.append(flat)
+        r_idx = np.concatenate(rows) if rows else np.zeros(0, int)
+        c_idx = np.concatenate(cols) if cols else np.zeros(0, int)
+        self.B = sp.csr_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(K, n * n))
+        self.Bt = self.B.T.tocsr()
+        self.t_k, self.t_i, self.t_j = r_idx, c_idx // n, c_idx % n
+        self.qlimit = np.array([qt.limit for qt in quotas], dtype=float)
+        self.qscale = np.array([max(q0[qt.mask].sum(), 1e-12) for qt in quotas], dtype=float)
+        self.ix = np.flatnonzero(self.active_x)
+        self.nu, self.K = len(self.ix), K
+
+    def _check_feasible(self) -> None:
+        p, q0 = self.p, self.p.q0
+        c = p.countries
+        lost = (q0 > 0) & self.banned
+        for j in np.flatnonzero(lost.any(axis=0)):
+            if not self.live[:, j].any():
+                raise ScenarioError(
+                    f"infeasible quota set for {p.mineral}: every source of {c[j]} (domestic supply "
+                    "included) is banned, so no finite price clears its market. Keep one source "
+                    "open or use a positive quota.")
+            if self.sigma[j] <= 1.0:
+                raise ScenarioError(
+                    f"infeasible ban for {p.mineral}: substitution in {c[j]} is {p.sigma[j]} <= 1, so "
+                    "every source is essential and a banned source has no finite price. Set "
+                    "elasticities.substitution > 1 for this market or use a positive quota.")
+        if self.linear:
+            for qt in self.quotas:
+                pass
+        net = self.exp0 * (1 + p.demand_shift) - self.release
+        short = np.flatnonzero(self.active_m & (net <= 0))
+        if len(short):
+            raise ScenarioError(
+                f"stockpile release into {', '.join(c[j] for j in short)} for {p.mineral} is at "
+                "least the whole market's demand; releases must be below baseline consumption.")
+
+    # ------------------------------------------------------------ evaluation
+    def unpack(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = self.p.n
+        u = np.zeros(n)
+        u[self.ix] = y[: self.nu]
+        w = 1.0 + u if self.linear else np.exp(u)
+        dwdu = np.ones(n) if self.linear else w
+        return w, dwdu, y[self.nu:]
+
+    def evaluate(self, y: np.ndarray, jac: bool = True) -> tuple[np.ndarray, np.ndarray | None, dict]:
+        p, n = self.p, self.p.n
+        w, dwdu, r = self.unpack(y)
+        rent = (self.Bt @ r).reshape(n, n) if self.K else np.zeros((n, n))
+        fob = self.xf * w[:, None] + rent
+        if self.linear:
+            # GSIM: proportional changes add up (p^ = T^ + f^, f^ = x + w^ + r), no products
+            lin = (p.tariff1 / p.tariff0 - 1.0) + p.export_tax + (w - 1.0)[:, None] + rent
+            floor = self.levy_ref / p.tariff0 - 1.0
+            levied = self.has_levy & (floor > lin)
+            rho = 1.0 + np.where(levied, floor, lin)
+            landed = p.tariff0 * rho
+            base = p.tariff0 * (1.0 + lin)
+            dland = np.where(levied, 0.0, p.tariff0)       # d landed / d (w or rent)
+            drho_dw = np.where(levied, 0.0, 1.0)
+        else:
+            base = p.tariff1 * fob
+            levied = self.has_levy & (self.levy_ref > base)
+            landed = np.where(levied, self.levy_ref, base)
+            dland = np.where(levied, 0.0, p.tariff1)      # d landed / d fob
+            rho = landed / p.tariff0                      # p0 = T0 * 1
+            drho_dw = dland * self.xf / p.tariff0
+        sig, em = self.sigma, p.demand_elasticity
+        d1 = self.exp0 * (1.0 + p.demand_shift)
+        if self.linear:
+            rhat = np.where(self.live, rho - 1.0, 0.0)
+            pi_hat = (self.theta * rhat).sum(axis=0)
+            pi = 1.0 + pi_hat
+            demand = d1 * (1.0 + em * pi_hat)
+            net = demand - self.release
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = np.where(self.exp0 > 0, net / np.where(self.exp0 > 0, self.exp0, 1), 0.0)
+            flows = np.where(self.live, self.p.q0 * (scale[None, :] + sig[None, :] * (pi_hat[None, :] - rhat)), 0.0)
+            W, rstar, share, kappa = self.p.q0 * self.live, np.ones((n, n)), self.theta * self.live, sig + (1 + p.demand_shift) * em
+        else:
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                lr = np.log(np.where(self.live, rho, 1.0))
+                term = np.where(self.live, self.theta * np.exp((1.0 - sig[None, :]) * lr), 0.0)
+                tot = term.sum(axis=0)
+                # theta sums to 1 mathematically; dividing by its floating-point sum makes
+                # Pi exactly 1 at the baseline, so an empty scenario returns it exactly
+                rel = tot / np.where(self.theta_sum > 0, self.theta_sum, 1.0)
+                logpi = np.where(tot > 0, np.log(np.where(tot > 0, rel, 1.0)) / (1.0 - sig), 0.0)
+                pi = np.exp(logpi)
+                share = np.where(tot[None, :] > 0, term / np.where(tot > 0, tot, 1.0)[None, :], 0.0)
+                demand = d1 * np.exp(em * logpi)
+                net = demand - self.release
+                scale = np.where(self.exp0 > 0, net / np.where(self.exp0 > 0, self.exp0, 1), 0.0)
+                flows = np.where(self.live, self.p.q0 * np.exp(-sig[None, :] * lr + sig[None, :] * logpi[None, :])
+                                 * scale[None, :], 0.0)
+                eta = np.where(net > 0, em * demand / np.where(net > 0, net, 1.0), em)
+            W, rstar, kappa = flows, np.where(self.live, rho, 1.0), sig + eta
+        # supply, with the price-gap subsidy solved in closed form
+        subsidised = self.has_sub & (self.sub_ref > w)
+        v = np.where(subsidised, self.sub_ref, w)
+        dvdw = np.where(subsidised, 0.0, 1.0)
+        eps = p.supply_elasticity
+        shift = 1.0 + p.supply_shift
+        if self.linear:
+            supply = self.X0 * (shift + eps * (v - 1.0))
+            dsup = self.X0 * eps * dvdw * dwdu
+        else:
+            supply = self.X0 * shift * np.power(np.maximum(v, 1e-300), eps)
+            dsup = eps * supply / np.maximum(v, 1e-300) * dvdw * dwdu
+        X0s = np.where(self.X0 > 0, self.X0, 1.0)
+        F = ((supply - flows.sum(axis=1)) / X0s)[self.ix]
+        h = (self.qlimit - self.B @ flows.ravel()) / self.qscale if self.K else np.zeros(0)
+        nrm = np.sqrt(r * r + h * h)
+        Phi = np.concatenate([F, nrm - r - h])
+        state = dict(w=w, v=v, fob=fob, landed=landed, rent=rent, levy=landed - base, flows=flows,
+                     supply=supply, pi=pi, demand=demand, h=h)
+        if not jac:
+            return Phi, None, state
+        # ---- generalised Jacobian
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # d rho / d u and d rho / d rent, divided by rho* (rho in exact mode, 1 in gsim)
+            a = np.where(self.live, drho_dw * dwdu[:, None] / rstar, 0.0)
+            cz = np.where(self.live, dland / p.tariff0 / rstar, 0.0)
+        Wk = W * kappa[None, :]
+        Wsig = W * sig[None, :]
+        # d(sum_j M_ij)/du_l
+        Jmu = Wk @ (share * a).T - np.diag((Wsig * a).sum(axis=1))
+        JF = (np.diag(dsup) - Jmu) / X0s[:, None]
+        J = np.zeros((self.nu + self.K, self.nu + self.K))
+        J[: self.nu, : self.nu] = JF[np.ix_(self.ix, self.ix)]
+        if self.K:
+            # d(sum_j M_ij)/dr_k and d(sum over quota k' M)/d(u, r), through the sparse
+            # membership (triples k, i, j) so cost grows with the pairs under quota
+            K, tk, ti, tj = self.K, self.t_k, self.t_i, self.t_j
+            C = np.zeros((n, K))                                # per importer, per quota
+            np.add.at(C, (tj, tk), (share * cz)[ti, tj])
+            Jmr = Wk @ C
+            np.subtract.at(Jmr, (ti, tk), (Wsig * cz)[ti, tj])
+            Wcol = np.zeros((K, n))
+            np.add.at(Wcol, (tk, tj), W[ti, tj])
+            dQu = (Wcol * kappa[None, :]) @ (share * a).T
+            np.subtract.at(dQu, (tk, ti), (Wsig * a)[ti, tj])
+            diag_pairs = sp.diags((Wsig * cz).ravel())
+            dQr = (Wcol * kappa[None, :]) @ C - (self.B @ diag_pairs @ self.Bt).toarray()
+            J[: self.nu, self.nu:] = -Jmr[self.ix] / X0s[self.ix, None]
+            dh_u = -dQu[:, self.ix] / self.qscale[:, None]
+            dh_r = -dQr / self.qscale[:, None]
+            safe = np.where(nrm > 0, nrm, 1.0)
+            da = np.where(nrm > 0, r / safe - 1.0, 1 / np.sqrt(2) - 1.0)
+            db = np.where(nrm > 0, h / safe - 1.0, 1 / np.sqrt(2) - 1.0)
+            J[self.nu:, : self.nu] = db[:, None] * dh_u
+            J[self.nu:, self.nu:] = np.diag(da) + db[:, None] * dh_r
+        return Phi, J, state
+
+
+def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e-10,
+                 max_iter: int = 100) -> MarketSolution:
+    """Solve one market. ``mode`` is ``"gsim"`` or ``"exact"``.
+
+    Raises
+    ------
+    ScenarioError
+        An infeasible quota set or stockpile release (no equilibrium exists).
+    SolveError
+        The Newton method stopped without converging; carries its diagnostics.
+    """
+    t0 = time.perf_counter()
+    sys_ = _System(problem, mode)
+    y = np.zeros(sys_.nu + sys_.K)
+    Phi, J, state = sys_.evaluate(y)
+    psi = 0.5 * float(Phi @ Phi)
+    it, steps, newton_steps = 0, 0, 0
+    beta, rho_, p_exp = 1e-4, 1e-10, 2.1
+    while np.max(np.abs(Phi), initial=0.0) > tol and it < max_iter:
+        it += 1
+        grad = J.T @ Phi
+        try:
+            d = np.linalg.solve(J, -Phi)
+            ok = np.all(np.isfinite(d)) and grad @ d <= -rho_ * np.linalg.norm(d) ** p_exp
+        except np.linalg.LinAlgError:
+            ok = False
+        if ok:
+            newton_steps += 1
+        else:
+            d = -grad
+        # keep exponent arguments sane: a log-price step above 2 (a factor e^2) is rescaled
+        big = np.max(np.abs(d[: sys_.nu]), initial=0.0)
+        if not sys_.linear and big > 2.0:
+            d = d * (2.0 / big)
+        t, slope = 1.0, float(grad @ d)
+        while True:
+            y_new = y + t * d
+            Phi_new, _, _ = sys_.evaluate(y_new, jac=False)
+            psi_new = 0.5 * float(Phi_new @ Phi_new)
+            if np.isfinite(psi_new) and psi_new <= psi + beta * t * slope:
+                break
+            t *= 0.5
+            steps += 1
+            if t < 1e-12:
+                break
+        if t < 1e-12:
+            break
+        y = y_new
+        Phi, J, state = sys_.evaluate(y)
+        psi = 0.5 * float(Phi @ Phi)
+    residual = float(np.max(np.abs(Phi), initial=0.0))
+    w, _, r = sys_.unpack(y)
+    comp = 0.0
+    if sys_.K:
+        comp = float(np.max(np.abs(np.minimum(r, state["h"]))))
+    diagnostics = {
+        "mode": mode, "converged": residual <= tol, "iterations": it, "newton_steps": newton_steps,
+        "line_search_halvings": steps, "residual": residual, "tolerance": tol,
+        "complementarity_residual": comp, "n_countries": problem.n, "n_quotas": sys_.K,
+        "n_banned_pairs": int(((problem.q0 > 0) & sys_.banned).sum()),
+        "n_binding_quotas": int(np.sum((r > 1e-12))) if sys_.K else 0,
+        "n_levied_pairs": int((state["levy"] > 1e-12).sum()),
+        "n_subsidised_producers": int((state["v"] > state["w"] + 1e-12).sum()),
+        "seconds": round(time.perf_counter() - t0, 6),
+    }
+    if sys_.linear:
+        neg = int((state["flows"] < -1e-9).sum())
+        diagnostics["negative_flows"] = neg
+        if neg:
+            diagnostics["warning"] = ("the linearised (gsim) solution has negative flows; the shock "
+                                      "is too large for the linear system: use --mode exact")
+    if residual > tol:
+        raise SolveError(f"the {mode} solver did not converge for {problem.mineral} {problem.stage}",
+                         {k: diagnostics[k] for k in ("iterations", "residual", "tolerance",
+                                                      "n_quotas", "mode")})
+    return MarketSolution(w=state["w"], v=state["v"], fob=state["fob"], landed=state["landed"],
+                          rent=state["rent"], levy=state["levy"], flows=state["flows"],
+                          supply=state["supply"], composite_price=state["pi"],
+                          composite_demand=state["demand"], stockpile=sys_.release,
+                          diagnostics=diagnostics)

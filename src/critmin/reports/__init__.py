@@ -1,0 +1,1 @@
+"""Reports: tables and text from results; formats, never computes."""
