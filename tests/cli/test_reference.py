@@ -102,3 +102,12 @@ def test_countries_without_a_store_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["countries", "--store", str(tmp_path / "missing.duckdb")])
     assert result.exit_code == 1
     assert "No store at" in result.output and "Traceback" not in result.output
+
+
+def test_countries_json_carries_the_provenance_of_the_tables(tmp_path):
+    store = tmp_path / "s.duckdb"
+    gdp = pd.DataFrame({"country": ["COD"], "year": [2022], "gdp_usd": [6.5e10],
+                        "label": ["COD"], "source": "x"})
+    write_store(store, [TableData("gdp", gdp, (_origin("x"),))])
+    doc = json.loads(runner.invoke(app, ["countries", "--store", str(store), "-f", "json"]).stdout)
+    assert [p["source"] for p in doc["provenance"]] == ["x"]

@@ -1,5 +1,4 @@
 import pytest
-
 from store_fixture import build
 
 

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from critmin.errors import InvalidParameterError, SourceFormatError
-from critmin.metrics.concentration import (Thresholds, attach_wgi, concentration,
-                                           country_share_series, mean_wgi, shares,
-                                           stage_comparison, wgi_scaled)
+from critmin.metrics.concentration import (
+    Thresholds,
+    attach_wgi,
+    concentration,
+    country_share_series,
+    mean_wgi,
+    shares,
+    stage_comparison,
+    wgi_scaled,
+)
 
 
 def _production(rows, mineral="gallium", stage="refinery", year=2023, source="usgs-test"):
@@ -73,7 +81,7 @@ def test_flags_follow_configurable_thresholds():
 
 @pytest.mark.parametrize("kwargs", [{"cr1_share": 65}, {"hhi": -1}, {"hhi": 10_001}])
 def test_thresholds_out_of_range_are_rejected_with_the_value(kwargs):
-    with pytest.raises(InvalidParameterError, match=str(list(kwargs.values())[0])):
+    with pytest.raises(InvalidParameterError, match=str(next(iter(kwargs.values())))):
         Thresholds(**kwargs)
 
 
@@ -148,11 +156,20 @@ def test_missing_columns_are_named():
         concentration(pd.DataFrame({"country": ["CHN"]}))
 
 
-def test_share_series_gives_zero_where_the_country_did_not_produce():
+def test_share_series_is_null_where_the_country_is_not_reported_and_zero_where_it_is():
     p = pd.concat([_production([("CHN", 80.0), ("JPN", 20.0)], year=2020),
-                   _production([("JPN", 20.0)], year=2021)])
-    s = country_share_series(p, "CHN").set_index("year")["share"]
-    assert s[2020] == pytest.approx(0.8) and s[2021] == 0.0
+                   _production([("JPN", 20.0)], year=2021),
+                   _production([("CHN", 0.0), ("JPN", 20.0)], year=2022)])
+    s = country_share_series(p, "CHN").set_index("year")
+    assert s.loc[2020, "share"] == pytest.approx(0.8)
+    assert pd.isna(s.loc[2021, "share"]) and not s.loc[2021, "reported"]
+    assert s.loc[2022, "share"] == 0.0 and s.loc[2022, "reported"]
+
+
+def test_lone_producer_without_world_total_is_not_credible():
+    lone = concentration(_production([("TUR", 5.0)])).iloc[0]
+    assert lone.hhi == 10_000 and not lone.credible
+    assert concentration(_production([("TUR", 5.0), ("WLD", 9.0)])).iloc[0].credible
 
 
 def test_stage_comparison_names_the_more_concentrated_stage():
@@ -162,3 +179,33 @@ def test_stage_comparison_names_the_more_concentrated_stage():
     assert cmp.stage == "refinery" and cmp.more_concentrated == "refinery"
     assert cmp.hhi_change == pytest.approx(8_200 - 5_000)
     assert math.isclose(cmp.cr1_share_mine, 0.5)
+
+
+def test_period_share_sums_quantities_over_the_years():
+    from critmin.metrics.concentration import period_share
+
+    p = pd.concat([_production([("CHN", 80.0), ("JPN", 20.0)], year=2016),
+                   _production([("CHN", 90.0), ("JPN", 10.0), ("WLD", 110.0)], year=2017),
+                   _production([("CHN", 1.0), ("JPN", 1.0)], year=2021)])
+    out = period_share(p, "CHN", 2016, 2020).iloc[0]
+    assert out.n_years == 2 and out.share == pytest.approx(170 / 210)
+    with pytest.raises(InvalidParameterError, match="2020-2016"):
+        period_share(p, "CHN", 2020, 2016)
+
+
+def test_period_share_is_null_when_a_year_lacks_the_country():
+    from critmin.metrics.concentration import period_share
+
+    p = pd.concat([_production([("CHN", 80.0), ("JPN", 20.0)], year=2016),
+                   _production([("JPN", 10.0)], year=2017)])
+    assert pd.isna(period_share(p, "CHN", 2016, 2017).iloc[0].share)
+
+
+def test_wgi_lookup_matches_asof_semantics_and_unknown_countries_are_nan():
+    from critmin.metrics.concentration import wgi_lookup
+
+    gov = pd.DataFrame({"country": ["CHN", "CHN", "FRA"], "year": [1996, 2000, 2010],
+                        "wgi_mean": [-1.0, -0.5, 1.2]})
+    got = wgi_lookup(np.array(["CHN", "CHN", "CHN", "FRA", "XXX"], dtype=object),
+                     np.array([1990, 1998, 2024, 2000, 2020]), gov)
+    assert got[:4].tolist() == [-1.0, -1.0, -0.5, 1.2] and np.isnan(got[4])

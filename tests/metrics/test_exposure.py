@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 from critmin.errors import InvalidParameterError, SourceFormatError
-from critmin.metrics.exposure import (exposure, net_import_reliance, source_shares,
-                                      trade_of)
+from critmin.metrics.exposure import exposure, net_import_reliance, source_shares, trade_of
 
 
 def _flows():
@@ -110,3 +109,22 @@ def test_usgs_net_import_reliance_uses_published_consumption_and_stock_release()
     nir = net_import_reliance(frame)
     assert nir[0] == pytest.approx(6_500 / 8_500)      # USGS cobalt 2024: 76 %
     assert nir[1] == pytest.approx(120 / 120)
+
+
+def test_releases_are_never_added_together():
+    f = _flows().assign(source="baci")
+    dup = _flows().assign(source="usitc", value_usd=lambda d: d["value_usd"] / 2)
+    both = pd.concat([f, dup], ignore_index=True)
+    from critmin.metrics.exposure import choose_source
+
+    chosen = choose_source(both, "USA")
+    assert set(chosen["source"]) == {"baci"}                  # reports more US trade
+    row = exposure(chosen, "USA").iloc[0]
+    assert row.imports == 100.0 and row.flow_source == "baci"
+
+
+def test_partial_years_are_left_out():
+    from critmin.metrics.exposure import choose_source
+
+    f = _flows().assign(source="usitc", partial_year=[False] * 6 + [True])
+    assert len(choose_source(f, "USA")) == 6

@@ -5,8 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from critmin.errors import (UnknownBlocError, UnknownMineralError, UnknownNameError,
-                            UnknownStageError, UnknownYearError)
+from critmin.errors import (
+    UnknownBlocError,
+    UnknownMineralError,
+    UnknownNameError,
+    UnknownStageError,
+    UnknownYearError,
+)
 from critmin.metrics import queries
 
 

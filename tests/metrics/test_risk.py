@@ -6,8 +6,13 @@ import pandas as pd
 import pytest
 
 from critmin.errors import InvalidParameterError, SourceFormatError, UnknownNameError
-from critmin.metrics.risk import (eu2023_comparison, hhi_wgi_t, parameter_table, parameters,
-                                  supply_risk)
+from critmin.metrics.risk import (
+    eu2023_comparison,
+    hhi_wgi_t,
+    parameter_table,
+    parameters,
+    supply_risk,
+)
 
 
 def test_supply_risk_matches_hand_computation():

@@ -88,7 +88,8 @@ def test_protee_group_values_are_flagged_imputed(protee):
     assert row.loc["811292", "sigma"] == pytest.approx(-35.64, abs=0.01)
     group = protee[protee["hs6"].between("811221", "811299")]
     assert group["sigma"].round(2).nunique() == 1
-    assert row.loc["811292", "imputed"] == (row.loc["811292", "zero"] or row.loc["811292", "positive"])
+    flags = row.loc["811292", ["zero", "positive"]]
+    assert row.loc["811292", "imputed"] == bool(flags.any())
     assert not protee.loc[protee["sigma"].isna(), "imputed"].any()
     assert not protee.loc[~protee["zero"] & ~protee["positive"], "imputed"].any()
     assert protee["imputed"].sum() > 0
@@ -104,5 +105,6 @@ def test_malformed_dummy_is_rejected(tmp_path):
 def test_non_numeric_distance_is_rejected(tmp_path):
     path = tmp_path / "dist.csv"
     path.write_text(",".join(cepii.DIST_COLUMNS) + "\nFRA,DEU,1,0,0,0,0,0,0,0,far,1,1,1\n")
-    with pytest.raises(SourceFormatError, match=r"column 'dist' holds non-numeric value\(s\) \['far'\]"):
+    with pytest.raises(SourceFormatError,
+                       match=r"column 'dist' holds non-numeric value\(s\) \['far'\]"):
         cepii.parse_distances(path)

@@ -3,18 +3,30 @@ httpx.MockTransport (this machine has no internet)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import tempfile
+from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from critmin.cli import app  # noqa: E402
+from critmin.cli import app
 from critmin.errors import FetchError
 from critmin.sources import fetch as fetch_mod
-from critmin.sources.fetch import (LOCK_NAME, REGISTRY, FetchSource, RemoteFile,
-                                   UnknownSourceError, fetch, read_lock)
+from critmin.sources.fetch import (
+    LOCK_NAME,
+    REGISTRY,
+    FetchSource,
+    RemoteFile,
+    UnknownSourceError,
+    fetch,
+    read_lock,
+)
 
 PAYLOAD = bytes(range(256)) * 1000  # 256,000 bytes
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -201,3 +213,71 @@ def test_cli_fetch_list_names_every_release():
     names = {r["source"] for r in json.loads(result.stdout)["rows"]}
     assert {"usgs-mcs2025-world", "usgs-mcs2026", "wb-wgi", "wb-pink-sheet", "wb-wdi-gdp",
             "cepii-geodist", "cepii-baci"} <= names
+
+
+def test_complete_part_file_and_416_installs_after_verification(tmp_path, pinned):
+    part = tmp_path / pinned.name / "data.csv.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(PAYLOAD)
+
+    def range_not_satisfiable(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Range"] == f"bytes={len(PAYLOAD)}-"
+        return httpx.Response(416)
+
+    client = httpx.Client(transport=httpx.MockTransport(range_not_satisfiable))
+    [result] = fetch(pinned.name, dest=tmp_path, client=client)
+    assert result.status == "resumed" and result.path.read_bytes() == PAYLOAD
+
+
+def test_wrong_content_range_is_refused(tmp_path, pinned):
+    part = tmp_path / pinned.name / "data.csv.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(PAYLOAD[:1000])
+
+    def wrong_offset(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(206, headers={"Content-Range": f"bytes 0-{len(PAYLOAD) - 1}/"
+                                                             f"{len(PAYLOAD)}"}, content=PAYLOAD)
+
+    client = httpx.Client(transport=httpx.MockTransport(wrong_offset))
+    with pytest.raises(FetchError, match="asked to resume at byte 1000"):
+        fetch(pinned.name, dest=tmp_path, client=client)
+    assert not (tmp_path / pinned.name / "data.csv").exists()
+
+
+def test_corrupted_installed_file_is_downloaded_again(tmp_path, pinned):
+    server = Server()
+    [first] = fetch(pinned.name, dest=tmp_path, client=server.client())
+    first.path.write_bytes(b"bit rot")
+    [again] = fetch(pinned.name, dest=tmp_path, client=server.client())
+    assert again.status == "downloaded" and again.path.read_bytes() == PAYLOAD
+
+
+def test_url_override_drops_the_pinned_checksum(tmp_path, pinned):
+    other = b"a later version of the release"
+    [result] = fetch(pinned.name, dest=tmp_path, url="https://example.org/v2/data.csv",
+                     client=Server(body=other).client())
+    assert result.check == "recorded" and result.path.read_bytes() == other
+
+
+@settings(max_examples=25, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=len(PAYLOAD) - 1),
+       honour_range=st.booleans())
+def test_any_interruption_point_resumes_to_the_exact_file(cut, honour_range):
+    src = FetchSource("test-prop", "Tester", "t", "https://example.org", "CC0",
+                      (RemoteFile(URL, "data.csv", SHA, len(PAYLOAD)),))
+    with tempfile.TemporaryDirectory() as tmp, mock_registry(src):
+        server = Server(fail_after=cut, honour_range=honour_range)
+        with pytest.raises(FetchError):
+            fetch(src.name, dest=Path(tmp), client=server.client())
+        [result] = fetch(src.name, dest=Path(tmp), client=server.client())
+        assert result.path.read_bytes() == PAYLOAD
+        assert result.status == ("resumed" if honour_range and cut else "downloaded")
+
+
+@contextlib.contextmanager
+def mock_registry(src: FetchSource):
+    REGISTRY[src.name] = src
+    try:
+        yield
+    finally:
+        del REGISTRY[src.name]

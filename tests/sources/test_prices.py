@@ -7,7 +7,8 @@ import pytest
 from openpyxl import Workbook
 
 from critmin.errors import SourceFormatError
-from critmin.sources import prices, usgs_salient_prices
+from critmin.sources import prices
+from critmin.store.build import build_tables
 from critmin.vocab import minerals
 
 
@@ -17,8 +18,15 @@ def pink(shared_data) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def usgs(shared_data) -> pd.DataFrame:
-    return usgs_salient_prices.parse_salient_prices(shared_data / usgs_salient_prices.DIR).frame
+def salient(shared_data) -> pd.DataFrame:
+    """The us_salient table as the build makes it (corrections applied)."""
+    [table] = [t for t in build_tables(shared_data, only=["us_salient"]) if t.name == "us_salient"]
+    return table.frame
+
+
+@pytest.fixture(scope="module")
+def usgs(salient) -> pd.DataFrame:
+    return prices.usgs_prices(salient)
 
 
 def test_pink_sheet_has_the_fifteen_series_and_every_month(pink):
@@ -36,7 +44,8 @@ def test_pink_sheet_known_values_and_conversions(pink):
     assert gold["unit"] == "$/troy oz" and gold["price"] == pytest.approx(4587.21)
     assert gold["price_usd_per_t"] == pytest.approx(4587.21 * 32_150.7466, rel=1e-9)
     iron = at.loc[("wb_pink:iron_ore", "2026-05")]
-    assert iron["price_usd_per_t"] == pytest.approx(108.64) and "dry metric tonne" in iron["unit_note"]
+    assert iron["price_usd_per_t"] == pytest.approx(108.64)
+    assert "dry metric tonne" in iron["unit_note"]
 
 
 def test_ellipsis_is_missing_not_zero(pink):
@@ -59,7 +68,8 @@ def test_workbook_agrees_with_the_derived_csv(pink, shared_data):
 
 def test_cross_check_catches_an_altered_value(pink, shared_data, tmp_path):
     derived = pd.read_csv(shared_data / prices.PINK_CSV)
-    derived.loc[(derived["commodity"] == "Copper") & (derived["period"] == "2026M05"), "price"] = 1.0
+    may_copper = (derived["commodity"] == "Copper") & (derived["period"] == "2026M05")
+    derived.loc[may_copper, "price"] = 1.0
     path = tmp_path / "altered.csv"
     derived.to_csv(path, index=False)
     mismatch = prices.cross_check_pink_csv(pink, path)
@@ -81,7 +91,8 @@ def _workbook(path, header_rows, months):
 def test_older_vintage_with_a_series_code_row_parses(tmp_path):
     names = list(prices.PINK_SERIES)
     units = ["($/mt)"] * len(names)
-    units[names.index("Gold")] = units[names.index("Platinum")] = units[names.index("Silver")] = "($/troy oz)"
+    for metal in ("Gold", "Platinum", "Silver"):
+        units[names.index(metal)] = "($/troy oz)"
     units[names.index("Iron ore, cfr spot")] = "($/dmtu)"
     path = tmp_path / "old.xlsx"
     _workbook(path, [["World Bank Commodity Price Data (The Pink Sheet)"], [], [], [],
@@ -111,33 +122,65 @@ def test_not_a_workbook_is_a_source_format_error(tmp_path):
         prices.parse_pink_sheet(path)
 
 
-def test_usgs_salient_prices_known_values(usgs):
-    at = usgs.set_index(["series", "year"])
-    ga = at.loc[("usgs:gallium:Price_High-purity_dkg", 2024)]
+def test_usgs_prices_known_values(usgs):
+    at = usgs.set_index(["series", "source", "year"])
+    ga = at.loc[("usgs:gallium:Price_High-purity_dkg", "usgs-mcs2025-salient", 2024)]
     assert ga["price"] == 500 and ga["price_usd_per_t"] == 500_000 and ga["estimated"]
-    assert not at.loc[("usgs:gallium:Price_High-purity_dkg", 2023), "estimated"]
-    co = at.loc[("usgs:cobalt:Price_LME_dlb", 2022)]
+    assert not at.loc[("usgs:gallium:Price_High-purity_dkg", "usgs-mcs2025-salient", 2023),
+                      "estimated"]
+    co = at.loc[("usgs:cobalt:Price_LME_dlb", "usgs-mcs2025-salient", 2022)]
     assert co["price_usd_per_t"] == pytest.approx(28.83 * 2204.62262, rel=1e-8)
-    pt = at.loc[("usgs:platinum:Price_Platinum_dto", 2021)]
-    assert pt["mineral"] == "platinum" and pt["unit"] == "dollars per troy ounce"
-    nd = at.loc[("usgs:neodymium:Price_Nd2O3_dkg", 2022)]
-    assert nd["price"] == 134 and nd["mineral"] == "neodymium"
+    sb = usgs[(usgs["mineral"] == "antimony") & (usgs["source"] == "usgs-mcs2026-salient")]
+    latest = sb.set_index("year").loc[2025]
+    assert latest["price"] == 25 and latest["estimated"]
+    assert latest["price_usd_per_t"] == pytest.approx(25 * 2204.62262, rel=1e-8)
 
 
-def test_usgs_prices_are_annual_and_skip_text_values(usgs):
+def test_usgs_prices_name_the_element_of_multi_element_tables(usgs):
+    pt = usgs[usgs["series"].str.endswith("Price_Platinum_dto")]
+    assert set(pt["mineral"]) == {"platinum"}
+    assert pt.set_index(["source", "year"]).loc[("usgs-mcs2025-salient", 2021), "price"] == (
+        pytest.approx(1094.31))
+    nd = usgs[usgs["series"].str.endswith("Price_Nd2O3_dkg")]
+    assert set(nd["mineral"]) == {"neodymium"}
+
+
+def test_mcs2024_fused_unit_token_is_read_and_series_match_other_editions(usgs):
+    ga = usgs[usgs["series"] == "usgs:gallium:Price_High-purity_dkg"]
+    assert set(ga["source"]) == {"usgs-mcs2023-salient", "usgs-mcs2024-salient",
+                                 "usgs-mcs2025-salient"}
+    assert (ga["unit"] == "dollars per kilogram").all()
+    assert ga.set_index(["source", "year"]).loc[("usgs-mcs2024-salient", 2023), "price"] == 450
+
+
+def test_usgs_prices_are_plain_published_numbers_only(usgs, salient):
     assert (usgs["frequency"] == "annual").all() and usgs["month"].isna().all()
-    assert usgs["price"].notna().all()
+    assert usgs["price"].notna().all() and usgs["unit"].str.contains("dollar|cent").all()
     assert set(usgs["mineral"]) <= set(minerals())
-    assert usgs["series"].str.startswith("usgs:").all()
-    assert usgs["year"].between(2020, 2024).all()
-    assert not usgs.duplicated(["series", "year"]).any()
+    assert not usgs.duplicated(["source", "series", "year"]).any()
+    assert set(usgs["source"]) == {f"usgs-mcs{e}-salient" for e in (2023, 2024, 2025, 2026)}
+    # a withheld, bounded or range value is never turned into a price
+    texty = salient[salient["column"].str.contains("Price") & salient["flag"].isin(
+        ["W", "NA", "range", ">", "<"])]
+    assert len(texty) > 0
+    keys = set(zip(usgs["source"], usgs["year"], usgs["price"], strict=True))
+    assert not any((r.source, r.year, r.value) in keys for r in texty.itertuples()
+                   if pd.notna(r.value) and r.flag == "range")
 
 
 def test_usgs_unit_conversion_table():
-    assert usgs_salient_prices.unit_factor("cents per pound")[0] == pytest.approx(22.0462262)
-    assert usgs_salient_prices.unit_factor("dollars per short ton")[0] == pytest.approx(1.10231131)
-    assert usgs_salient_prices.unit_factor("dollars per flask")[0] == pytest.approx(1000 / 34.5)
-    factor, note = usgs_salient_prices.unit_factor("dollars per kilogram of contained beryllium")
+    assert prices.unit_factor("cents per pound")[0] == pytest.approx(22.0462262)
+    assert prices.unit_factor("dollars per short ton")[0] == pytest.approx(1.10231131)
+    assert prices.unit_factor("dollars per flask")[0] == pytest.approx(1000 / 34.5)
+    assert prices.unit_factor("dollars per 50 grams")[0] == pytest.approx(20_000)
+    factor, note = prices.unit_factor("dollars per kilogram of contained beryllium")
     assert factor == 1000 and "contained beryllium" in note
-    factor, note = usgs_salient_prices.unit_factor("dollars per carat")
-    assert factor is None and "not a mass unit" in note
+    factor, note = prices.unit_factor("dollars per dry metric ton unit")
+    assert factor == 100 and "10 kg" in note
+    for not_mass in ("dollars per carat", "dollars per 100 milliliters", "index"):
+        assert prices.unit_factor(not_mass)[0] is None
+
+
+def test_usgs_prices_refuse_a_frame_without_salient_columns():
+    with pytest.raises(SourceFormatError, match="us_salient lacks column"):
+        prices.usgs_prices(pd.DataFrame({"mineral": ["gallium"]}))

@@ -70,7 +70,8 @@ def test_origin_records_licence_and_checksum(shared_data):
     assert origin.sha256 == "81693aaa5fe30d7de98fb36bc069136fd45c74547a877ba559441e7e5c4f221d"
 
 
-HEADER = "codeindyr,code,countryname,year,indicator,estimate,stddev,nsource,pctrank,pctranklower,pctrankupper\n"
+HEADER = ("codeindyr,code,countryname,year,indicator,estimate,stddev,nsource,pctrank,"
+          "pctranklower,pctrankupper\n")
 
 
 def test_unmapped_economy_code_is_an_error_naming_it(tmp_path):
@@ -92,3 +93,20 @@ def test_missing_column_is_named(tmp_path):
     path.write_text("code,year\nFRA,2023\n")
     with pytest.raises(SourceFormatError, match="lacks column"):
         wgi.parse_wgi(path)
+
+
+def test_workbook_edition_parses_like_the_csv(tmp_path):
+    rows = [["codeindyr", "code", "countryname", "year", "indicator", "estimate", "stddev",
+             "nsource", "pctrank", "pctranklower", "pctrankupper"]]
+    for ind, est in zip(("va", "pv", "ge", "rq", "rl", "cc"), (-1.21, -2.04, -1.69, -1.41,
+                                                               -1.67, -1.48), strict=True):
+        rows.append([f"ZAR{ind}2023", "ZAR", "Congo, Dem. Rep.", "2023", ind, str(est), "0.2",
+                     "10", "5", "1", "9"])
+    rows.append(["ZARcc2022", "ZAR", "Congo, Dem. Rep.", "2022", "cc", "..", "..", "..", "..",
+                 "..", ".."])
+    path = tmp_path / "wgidataset.xlsx"
+    pd.DataFrame(rows[1:], columns=rows[0]).to_excel(path, index=False)
+    frame = wgi.parse_wgi(path).frame
+    assert set(frame["country"]) == {"COD"} and set(frame["year"]) == {2023}
+    mean = frame.set_index("indicator").loc["mean", "estimate"]
+    assert mean == pytest.approx(-9.5 / 6)

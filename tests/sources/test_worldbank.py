@@ -39,7 +39,8 @@ def test_file_with_the_original_preamble_parses_too(tmp_path):
     path = tmp_path / "gdp.csv"
     path.write_text('\ufeff"Data Source","World Development Indicators",\n\n'
                     '"Last Updated Date","2023-12-18",\n\n'
-                    '"Country Name","Country Code","Indicator Name","Indicator Code","2021","2022",\n'
+                    '"Country Name","Country Code","Indicator Name","Indicator Code",'
+                    '"2021","2022",\n'
                     '"France","FRA","GDP (current US$)","NY.GDP.MKTP.CD","2.9e12","2.78e12",\n'
                     '"World","WLD","GDP (current US$)","NY.GDP.MKTP.CD","9.7e13","1.0e14",\n')
     frame = worldbank.parse_gdp(path).frame

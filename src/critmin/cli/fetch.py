@@ -51,4 +51,5 @@ def fetch_command(
         frame = frame.assign(sha256=frame["sha256"].str.slice(0, 12))
     emit(frame, fmt, title=f"{name} -> {dest or settings().cache_dir}")
     if fmt is Format.table and frame["changed"].any():
-        console.print("[yellow]The publisher's file changed since the last recorded download.[/yellow]")
+        console.print("[yellow]The publisher's file changed since the last recorded "
+                      "download.[/yellow]")

@@ -1,3 +1,119 @@
-"""CLI commands: gravity (being written)."""
+"""``critmin gravity estimate|run``: the structural-gravity GE model on ``model: ge`` scenario
+files. The library computes (critmin.models.gravity_scenario); this module prints."""
 
-from critmin.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import dataclasses
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from critmin.cli._common import Format, console, dump_json, emit, progress, records, rich_table
+from critmin.cli.app import gravity_app
+
+ScenarioArg = Annotated[Path, typer.Argument(help="A scenario file with model: ge.",
+                                             show_default=False)]
+
+
+class Method(StrEnum):
+    exact = "exact"
+    geppml_book = "geppml-book"
+
+
+#: Columns shown in the table view (all columns go to json and csv).
+TABLE_COLUMNS = ("country", "exports_change_pct", "exports_change_pct_conditional",
+                 "factory_price_change_pct", "imr_change_pct", "omr_change_pct",
+                 "real_gdp_change_pct")
+
+
+def _load(file: Path, method: Method | None) -> Any:
+    from critmin.models.gravity_scenario import load_scenario
+
+    scenario = load_scenario(file)
+    if method is not None:
+        spec = scenario.spec
+        spec = spec.model_copy(update={"ge": spec.ge.model_copy(update={"method": method.value})})
+        scenario = dataclasses.replace(scenario, spec=spec)
+    return scenario
+
+
+@gravity_app.command("estimate")
+def estimate_cmd(
+    file: ScenarioArg,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Estimate the scenario's PPML gravity equation: coefficients and robust standard errors."""
+    from critmin.models.gravity_scenario import estimate, load_data
+
+    scenario = _load(file, None)
+    with progress(f"PPML {file.name}") as advance:
+        advance("reading data", 0, 2)
+        data, origin = load_data(scenario)
+        advance("estimating", 1, 2)
+        fit = estimate(scenario, data)
+        advance("done", 2, 2)
+    table = fit.tidy()
+    prov = [{**origin.to_dict(), "scenario": str(file), "estimated": True,
+             "method": f"PPML {fit.formula}"}]
+    extra = {"scenario": scenario.name, "formula": fit.formula, "nobs": fit.nobs,
+             "vcov": fit.vcov_type, "fixed_effects_dropped": list(fit.dropped)}
+    footer = (f"{fit.nobs} observations; {fit.vcov_type} standard errors (no small-sample "
+              "factor, as Stata's ppml)")
+    if fit.dropped:
+        footer += f"; {len(fit.dropped)} all-zero pair group(s) dropped"
+    emit(table, fmt, title=f"{scenario.name}: {fit.formula}", provenance=prov, extra=extra,
+         footer=footer)
+
+
+@gravity_app.command("run")
+def run_cmd(
+    file: ScenarioArg,
+    draws: Annotated[int, typer.Option("--draws", min=0,
+                                       help="Monte Carlo draws of the PPML coefficients "
+                                            "(1000 for 5-95 % bands).")] = 0,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 20160101,
+    method: Annotated[Method | None, typer.Option(
+        "--method", help="Override ge.method: exact (default) or the book's geppml-book "
+                         "iteration.", show_default=False)] = None,
+) -> None:
+    """Solve the scenario's counterfactual in conditional and full-endowment GE.
+
+    Percent changes per country (exports, factory-gate price, inward and outward
+    multilateral resistance, real GDP, welfare); with --draws, 5th and 95th percentiles.
+    """
+    from critmin.models.gravity_scenario import run_scenario
+
+    scenario = _load(file, method)
+    with progress(f"gravity {file.name}", total=draws or None) as advance:
+        run = run_scenario(scenario, draws=draws, seed=seed, progress=advance)
+    frame = run.countries()
+    if fmt is Format.json:
+        doc: dict[str, Any] = {
+            "scenario": scenario.name,
+            "model": "ge",
+            "countries": records(frame),
+            "blocs": records(run.blocs) if run.blocs is not None else [],
+            "coefficients": records(run.fit.tidy()),
+            "diagnostics": run.diagnostics,
+            "provenance": list(run.provenance),
+        }
+        sys.stdout.write(dump_json(doc) + "\n")
+        return
+    if fmt is Format.csv:
+        emit(frame, fmt)
+        return
+    cols = list(TABLE_COLUMNS)
+    if run.bands is not None:
+        cols += [c for c in frame.columns if c.startswith("real_gdp_change_pct_p")]
+    d = run.diagnostics
+    footer = (f"{d.get('method')} GE, sigma={d.get('sigma')}, reference importer "
+              f"{d.get('reference_importer')}, {d.get('iterations')} iterations, residual "
+              f"{d.get('residual')}; percent changes from the baseline")
+    emit(frame[cols], Format.table, title=f"{scenario.name} ({d.get('ge_year')})",
+         provenance=list(run.provenance), footer=footer)
+    if run.blocs is not None:
+        console.print(rich_table(run.blocs, title="Blocs"))

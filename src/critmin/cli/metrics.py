@@ -36,8 +36,8 @@ EXPOSURE_TABLE = ["mineral", "stage", "year", "import_reliance_share", "top_sour
                   "top_source_share", "source_hhi", "against_share", "outside_bloc_share",
                   "low_governance_share", "estimated_share"]
 RISK_TABLE = ["eu_name", "sr_published", "ei_published", "sr_computed", "gap",
-              "critmin_top_country", "critmin_cr1_share", "eu_china_share", "critmin_hhi_wgi",
-              "status"]
+              "eu_china_share", "critmin_china_share_2016_2020", "critmin_top_country",
+              "critmin_cr1_share", "critmin_hhi_wgi", "status"]
 
 
 def _cols(frame, wanted):  # type: ignore[no-untyped-def]
@@ -62,6 +62,9 @@ def concentration(
     compare_stages: Annotated[bool, typer.Option(
         "--compare-stages", help="Instead: mining versus processing where both are reported.")]
         = False,
+    all_groups: Annotated[bool, typer.Option(
+        "--all-groups", help="Also list groups that are not credible (a lone producer "
+        "and no world total, e.g. a country reporting in its own basis).")] = False,
     cr1_threshold: Annotated[float, typer.Option(
         help="cr1_flag when the top share exceeds this (EU CRMA: 0.65).")] = 0.65,
     hhi_threshold: Annotated[float, typer.Option(
@@ -97,7 +100,8 @@ def concentration(
         else:
             res = queries.concentration(
                 s, mineral, stage=stage, year=year, series=series.value,
-                thresholds=Thresholds(cr1_share=cr1_threshold, hhi=hhi_threshold))
+                thresholds=Thresholds(cr1_share=cr1_threshold, hhi=hhi_threshold),
+                credible_only=not all_groups)
             if latest:
                 res.frame = queries.latest_rows(res.frame, per_source=series is Series.all)
             title = "Supply concentration" + (f": {mineral}" if mineral else "") \

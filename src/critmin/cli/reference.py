@@ -46,7 +46,7 @@ def countries(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
         frame = country_coverage(s, progress=advance)
     emit(frame, fmt, title=f"Countries in {s.path} ({len(frame)})",
          footer="WLD is a published world total and OTH an unattributed remainder.",
-         extra={"store": str(s.path)})
+         extra={"store": str(s.path)}, provenance=s.provenance_records(s.tables()))
 
 
 @app.command("blocs")

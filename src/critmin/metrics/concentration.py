@@ -37,6 +37,10 @@ the release has none, e.g. most BGS series, whose world total is then the sum of
   EU supply-risk score (the trade factor ``t`` of the SR formula is applied in
   :mod:`critmin.metrics.risk`, not here). ``wgi_coverage_share`` is the share of world supply
   whose producer has a WGI score; ``hhi_wgi`` covers only those producers.
+* ``credible``: the group has a published world total or at least two producers. A lone
+  producer with no world total (typical where a release reports each country in its own
+  basis, e.g. boron minerals, or a BGS table listing one country) says nothing about
+  concentration: its HHI of 10,000 is an artefact, so such rows are flagged, not dropped.
 * Flags, thresholds configurable: ``cr1_flag`` when ``cr1_share > 0.65`` (the single-country
   benchmark of the EU Critical Raw Materials Act, Regulation (EU) 2024/1252, Art. 5(1)(b))
   and ``hhi_flag`` when ``hhi >= 1,800`` ("highly concentrated" in the 2023 US Merger
@@ -65,6 +69,7 @@ CONCENTRATION_COLUMNS = (
     "world_t", "world_published_t", "attributed_t", "unattributed_share", "n_producers", "n_withheld",
     "top_country", "top_t", "cr1_share", "cr3_share", "hhi", "hhi_upper",
     "n_minus_1_cover_share", "hhi_wgi", "wgi_coverage_share", "cr1_flag", "hhi_flag",
+    "credible",
 )
 
 
@@ -217,60 +222,111 @@ def concentration(production: pd.DataFrame, governance: pd.DataFrame | None = No
     (4500.0, 0.6, 'CHN')
     """
     thresholds = thresholds or Thresholds()
+    _require(production, ["country", "quantity_t"], "concentration()")
     k = _keys(production, keys)
-    if not k:
-        production = production.assign(_group=0)
-        k = ["_group"]
-    sh = shares(production, k)
-    base = production.loc[:, k].copy()
-    q = pd.to_numeric(production["quantity_t"], errors="coerce")
-    country = production["country"].astype("string")
-    is_world, is_rest = country == WORLD, country == REMAINDER
-    base["country"], base["quantity_t"] = country, q
-    totals = _world_totals(base, is_world, is_rest, ~(is_world | is_rest) & (q > 0), k)
-    totals = totals[totals["world_t"].notna()]
+    frame = production.reset_index(drop=True)
+    # One integer id per group, factorised once: every aggregate below is a bincount.
+    if k:
+        gid = frame.groupby(k, sort=True, dropna=False).ngroup().to_numpy()
+        key_frame = frame.loc[:, k].assign(_gid=gid).drop_duplicates("_gid") \
+            .sort_values("_gid").drop(columns="_gid").reset_index(drop=True)
+    else:
+        gid = np.zeros(len(frame), dtype=np.int64)
+        key_frame = pd.DataFrame(index=range(1 if len(frame) else 0))
+    n = len(key_frame)
+    q = pd.to_numeric(frame["quantity_t"], errors="coerce").to_numpy(dtype=float)
+    country = frame["country"].astype("string").fillna("").to_numpy(dtype=object)
+    is_world = country == WORLD
+    is_rest = country == REMAINDER
+    named = ~(is_world | is_rest)
+    has_q = ~np.isnan(q)
+    producer = named & has_q & (np.nan_to_num(q) > 0)
+    q0 = np.where(has_q, q, 0.0)
 
-    g = sh.groupby(k, sort=True)
-    rank = g.cumcount()
-    sq = sh["share"] ** 2
-    first = sh[rank == 0].set_index(k)
-    out = totals[["world_t", "attributed_t", "n_withheld"]].copy()
-    out["world_published_t"] = totals["published_t"]
-    out["unattributed_share"] = (1.0 - out["attributed_t"] / out["world_t"]).clip(lower=0.0)
-    out["n_producers"] = g.size().reindex(out.index).fillna(0).astype("int64")
-    out["top_country"] = first["country"].reindex(out.index)
-    out["top_t"] = first["quantity_t"].reindex(out.index)
-    out["cr1_share"] = first["share"].reindex(out.index).fillna(0.0)
-    out["cr3_share"] = sh["share"].where(rank < 3).groupby([sh[c] for c in k]).sum() \
-        .reindex(out.index).fillna(0.0)
-    out["hhi"] = (10_000.0 * sq.groupby([sh[c] for c in k]).sum()).reindex(out.index).fillna(0.0)
-    out["hhi_upper"] = out["hhi"] + 10_000.0 * out["unattributed_share"] ** 2
-    out["n_minus_1_cover_share"] = 1.0 - out["cr1_share"]
-    out["hhi_wgi"], out["wgi_coverage_share"] = _hhi_wgi(sh, governance, k, out.index)
+    def total(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (np.bincount(gid, weights=np.where(mask, q0, 0.0), minlength=n),
+                np.bincount(gid, weights=(mask & has_q).astype(float), minlength=n) > 0)
+
+    published, has_published = total(is_world)
+    rest, _ = total(is_rest)
+    attributed, _ = total(producer)
+    world = np.fmax(np.where(has_published, published, np.nan), attributed + rest)
+    world = np.where(world > 0, world, np.nan)
+    n_withheld = np.bincount(gid, weights=(named & ~has_q).astype(float), minlength=n)
+
+    # producers sorted by group, descending share, country
+    pg, pq, pc = gid[producer], q[producer], country[producer]
+    share = pq / world[pg]
+    order = np.lexsort((pc.astype(str), -share, pg))
+    pg, pq, pc, share = pg[order], pq[order], pc[order], share[order]
+    first = np.full(n, -1, dtype=np.int64)
+    uniq, idx = np.unique(pg, return_index=True)
+    first[uniq] = idx
+    rank = np.arange(len(pg)) - first[pg]
+    has_prod = first >= 0
+
+    out = key_frame.copy()
+    out["world_t"] = world
+    out["world_published_t"] = np.where(has_published, published, np.nan)
+    out["attributed_t"] = attributed
+    out["unattributed_share"] = np.clip(1.0 - attributed / world, 0.0, None)
+    out["n_producers"] = np.bincount(pg, minlength=n).astype("int64")
+    out["n_withheld"] = n_withheld.astype("int64")
+    out["top_country"] = pd.Series(np.where(has_prod, pc[np.maximum(first, 0)] if len(pc)
+                                            else None, None), dtype="object")
+    out["top_t"] = np.where(has_prod, pq[np.maximum(first, 0)] if len(pq) else np.nan, np.nan)
+    cr1 = np.where(has_prod, share[np.maximum(first, 0)] if len(share) else 0.0, 0.0)
+    out["cr1_share"] = cr1
+    out["cr3_share"] = np.bincount(pg, weights=np.where(rank < 3, share, 0.0), minlength=n)
+    hhi = 10_000.0 * np.bincount(pg, weights=share ** 2, minlength=n)
+    out["hhi"] = hhi
+    out["hhi_upper"] = hhi + 10_000.0 * out["unattributed_share"].to_numpy() ** 2
+    out["n_minus_1_cover_share"] = 1.0 - cr1
+    out["hhi_wgi"], out["wgi_coverage_share"] = _hhi_wgi(
+        pg, pc, share, frame["year"].to_numpy()[producer][order] if "year" in frame else None,
+        governance, n)
     out["cr1_flag"] = out["cr1_share"] > thresholds.cr1_share
     out["hhi_flag"] = out["hhi"] >= thresholds.hhi
-    out = out.reset_index()
-    if "_group" in out.columns:
-        out = out.drop(columns="_group")
-        k = []
+    out["credible"] = out["world_published_t"].notna() | (out["n_producers"] >= 2)
+    out = out[~np.isnan(world)].reset_index(drop=True)
     return out[[*k, *CONCENTRATION_COLUMNS]]
 
 
-def _hhi_wgi(sh: pd.DataFrame, governance: pd.DataFrame | None, k: list[str],
-             index: pd.Index) -> tuple[pd.Series, pd.Series]:
-    nan = pd.Series(np.nan, index=index)
-    if governance is None or governance.empty or sh.empty:
+def _hhi_wgi(pg: np.ndarray, pc: np.ndarray, share: np.ndarray, years: np.ndarray | None,
+             governance: pd.DataFrame | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    nan = np.full(n, np.nan)
+    if governance is None or governance.empty or years is None or len(pg) == 0:
         return nan, nan
-    scores = attach_wgi(sh, governance)
-    w = wgi_scaled(scores["wgi_mean"])
-    grouper = [scores[c] for c in k]
-    hw = (scores["share"] ** 2 * w).groupby(grouper).sum(min_count=1)
-    covered = scores["share"].where(scores["wgi_mean"].notna()).groupby(grouper).sum()
-    total = scores["share"].groupby(grouper).sum()
-    # Coverage of world supply among attributed producers; an uncovered producer is
-    # left out of hhi_wgi, so the figure is again a lower bound.
-    cov = (covered / total.where(total > 0)).reindex(index)
-    return hw.reindex(index).where(cov > 0), cov
+    score = wgi_lookup(pc, years, governance)
+    known = ~np.isnan(score)
+    w = np.where(known, wgi_scaled(np.nan_to_num(score)), 0.0)
+    hw = np.bincount(pg, weights=share ** 2 * w, minlength=n)
+    covered = np.bincount(pg, weights=np.where(known, share, 0.0), minlength=n)
+    total_share = np.bincount(pg, weights=share, minlength=n)
+    # An uncovered producer is left out of hhi_wgi, so the figure is again a lower bound.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = np.where(total_share > 0, covered / total_share, np.nan)
+    return np.where(cov > 0, hw, np.nan), cov
+
+
+def wgi_lookup(countries: np.ndarray, years: np.ndarray,
+               governance: pd.DataFrame) -> np.ndarray:
+    """Mean WGI for each (country, year): the latest earlier score of the country, else
+    its earliest later one; NaN for a country without any score. Vectorised through a
+    country x year table filled forward then backward."""
+    _require(governance, ["country", "year", "wgi_mean"], "wgi_lookup()")
+    gov = governance.loc[governance["wgi_mean"].notna(), ["country", "year", "wgi_mean"]]
+    if gov.empty:
+        return np.full(len(countries), np.nan)
+    table = gov.pivot_table(index="country", columns="year", values="wgi_mean", aggfunc="mean")
+    span = np.arange(int(table.columns.min()), int(table.columns.max()) + 1)
+    table = table.reindex(columns=span).ffill(axis=1).bfill(axis=1)
+    row_of = {str(c): i for i, c in enumerate(table.index)}
+    rows = np.array([row_of.get(str(c), -1) for c in countries], dtype=np.int64)
+    cols = np.clip(np.asarray(years, dtype=np.int64) - span[0], 0, len(span) - 1)
+    values = table.to_numpy()
+    out = values[np.maximum(rows, 0), cols]
+    return np.where(rows >= 0, out, np.nan)
 
 
 def attach_wgi(frame: pd.DataFrame, governance: pd.DataFrame,
@@ -280,23 +336,12 @@ def attach_wgi(frame: pd.DataFrame, governance: pd.DataFrame,
     A missing year takes the latest earlier score of the country, else its earliest later
     one (the WGI starts in 1996 and is biennial until 2002).
     """
-    _require(governance, ["country", "year", "wgi_mean"], "attach_wgi()")
-    gov = governance.loc[governance["wgi_mean"].notna(), ["country", "year", "wgi_mean"]]
-    gov = gov.astype({"country": "string", "year": "int64"})
     left = frame.reset_index(drop=True)
     if left.empty:
         return left.assign(wgi_mean=pd.Series(dtype="float64"))
-    probe = pd.DataFrame({"_row": np.arange(len(left)),
-                          "country": left[country].astype("string"),
-                          "year": left[year].astype("int64")})
-    probe = probe.sort_values("year", kind="mergesort")
-    gov = gov.sort_values("year", kind="mergesort")
-    back = pd.merge_asof(probe, gov, on="year", by="country", direction="backward")
-    fwd = pd.merge_asof(probe, gov, on="year", by="country", direction="forward")
-    back = back.set_index("_row")["wgi_mean"]
-    fwd = fwd.set_index("_row")["wgi_mean"]
-    score = back.fillna(fwd).sort_index()
-    return left.assign(wgi_mean=score.to_numpy())
+    score = wgi_lookup(left[country].astype("string").to_numpy(dtype=object),
+                       left[year].to_numpy(), governance)
+    return left.assign(wgi_mean=score)
 
 
 def mean_wgi(governance: pd.DataFrame) -> pd.DataFrame:
@@ -319,10 +364,12 @@ def mean_wgi(governance: pd.DataFrame) -> pd.DataFrame:
 
 def country_share_series(production: pd.DataFrame, country: str,
                          keys: Sequence[str] = KEYS) -> pd.DataFrame:
-    """A country's share of the world total in every group (0 where it produced nothing).
+    """A country's share of the world total in every group.
 
-    For a time series, pass production of one mineral and stage; each source (BGS, each
-    USGS edition) is its own series.
+    ``reported`` says whether the release has a row for the country: where it has none
+    (e.g. BGS lists no Chinese gallium before 2011) the share is null, not zero; a
+    reported zero stays 0. For a time series, pass production of one mineral and stage;
+    each source (BGS, each USGS edition) is its own series.
     """
     k = _keys(production, keys)
     sh = shares(production, k)
@@ -333,10 +380,15 @@ def country_share_series(production: pd.DataFrame, country: str,
     totals = _world_totals(base, c == WORLD, c == REMAINDER,
                            ~((c == WORLD) | (c == REMAINDER)) & (q > 0), k)
     totals = totals[totals["world_t"].notna()]
+    rows = base[base["country"] == country]
+    reported = rows.groupby(k).size().reindex(totals.index).fillna(0) > 0 if k \
+        else pd.Series(len(rows) > 0, index=totals.index)
     mine = sh[sh["country"] == country].set_index(k)
     out = totals[["world_t"]].copy()
     out["country"] = country
-    out["quantity_t"] = mine["quantity_t"].reindex(out.index).fillna(0.0)
+    out["reported"] = reported.to_numpy()
+    q = mine["quantity_t"].reindex(out.index)
+    out["quantity_t"] = q.where(q.notna() | ~out["reported"], 0.0)
     out["share"] = out["quantity_t"] / out["world_t"]
     return out.reset_index()
 
@@ -372,3 +424,33 @@ def stage_comparison(conc: pd.DataFrame, upstream: str = "mine") -> pd.DataFrame
              "cr1_share_mine", "cr1_share_processing", "top_country_mine",
              "top_country_processing", "more_concentrated"]
     return out[order].sort_values(["mineral", "stage", "year"]).reset_index(drop=True)
+
+
+def period_share(production: pd.DataFrame, country: str, start: int, end: int,
+                 keys: Sequence[str] = KEYS) -> pd.DataFrame:
+    """A country's share of world supply summed over the years ``start``-``end``.
+
+    ``sum_y quantity_y / sum_y world_y`` per group without ``year``: the period average
+    the EU criticality assessments use (the 2023 assessment averages 2016-2020). A year in
+    which the release has no row for the country makes the share null rather than
+    counting it as zero; ``n_years`` says how many years the release covers.
+    """
+    k = [c for c in _keys(production, keys) if c != "year"]
+    if not start <= end:
+        raise InvalidParameterError(f"start must not be after end. Got {start}-{end}.")
+    span = production[(production["year"] >= start) & (production["year"] <= end)]
+    per_year = country_share_series(span, country, keys=[*k, "year"])
+    if per_year.empty:
+        return pd.DataFrame(columns=[*k, "country", "start", "end", "n_years", "share"])
+    g = per_year.groupby(k, sort=True, dropna=False) if k else per_year.groupby(
+        np.zeros(len(per_year), dtype=int))
+    out = pd.DataFrame({
+        "n_years": g["year"].nunique(),
+        "all_reported": g["reported"].all(),
+        "quantity_t": g["quantity_t"].sum(min_count=1),
+        "world_t": g["world_t"].sum(min_count=1),
+    })
+    out["share"] = (out["quantity_t"] / out["world_t"]).where(out["all_reported"])
+    out = out.reset_index() if k else out.reset_index(drop=True)
+    out["country"], out["start"], out["end"] = country, start, end
+    return out[[*k, "country", "start", "end", "n_years", "quantity_t", "world_t", "share"]]

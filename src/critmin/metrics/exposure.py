@@ -26,6 +26,11 @@ bloc). Flows are ``exporter -> importer`` rows per ``mineral, stage, year``.
   unrecorded stock changes; no ratio is reported then).
 
 A bloc with a single member has exactly the exposure of that country.
+
+Releases are never added together: where several releases (BACI, UN Comtrade, USITC
+DataWeb) report flows of the same mineral, stage and year, :func:`choose_source` keeps the
+one that reports the most trade of the unit (ties: the one with more tonnes recorded), and
+the result names it in ``flow_source``. Partial years (``partial_year``) are left out.
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ EXPOSURE_COLUMNS = (
     "imports", "exports", "gross_imports", "imports_t", "exports_t", "production_t",
     "apparent_consumption_t", "import_reliance_share", "n_sources", "top_source",
     "top_source_share", "source_hhi", "against", "against_share", "outside_bloc_share",
-    "low_governance_share", "wgi_coverage_share", "estimated_share",
+    "low_governance_share", "wgi_coverage_share", "estimated_share", "shared_hs_code",
+    "flow_source",
 )
 
 
@@ -63,6 +69,35 @@ def _members(members: Iterable[str] | str) -> frozenset[str]:
 
 def _group_keys(flows: pd.DataFrame) -> list[str]:
     return [k for k in GROUP if k in flows.columns]
+
+
+def choose_source(flows: pd.DataFrame, members: Iterable[str] | str) -> pd.DataFrame:
+    """Rows of one release per mineral, stage and year: the one reporting the most trade
+    of the unit (value into or out of the members), ties broken by tonnes recorded then
+    by name. Flows without a ``source`` column are returned as they are; rows of a
+    partial year are dropped."""
+    if "partial_year" in flows.columns:
+        flows = flows[~flows["partial_year"].fillna(False).astype(bool)]
+    if "source" not in flows.columns or flows.empty:
+        return flows
+    m = _members(members)
+    k = _group_keys(flows)
+    involved = flows["importer"].isin(m) | flows["exporter"].isin(m)
+    value = flows["value_usd"] if "value_usd" in flows.columns else pd.Series(0.0, flows.index)
+    score = pd.DataFrame({
+        "value": value.where(involved, 0.0).fillna(0.0),
+        "tonnes": flows["quantity_t"].notna() & involved if "quantity_t" in flows.columns
+        else False,
+    })
+    for c in [*k, "source"]:
+        score[c] = flows[c]
+    ranked = score.groupby([*k, "source"], as_index=False)[["value", "tonnes"]].sum()
+    ranked = ranked.sort_values([*k, "value", "tonnes", "source"],
+                                ascending=[True] * len(k) + [False, False, True])
+    best = ranked.drop_duplicates(k)[[*k, "source"]]
+    keep = flows[[*k, "source"]].merge(best.assign(_keep=True), on=[*k, "source"],
+                                       how="left")["_keep"].notna().to_numpy()
+    return flows[keep.astype(bool)]
 
 
 def trade_of(flows: pd.DataFrame, members: Iterable[str] | str) -> pd.DataFrame:
@@ -195,6 +230,12 @@ def exposure(flows: pd.DataFrame, members: Iterable[str] | str, *,
     out["low_governance_share"], out["wgi_coverage_share"] = _low_governance(
         sh, governance, wgi_threshold, k, groups, has_imports)
     out["estimated_share"] = _estimated_share(imp, measure, k, groups)
+    out["shared_hs_code"] = (t["hs_shared"].fillna(False).astype(bool).groupby(
+        [t[c] for c in k]).any().reindex(groups, fill_value=False)
+        if "hs_shared" in t.columns and not t.empty else False)
+    out["flow_source"] = (t.groupby(k)["source"].agg(lambda s: ", ".join(sorted(set(s))))
+                          .reindex(groups) if "source" in t.columns and not t.empty
+                          else None)
     out = out.reset_index()
     if "_group" in out.columns:
         out = out.drop(columns="_group")

@@ -24,7 +24,14 @@ be traced):
 * stock release: the year-on-year fall of the summed ``Stocks_*`` columns plus
   ``Shipments_Gov*`` (government stockpile disposals);
 * published ``NIR_*``: a number (percent), a bound (``>95``, ``<25``) or ``E`` (net
-  exporter). ``W``/``NA`` are not comparable.
+  exporter). ``W``/``NA`` are not comparable. Where USGS publishes one NIR per form
+  (zinc ``NIR_Ores_pct`` and ``NIR_Refined_pct``; rare earths ``NIR_Compounds-Metals_t``),
+  each is recomputed from the parts whose label names that form (``Imports_Refined_kt``),
+  falling back to every part when none does;
+* a cell marked ``NA`` or ``W`` in a part makes that part unknown, and the ratio with it:
+  nothing is taken as zero that USGS did not print as zero. A column that is ``NA`` in
+  every year of its file is one USGS does not report (germanium ``Imports_GeCl4_kg``)
+  and is left out.
 """
 
 from __future__ import annotations
@@ -124,32 +131,57 @@ def components(salient: pd.DataFrame) -> pd.DataFrame:
     s["column"] = s["column"].astype(str)
     s["part"] = s["column"].map(classify)
     s = s[s["part"].notna()]
+    never = s.assign(_na=s["value"].astype(str).str.strip().str.upper().isin(["NA", "NAN", ""])
+                     | s["value"].isna()).groupby(["mineral", "column"])["_na"].transform("all")
+    s = s[~never]
     rows = []
     for (mineral, year), g in s.groupby(["mineral", "year"], sort=True):
-        rows.append({"mineral": mineral, "year": int(year), **_parts(g)})
+        nir_cols = list(dict.fromkeys(g.loc[g["part"] == "nir", "column"])) or [None]
+        for col in nir_cols:
+            rows.append({"mineral": mineral, "year": int(year), **_parts(g, col)})
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    # stock release: fall in summed stocks from the previous year, per mineral
-    out = out.sort_values(["mineral", "year"]).reset_index(drop=True)
-    prev = out.groupby("mineral")["stocks_t"].shift(1)
+    # stock release: fall in summed stocks from the previous year, per mineral and form
+    out["_form"] = out["nir_column"].fillna("")
+    out = out.sort_values(["mineral", "_form", "year"]).reset_index(drop=True)
+    prev = out.groupby(["mineral", "_form"])["stocks_t"].shift(1)
     release = (prev - out["stocks_t"]).fillna(0.0) + out["gov_release_t"].fillna(0.0)
     out["stock_release_t"] = release
-    return out.drop(columns=["stocks_t", "gov_release_t"])
+    return out.drop(columns=["stocks_t", "gov_release_t", "_form"])
 
 
-def _sum(g: pd.DataFrame, part: str, strict: bool = True) -> float:
+def _sum(g: pd.DataFrame, part: str) -> float:
     cells = g[g["part"] == part]
     if cells.empty:
         return np.nan
     vals = [to_number(v) * (_unit(c) or np.nan) for c, v in zip(cells["column"], cells["value"])]
     arr = np.array(vals, dtype=float)
-    if strict and np.isnan(arr).all():
-        return np.nan
-    return float(np.nansum(arr))
+    # an unknown cell (NA, W) makes the sum unknown
+    return float(arr.sum()) if not np.isnan(arr).any() else np.nan
 
 
-def _parts(g: pd.DataFrame) -> dict[str, object]:
+def _forms(label: str) -> set[str]:
+    """Form tokens of a label: 'NIR_Compounds-Metals_t' -> {'compounds', 'metals'}."""
+    parts = label.split("_")
+    middle = parts[1:-1] if len(parts) > 2 else []
+    return {t.lower() for p in middle for t in p.split("-") if t}
+
+
+def _for_form(g: pd.DataFrame, nir_column: str | None) -> pd.DataFrame:
+    """Cells of the parts that name the NIR column's form (all cells when none do)."""
+    forms = _forms(nir_column) if nir_column else set()
+    if not forms:
+        return g
+    out = []
+    for part, cells in g[g["part"] != "nir"].groupby("part", sort=False):
+        match = cells[[bool(_forms(c) & forms) for c in cells["column"]]]
+        out.append(match if not match.empty else cells)
+    return pd.concat([*out, g[g["column"] == nir_column]]) if out else g
+
+
+def _parts(g: pd.DataFrame, nir_column: str | None = None) -> dict[str, object]:
+    g = _for_form(g, nir_column)
     prod_cols = g[g["part"] == "production"]
     labels = [c.lower() for c in prod_cols["column"]]
     if any("mine" in c for c in labels):
@@ -160,13 +192,10 @@ def _parts(g: pd.DataFrame) -> dict[str, object]:
     cons = g[g["part"] == "consumption"]
     apparent = cons[cons["column"].str.lower().str.contains("apparent")]
     cons = apparent if not apparent.empty else cons.head(1)
-    nir = g[g["part"] == "nir"]
-    kind, pub, col = "none", np.nan, None
-    for c, v in zip(nir["column"], nir["value"]):
-        kind, pub = parse_published(v)
-        col = c
-        if kind != "none":
-            break
+    kind, pub, col = "none", np.nan, nir_column
+    if nir_column is not None:
+        cell = g.loc[g["column"] == nir_column, "value"]
+        kind, pub = parse_published(cell.iloc[0] if len(cell) else None)
     return {
         "production_t": _sum(prod, "production"),
         "imports_t": _sum(g, "imports"),

@@ -30,13 +30,19 @@ from typing import Any
 
 import pandas as pd
 
-from critmin.errors import (UnknownMineralError, UnknownNameError, UnknownStageError,
-                            UnknownYearError)
+from critmin.errors import (
+    UnknownMineralError,
+    UnknownNameError,
+    UnknownStageError,
+    UnknownYearError,
+)
 from critmin.metrics import concentration as conc_mod
 from critmin.metrics import exposure as exp_mod
 from critmin.metrics import risk as risk_mod
 from critmin.store import Store
-from critmin.vocab import group_members, mineral as vocab_mineral, stage as vocab_stage
+from critmin.vocab import group_members
+from critmin.vocab import mineral as vocab_mineral
+from critmin.vocab import stage as vocab_stage
 
 SERIES = ("default", "usgs", "bgs", "all")
 PRODUCTION_COLUMNS = ["mineral", "stage", "country", "year", "quantity_t", "basis",
@@ -168,8 +174,12 @@ def _provenance(store: Store, tables: Iterable[str], sources: Iterable[str] | No
 
 def concentration(store: Store, mineral: str | None = None, *, stage: str | None = None,
                   year: int | None = None, series: str = "default",
-                  thresholds: conc_mod.Thresholds | None = None) -> MetricResult:
+                  thresholds: conc_mod.Thresholds | None = None,
+                  credible_only: bool = False) -> MetricResult:
     """Concentration metrics per mineral, stage and year from the store.
+
+    With ``credible_only``, groups flagged not ``credible`` (a lone producer and no world
+    total) are left out.
 
     Raises
     ------
@@ -182,6 +192,8 @@ def concentration(store: Store, mineral: str | None = None, *, stage: str | None
                        + (f" {vocab_stage(stage).value}" if stage else ""))
     gov = governance_means(store)
     out = conc_mod.concentration(prod, gov, keys=keys_for(prod), thresholds=thresholds)
+    if credible_only:
+        out = out[out["credible"]]
     out = out.sort_values(["hhi", "mineral", "stage", "year"],
                           ascending=[False, True, True, True]).reset_index(drop=True)
     prov = _provenance(store, ["production"], out["source"].unique())
@@ -271,6 +283,7 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
         raise NoMineralDataError(", ".join(minerals), have,
                                  "The store has no trade flows for it.")
     flows = _check_year(flows, year, "trade-flow")
+    flows = exp_mod.choose_source(flows, members)
     prod = None
     if store.has_table("production"):
         p = store.table("production", mineral=ids or None)
@@ -289,15 +302,108 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
     return MetricResult(out, prov, extra)
 
 
+# --- US net import reliance ----------------------------------------------------------
+
+def nir_reproduction(store: Store, edition: int = 2025) -> MetricResult:
+    """USGS net import reliance recomputed from the salient statistics of one MCS edition.
+
+    One row per mineral, year and published NIR column (see :mod:`critmin.metrics.nir`),
+    with the Fig. 2 value of the same edition (``fig2_share``, ``fig2_bound``) where USGS
+    charts the mineral: Fig. 2 quotes the salient NIR of the form it names, so it is
+    matched to the row of the latest year whose published value it equals.
+    """
+    from critmin.metrics import nir as nir_mod
+
+    for table in ("us_salient", "us_nir"):
+        if not store.has_table(table):
+            store.table(table)          # StoreError naming the missing table
+    sal = store.table("us_salient", edition=edition)
+    if sal.empty:
+        have = store.sql("SELECT DISTINCT edition FROM us_salient ORDER BY 1")["edition"]
+        raise NoYearDataError(edition, [str(e) for e in have],
+                              "No salient statistics for that MCS edition.")
+    cells = pd.DataFrame({"mineral": sal["mineral"], "year": sal["year"],
+                          "column": sal["column"],
+                          "value": sal["value_text"].where(sal["value_text"].notna(),
+                                                           sal["value"])})
+    out = nir_mod.compare(nir_mod.components(cells))
+    nir = store.table("us_nir", edition=edition)
+    fig2 = nir[nir["statistic"].astype("string").str.startswith("Fig. 2")]
+    out["fig2_share"] = pd.NA
+    out["fig2_bound"] = pd.NA
+    for r in fig2.itertuples():
+        rows = out[(out["mineral"] == r.mineral) & (out["year"] == r.year)]
+        if rows.empty:
+            continue
+        same = rows[(rows["nir_published"] - (r.nir_share if pd.notna(r.nir_share) else 0.0))
+                    .abs() < 1e-9]
+        idx = (same if not same.empty else rows).index[0]
+        out.loc[idx, "fig2_share"] = r.nir_share
+        out.loc[idx, "fig2_bound"] = r.bound
+    sources = set(sal["source"]) | set(fig2["source"])
+    prov = _provenance(store, ["us_salient", "us_nir"], sorted(sources))
+    return MetricResult(out, prov, {"edition": edition})
+
+
 # --- supply risk ------------------------------------------------------------------------
+
+EU2023_PERIOD = (2016, 2020)   # the 2023 assessment's reference period for supply shares
+EU_STAGES = {"E": ("mine",), "P": ("refinery", "smelter", "metal", "chemical")}
+
+
+def eu2023_china_shares(store: Store, series: str = "bgs") -> MetricResult:
+    """China's 2016-2020 share of global supply from the store beside the EU 2023 figure.
+
+    For each entry of ``china_global_supply`` in the parameter file (EU 2023 Final Report,
+    Appendix 7), the same-stage share from ``series`` production (``E`` extraction -> mine;
+    ``P`` processing -> the first of refinery, smelter, metal, chemical with data), summed
+    over the reference period. ``gap`` is computed minus published, in share points.
+    """
+    params = risk_mod.parameters("eu2023")
+    rows = []
+    used: set[str] = set()
+    for key, c in params.china_global_supply.items():
+        mineral = key.split("_")[0]
+        base = {"material": key, "eu_name": c.eu_name, "eu_stage": c.stage,
+                "eu_china_share": c.share, "eu_t": c.t, "mineral": mineral}
+        try:
+            prod = load_production(store, mineral, None, series)
+        except UnknownNameError:
+            rows.append({**base, "status": f"no {series} production of {mineral} in the store"})
+            continue
+        found = False
+        for st in EU_STAGES[c.stage]:
+            part = prod[prod["stage"] == st]
+            if part.empty:
+                continue
+            shares = conc_mod.period_share(part, "CHN", *EU2023_PERIOD, keys=keys_for(part))
+            shares = shares[shares["share"].notna()]
+            if shares.empty:
+                continue
+            best = shares.sort_values("world_t", ascending=False).iloc[0]
+            used.add(str(best["source"]))
+            rows.append({**base, "stage": st, "basis": best.get("basis"),
+                         "source": best["source"], "n_years": int(best["n_years"]),
+                         "china_share": float(best["share"]),
+                         "gap": float(best["share"]) - c.share, "status": "compared"})
+            found = True
+            break
+        if not found:
+            rows.append({**base, "status": f"no {'/'.join(EU_STAGES[c.stage])} production "
+                         f"for {EU2023_PERIOD[0]}-{EU2023_PERIOD[1]} in the {series} series"})
+    frame = pd.DataFrame(rows)
+    prov = params.provenance() + _provenance(store, ["production"], sorted(used))
+    return MetricResult(frame, prov, {"period": list(EU2023_PERIOD), "series": series})
+
 
 def risk(store: Store | None = None, *, method: str = "eu2023") -> MetricResult:
     """Published EU 2023 supply risk beside what critmin can compute of it.
 
     For each EU material: the published SR and EI, whether its inputs (import reliance,
     EoL-RIR, SI) are sourced, the computed SR where they are, and, from the store when
-    given, critmin's global ``hhi_wgi`` and China share for the mineral (latest USGS year,
-    the most concentrated stage) beside the EU's published China share.
+    given, critmin's global ``hhi_wgi`` and top producer for the mineral (latest year, the
+    most concentrated stage) and China's 2016-2020 share of supply from BGS
+    (``critmin_china_share_2016_2020``) beside the EU's published China share.
     """
     params = risk_mod.parameters(method)
     table = risk_mod.eu2023_comparison(pd.DataFrame(), params)
@@ -305,7 +411,7 @@ def risk(store: Store | None = None, *, method: str = "eu2023") -> MetricResult:
                            "eu_china_t": v.t} for k, v in params.china_global_supply.items()])
     prov = params.provenance()
     if store is not None and store.has_table("production"):
-        res = concentration(store)
+        res = concentration(store, credible_only=True)
         conc = res.frame
         latest = conc[conc["year"] == conc.groupby(["mineral", "stage"])["year"]
                       .transform("max")]
@@ -317,6 +423,14 @@ def risk(store: Store | None = None, *, method: str = "eu2023") -> MetricResult:
                                   "cr1_share": "critmin_cr1_share"})
         table = table.merge(top, on="mineral", how="left")
         prov += res.provenance
+        china_bgs = eu2023_china_shares(store, "bgs")
+        if "china_share" in china_bgs.frame:
+            repro = china_bgs.frame.dropna(subset=["china_share"]).drop_duplicates("mineral")
+            table = table.merge(
+                repro[["mineral", "china_share"]].rename(
+                    columns={"china_share": "critmin_china_share_2016_2020"}),
+                on="mineral", how="left")
+            prov += china_bgs.provenance
     if not china.empty:
         china["mineral"] = china["mineral_key"].str.split("_").str[0]
         china = china.drop_duplicates("mineral")[["mineral", "eu_stage", "eu_china_share"]]

@@ -38,6 +38,10 @@ from critmin.models.gravity_solver import biproportional, geppml_book, solve_ful
 
 METHODS = ("exact", "geppml-book")
 INPUT_COLUMNS = ("exporter", "importer", "trade", "log_cost", "log_cost_cfl")
+#: Percent-change outcomes per country, in the order :meth:`StructuralGravity.outcomes` stacks them.
+OUTCOMES = ("exports_change_pct", "exports_change_pct_conditional", "factory_price_change_pct",
+            "imr_change_pct", "imr_change_pct_conditional", "omr_change_pct",
+            "real_gdp_change_pct", "welfare_change_pct")
 #: Per-country output columns (percent changes, new vs baseline).
 COUNTRY_COLUMNS = ("country", "exports_change_pct", "exports_change_pct_conditional",
                    "factory_price_change_pct", "imr_change_pct", "omr_change_pct",
@@ -248,6 +252,32 @@ class StructuralGravity:
             The solver did not converge; carries diagnostics.
         """
         arr = inputs if isinstance(inputs, GravityArrays) else GravityArrays.from_frame(inputs)
+        core = self._core(arr)
+        n = len(arr.countries)
+        countries = pd.DataFrame({"country": arr.countries})
+        for name, values in core.percent.items():
+            countries[name] = values
+        countries["output_baseline"] = core.base.sum(1)
+        countries["exports_baseline"] = core.exports0
+        countries["exports_counterfactual"] = core.exports1
+        base, cond, flows, diag = core.base, core.cond, core.flows, core.diagnostics
+        ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        bilateral = pd.DataFrame({
+            "exporter": np.asarray(arr.countries)[ii.ravel()],
+            "importer": np.asarray(arr.countries)[jj.ravel()],
+            "trade_baseline": base.ravel(),
+            "trade_conditional": cond.ravel(),
+            "trade_counterfactual": flows.ravel(),
+        })
+        bilateral["change_pct"] = 100 * (bilateral["trade_counterfactual"] / bilateral["trade_baseline"] - 1)
+        return GravityResult(countries, bilateral, diag)
+
+    def outcomes(self, arr: GravityArrays) -> np.ndarray:
+        """Percent changes only, shape (len(OUTCOMES), n): the lean path for Monte Carlo."""
+        core = self._core(arr)
+        return np.vstack([core.percent[k] for k in OUTCOMES])
+
+    def _core(self, arr: GravityArrays) -> _Core:
         if self.reference_importer not in arr.countries:
             raise UnknownCountryError(self.reference_importer, arr.countries,
                                       "(reference_importer must be a country in the data)")
@@ -256,7 +286,8 @@ class StructuralGravity:
         Yo, Eo = arr.trade.sum(1), arr.trade.sum(0)
         idle = np.flatnonzero((Yo <= 0) | (Eo <= 0))
         if idle.size:
-            raise InputError("no output or no expenditure for " + ", ".join(arr.countries[k] for k in idle))
+            raise InputError("no output or no expenditure for "
+                             + ", ".join(arr.countries[k] for k in idle))
         a0, b0, _ = biproportional(arr.cost0, Yo, Eo)
         base = a0[:, None] * arr.cost0 * b0[None, :]
         cost_hat = arr.cost1 / arr.cost0
@@ -285,8 +316,7 @@ class StructuralGravity:
         ex0 = (base * off).sum(1)
         ex1 = (flows * off).sum(1)
         exc = (cond * off).sum(1)
-        countries = pd.DataFrame({
-            "country": arr.countries,
+        percent = {
             "exports_change_pct": 100 * (ex1 / ex0 - 1),
             "exports_change_pct_conditional": 100 * (exc / ex0 - 1),
             "factory_price_change_pct": 100 * (price - 1),
@@ -295,17 +325,16 @@ class StructuralGravity:
             "omr_change_pct": 100 * (omr - 1),
             "real_gdp_change_pct": 100 * (price / imr - 1),
             "welfare_change_pct": 100 * (scale * price / imr - 1),
-            "output_baseline": base.sum(1),
-            "exports_baseline": ex0,
-            "exports_counterfactual": ex1,
-        })
-        ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-        bilateral = pd.DataFrame({
-            "exporter": np.asarray(arr.countries)[ii.ravel()],
-            "importer": np.asarray(arr.countries)[jj.ravel()],
-            "trade_baseline": base.ravel(),
-            "trade_conditional": cond.ravel(),
-            "trade_counterfactual": flows.ravel(),
-        })
-        bilateral["change_pct"] = 100 * (bilateral["trade_counterfactual"] / bilateral["trade_baseline"] - 1)
-        return GravityResult(countries, bilateral, diag)
+        }
+        return _Core(base, cond, flows, ex0, ex1, percent, diag)
+
+
+@dataclass(frozen=True, slots=True)
+class _Core:
+    base: np.ndarray
+    cond: np.ndarray
+    flows: np.ndarray
+    exports0: np.ndarray
+    exports1: np.ndarray
+    percent: dict[str, np.ndarray]
+    diagnostics: dict[str, Any]

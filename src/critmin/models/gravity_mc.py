@@ -15,8 +15,9 @@ import pandas as pd
 
 from critmin.errors import SolveError
 
-BAND_COLUMNS = ("exports_change_pct", "exports_change_pct_conditional", "factory_price_change_pct",
-                "imr_change_pct", "omr_change_pct", "real_gdp_change_pct", "welfare_change_pct")
+from critmin.models.gravity import OUTCOMES
+
+BAND_COLUMNS = OUTCOMES
 
 
 def monte_carlo(model: Any, design: Any, beta: np.ndarray, cov: np.ndarray, draws: int, *,
@@ -49,11 +50,9 @@ def monte_carlo(model: Any, design: Any, beta: np.ndarray, cov: np.ndarray, draw
     step = max(1, draws // 100)
     for d in range(draws):
         try:
-            res = model.solve(design.arrays(sample[d]))
+            out[d] = model.outcomes(design.arrays(sample[d]))
         except SolveError:
             failed += 1
-        else:
-            out[d] = res.countries[list(BAND_COLUMNS)].to_numpy().T
         if progress is not None and ((d + 1) % step == 0 or d + 1 == draws):
             progress("draws", d + 1, draws)
     if failed > max(1, draws // 100):

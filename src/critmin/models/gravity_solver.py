@@ -68,8 +68,10 @@ def biproportional(cost: np.ndarray, row: np.ndarray, col: np.ndarray, *, tol: f
             err = float(np.max(np.abs(a * (cost @ b) / row - 1.0)))
             if err < tol:
                 return a, b, it
+            if not np.isfinite(err):
+                break
     raise SolveError("biproportional scaling (multilateral resistances) did not converge",
-                     {"iterations": max_iter, "max_row_error": f"{err:.3g}", "tolerance": tol})
+                     {"iterations": it, "max_row_error": f"{err:.3g}", "tolerance": tol})
 
 
 def solve_full_endowment(flows: np.ndarray, cost_hat: np.ndarray, *, sigma: float, ref: int,
@@ -177,6 +179,7 @@ def _fe(fitted_a: np.ndarray, fitted_b: np.ndarray, ref: int) -> tuple[np.ndarra
     return fitted_a * fitted_b[ref], fitted_b / fitted_b[ref]
 
 
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")  # divergence is detected below
 def geppml_book(trade: np.ndarray, cost0: np.ndarray, cost1: np.ndarray, *, sigma: float,
                 ref: int, tol: float = 0.01, max_iter: int = 200) -> BookSolution:
     """The iterative GE-PPML procedure of Yotov et al. (2016, ch. 2), as in its Stata code.
@@ -216,7 +219,15 @@ def geppml_book(trade: np.ndarray, cost0: np.ndarray, cost1: np.ndarray, *, sigm
     while it < max_iter:
         it += 1
         tr = hat_prev * cp_prev[:, None] * cp_prev[None, :] / (cO_prev[:, None] * cI_prev[None, :])
-        a, b, _ = biproportional(cost1, tr.sum(1), tr.sum(0))
+        if not np.all(np.isfinite(tr)) or tr.max() > 1e200:
+            # the book's update is not a contraction; on some shocks it runs away
+            raise SolveError("the book's GE-PPML iteration diverged; use method 'exact'",
+                             {"iterations": it, "sd": f"{sd:.3g}", "max": f"{mx:.3g}"})
+        try:
+            a, b, _ = biproportional(cost1, tr.sum(1), tr.sum(0))
+        except SolveError as exc:
+            raise SolveError("the book's GE-PPML iteration diverged; use method 'exact'",
+                             {"iterations": it, **exc.diagnostics}) from exc
         fit = a[:, None] * cost1 * b[None, :]
         ep, ec = _fe(a, b, ref)
         Ys = fit.sum(1)

@@ -168,11 +168,12 @@ def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: 
     countries["shortfall_share"] = np.where(D0t > 0, countries["shortfall_t"] / np.where(D0t > 0, D0t, 1), 0.0)
 
     ps, cs = _surplus_changes(p, s, mode)
-    tariff_base = p.tariff1 * s.fob - s.fob           # ad-valorem duty per unit on the FOB price
+    # ad-valorem duty per unit on the FOB price; banned pairs (no price) carry no flow
+    tariff_base = np.nan_to_num(p.tariff1 * s.fob - s.fob)
     tariff_rev = (tariff_base * m1).sum(axis=0) - ((p.tariff0 - 1.0) * q0).sum(axis=0)
     levy_rev = (s.levy * m1).sum(axis=0)
     rents = (s.rent * m1).sum(axis=1)
-    xtax = (p.export_tax * s.w[:, None] * m1).sum(axis=1)
+    xtax = (p.export_tax * s.w[:, None] * m1).sum(axis=1)  # m1 is 0 where no pair trades
     subsidy = (s.v - s.w) * s.supply
     stock = s.stockpile * s.composite_price
     welfare = pd.DataFrame({

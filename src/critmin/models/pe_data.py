@@ -170,28 +170,43 @@ def baseline_from_store(store: Any, scenario: Scenario, mineral: str, stage: str
         raise ScenarioError("store baselines need critmin.baseline, which is not installed in this "
                             "checkout; use a flows_csv baseline instead.") from exc
     spec = scenario.baseline
-    built = baseline_mod.build_baseline(store, mineral, stage, spec.year)
-    frame = getattr(built, "frame", built)
-    frame = pd.DataFrame(frame)
-    qty = next((c for c in ("flow_t", "quantity_t", "value") if c in frame.columns), None)
+    pst = spec.production_stage(mineral, stage)
+    built = baseline_mod.build_baseline(store, mineral, stage, spec.year,
+                                        **({"production_stage": pst} if pst else {}))
+    frame = pd.DataFrame(getattr(built, "flows", built))
+    qty = next((c for c in ("flow_t", "quantity_t") if c in frame.columns), None)
     if qty is None:
-        raise SourceFormatError(f"baseline of {mineral} from the store has no quantity column; "
-                                f"found {list(frame.columns)}.")
+        raise SourceFormatError(f"baseline of {mineral} {stage} from the store has no quantity "
+                                f"column; found {list(frame.columns)}.")
     flows = frame.rename(columns={qty: "flow_t"})
-    for col in ("tariff_share", "method", "source"):
-        if col not in flows.columns and col == "tariff_share" and "tariff" in flows.columns:
-            flows["tariff_share"] = flows["tariff"]
-    prov = getattr(built, "provenance", None)
-    if isinstance(prov, pd.DataFrame):
-        prov = prov.to_dict("records")
+    # store baselines carry no tariffs: baseline.tariffs in the scenario sets those in force
+    flows["tariff_share"] = 0.0
+    prov = list(getattr(built, "provenance", ()) or ())
     price = spec.price(mineral)
     price_source = "scenario file" if price else ""
     if price is None:
         price, price_source = _store_price(store, mineral, spec.year)
+    if price is None and "value_usd" in flows.columns:
+        price, price_source = _unit_value(flows)
+    est = getattr(built, "estimated_share", None)
+    if est is not None:
+        prov.append({"source": "critmin.baseline", "used_for": f"{mineral} {stage} {spec.year}",
+                     "note": f"estimated cells hold {est:.1%} of the quantity (method = estimated)"})
     return MarketBaseline(mineral=mineral, stage=stage, year=spec.year,
                           flows=flows[[c for c in FLOW_COLUMNS if c in flows.columns]],
                           price_usd_per_t=price, price_source=price_source,
-                          provenance=tuple(prov or ()))
+                          provenance=tuple(prov))
+
+
+def _unit_value(flows: pd.DataFrame) -> tuple[float | None, str]:
+    """Quantity-weighted unit value of observed cross-border flows, USD/t (an estimate)."""
+    obs = flows[(flows["exporter"] != flows["importer"]) & (flows.get("method", "observed") != "estimated")]
+    obs = obs[(obs["flow_t"] > 0) & (obs["value_usd"] > 0)]
+    if not len(obs):
+        return None, ""
+    value = float(obs["value_usd"].sum() / obs["flow_t"].sum())
+    sources = ", ".join(sorted(set(obs["source"].astype(str)))[:3])
+    return value, f"estimated: unit value of observed trade ({sources})"
 
 
 def _store_price(store: Any, mineral: str, year: int | None) -> tuple[float | None, str]:

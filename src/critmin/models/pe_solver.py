@@ -53,7 +53,11 @@ class MarketSolution:
 
 
 class _System:
-    """Residual and generalised Jacobian of one market."""
+    """Residual and generalised Jacobian of one market, on the pairs that can trade.
+
+    Everything per pair is a flat array over the live pairs (``q0 > 0`` and not banned),
+    so the cost grows with the number of trading pairs, not with countries squared.
+    """
 
     def __init__(self, p: MarketProblem, mode: str) -> None:
         self.p, self.linear = p, mode == "gsim"
@@ -63,17 +67,12 @@ class _System:
         self.active_x = self.X0 > 0
         self.exp0 = (p.tariff0 * q0).sum(axis=0)          # base expenditure = D0 (Pi0 = 1)
         self.active_m = self.exp0 > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.theta = np.where(self.active_m, p.tariff0 * q0 / np.where(self.exp0 > 0, self.exp0, 1), 0.0)
-            # tonnes released -> composite units at the base mix of the market
-            tonnes = q0.sum(axis=0)
-            self.release = np.where(tonnes > 0, p.stockpile_t * self.exp0 / np.where(tonnes > 0, tonnes, 1), 0.0)
-        self.theta_sum = self.theta.sum(axis=0)
-        self.xf = 1.0 + p.export_tax
+        safe_exp0 = np.where(self.exp0 > 0, self.exp0, 1.0)
+        tonnes = q0.sum(axis=0)
+        # tonnes released -> composite units at the base mix of the market
+        self.release = np.where(tonnes > 0, p.stockpile_t * self.exp0 / np.where(tonnes > 0, tonnes, 1), 0.0)
         self.sigma = np.where(np.abs(p.sigma - 1.0) < 1e-6, 1.0 + 1e-6, p.sigma)
-        self.levy_ref = p.levy_ref if p.levy_ref is not None else np.full((n, n), np.nan)
         self.sub_ref = p.subsidy_ref if p.subsidy_ref is not None else np.full(n, np.nan)
-        self.has_levy = ~np.isnan(self.levy_ref) & (q0 > 0)
         self.has_sub = ~np.isnan(self.sub_ref) & self.active_x
         # bans: structural in exact mode, FB quotas with limit 0 in gsim mode
         self.banned = np.zeros((n, n), dtype=bool)
@@ -86,19 +85,43 @@ class _System:
         self.quotas = quotas
         self.live = (q0 > 0) & ~self.banned
         self._check_feasible()
+        # pair arrays: every (exporter, importer) with a baseline flow; theta over all of
+        # them, flows only on live ones
+        e_all, m_all = np.nonzero(q0 > 0)
+        theta_all = p.tariff0[e_all, m_all] * q0[e_all, m_all] / safe_exp0[m_all]
+        self.theta_sum = np.bincount(m_all, theta_all, minlength=n)
+        keep = self.live[e_all, m_all]
+        self.e, self.m = e_all[keep], m_all[keep]
+        e, m = self.e, self.m
+        self.npairs = len(e)
+        self.flat = e * n + m
+        self.q0 = q0[e, m]
+        self.theta = theta_all[keep]
+        self.T0, self.T1 = p.tariff0[e, m], p.tariff1[e, m]
+        self.x = p.export_tax[e, m]
+        self.xf = 1.0 + self.x
+        levy_ref = p.levy_ref[e, m] if p.levy_ref is not None else np.full(self.npairs, np.nan)
+        self.has_levy = ~np.isnan(levy_ref)
+        self.levy_ref = np.where(self.has_levy, levy_ref, 0.0)
+        self.sig_p = self.sigma[m]
+        # pairs come out of np.nonzero in row-major order, i.e. CSR order by exporter
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(e, minlength=n))])
+        ones = np.ones(self.npairs)
+        self.Mimp = sp.csr_matrix((ones, (m, np.arange(self.npairs))), shape=(n, self.npairs))
+        self.Mexp = sp.csr_matrix((ones, (e, np.arange(self.npairs))), shape=(n, self.npairs))
+        # quota membership: sparse K x npairs
         K = len(quotas)
-        # quota membership as a sparse K x (n*n) matrix over pairs (row-major exporter, importer)
+        pos = {f: k for k, f in enumerate(self.flat)}
         rows, cols = [], []
         for k, qt in enumerate(quotas):
-            flat = np.flatnonzero(qt.mask.ravel() & self.live.ravel()) if not self.linear \
-                else np.flatnonzero(qt.mask.ravel() & (q0 > 0).ravel())
-            rows.append(np.full(len(flat), k))
-            cols.append(flat)
-        r_idx = np.concatenate(rows) if rows else np.zeros(0, int)
-        c_idx = np.concatenate(cols) if cols else np.zeros(0, int)
-        self.B = sp.csr_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(K, n * n))
+            for f in np.flatnonzero(qt.mask.ravel()):
+                if f in pos:
+                    rows.append(k)
+                    cols.append(pos[f])
+        self.B = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(K, self.npairs))
+        self.B.sort_indices()
         self.Bt = self.B.T.tocsr()
-        self.t_k, self.t_i, self.t_j = r_idx, c_idx // n, c_idx % n
+        self._arange = np.arange(self.npairs + 1)
         self.qlimit = np.array([qt.limit for qt in quotas], dtype=float)
         self.qscale = np.array([max(q0[qt.mask].sum(), 1e-12) for qt in quotas], dtype=float)
         self.ix = np.flatnonzero(self.active_x)
@@ -120,8 +143,16 @@ class _System:
                     "every source is essential and a banned source has no finite price. Set "
                     "elasticities.substitution > 1 for this market or use a positive quota.")
         if self.linear:
-            for qt in self.quotas:
-                pass
+            for j in range(p.n):
+                srcs = [qt for qt in self.quotas if qt.is_ban and qt.mask[:, j].any()]
+                if srcs and q0[:, j].sum() > 0:
+                    banned = np.zeros(p.n, dtype=bool)
+                    for qt in srcs:
+                        banned |= qt.mask[:, j]
+                    if not (q0[~banned, j] > 0).any():
+                        raise ScenarioError(
+                            f"infeasible quota set for {p.mineral}: every source of {c[j]} (domestic "
+                            "supply included) is banned, so no finite price clears its market.")
         net = self.exp0 * (1 + p.demand_shift) - self.release
         short = np.flatnonzero(self.active_m & (net <= 0))
         if len(short):
@@ -138,58 +169,84 @@ class _System:
         dwdu = np.ones(n) if self.linear else w
         return w, dwdu, y[self.nu:]
 
+    def dense(self, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        """Pair values as an exporter x importer matrix (``fill`` off the live pairs)."""
+        n = self.p.n
+        out = np.full(n * n, fill)
+        out[self.flat] = values
+        return out.reshape(n, n)
+
+    def _imp(self, v: np.ndarray) -> sp.csc_matrix:
+        """importer x pair matrix with ``v`` on each pair's importer (built, not sorted)."""
+        return sp.csc_matrix((v, self.m, self._arange), shape=(self.p.n, self.npairs))
+
+    def _exp(self, v: np.ndarray) -> sp.csc_matrix:
+        return sp.csc_matrix((v, self.e, self._arange), shape=(self.p.n, self.npairs))
+
+    def _quota(self, v: np.ndarray) -> sp.csr_matrix:
+        """Quota membership scaled by pair values ``v``."""
+        B = self.B
+        return sp.csr_matrix((v[B.indices], B.indices, B.indptr), shape=B.shape)
+
+    def sparse(self, values: np.ndarray) -> sp.csr_matrix:
+        """Pair values as a sparse exporter x importer matrix (no sorting: CSR order)."""
+        n = self.p.n
+        return sp.csr_matrix((values, self.m, self.indptr), shape=(n, n))
+
     def evaluate(self, y: np.ndarray, jac: bool = True) -> tuple[np.ndarray, np.ndarray | None, dict]:
         p, n = self.p, self.p.n
+        e, m = self.e, self.m
         w, dwdu, r = self.unpack(y)
-        rent = (self.Bt @ r).reshape(n, n) if self.K else np.zeros((n, n))
-        fob = self.xf * w[:, None] + rent
+        rent = self.Bt @ r if self.K else np.zeros(self.npairs)
+        we = w[e]
+        fob = self.xf * we + rent
         if self.linear:
             # GSIM: proportional changes add up (p^ = T^ + f^, f^ = x + w^ + r), no products
-            lin = (p.tariff1 / p.tariff0 - 1.0) + p.export_tax + (w - 1.0)[:, None] + rent
-            floor = self.levy_ref / p.tariff0 - 1.0
+            lin = (self.T1 / self.T0 - 1.0) + self.x + (we - 1.0) + rent
+            floor = self.levy_ref / self.T0 - 1.0
             levied = self.has_levy & (floor > lin)
             rho = 1.0 + np.where(levied, floor, lin)
-            landed = p.tariff0 * rho
-            base = p.tariff0 * (1.0 + lin)
-            dland = np.where(levied, 0.0, p.tariff0)       # d landed / d (w or rent)
+            landed = self.T0 * rho
+            base = self.T0 * (1.0 + lin)
+            dland = np.where(levied, 0.0, self.T0)        # d landed / d (w or rent)
             drho_dw = np.where(levied, 0.0, 1.0)
         else:
-            base = p.tariff1 * fob
+            base = self.T1 * fob
             levied = self.has_levy & (self.levy_ref > base)
             landed = np.where(levied, self.levy_ref, base)
-            dland = np.where(levied, 0.0, p.tariff1)      # d landed / d fob
-            rho = landed / p.tariff0                      # p0 = T0 * 1
-            drho_dw = dland * self.xf / p.tariff0
-        sig, em = self.sigma, p.demand_elasticity
+            dland = np.where(levied, 0.0, self.T1)        # d landed / d fob
+            rho = landed / self.T0                        # p0 = T0 * 1
+            drho_dw = dland * self.xf / self.T0
+        sig, em, sp_ = self.sigma, p.demand_elasticity, self.sig_p
         d1 = self.exp0 * (1.0 + p.demand_shift)
+        safe_exp0 = np.where(self.exp0 > 0, self.exp0, 1.0)
         if self.linear:
-            rhat = np.where(self.live, rho - 1.0, 0.0)
-            pi_hat = (self.theta * rhat).sum(axis=0)
+            rhat = rho - 1.0
+            pi_hat = np.bincount(m, self.theta * rhat, minlength=n)
             pi = 1.0 + pi_hat
             demand = d1 * (1.0 + em * pi_hat)
             net = demand - self.release
-            with np.errstate(invalid="ignore", divide="ignore"):
-                scale = np.where(self.exp0 > 0, net / np.where(self.exp0 > 0, self.exp0, 1), 0.0)
-            flows = np.where(self.live, self.p.q0 * (scale[None, :] + sig[None, :] * (pi_hat[None, :] - rhat)), 0.0)
-            W, rstar, share, kappa = self.p.q0 * self.live, np.ones((n, n)), self.theta * self.live, sig + (1 + p.demand_shift) * em
+            scale = np.where(self.exp0 > 0, net / safe_exp0, 0.0)
+            flows = self.q0 * (scale[m] + sp_ * (pi_hat[m] - rhat))
+            W, rstar, share = self.q0, np.ones(self.npairs), self.theta
+            kappa = sig + (1 + p.demand_shift) * em
         else:
             with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                lr = np.log(np.where(self.live, rho, 1.0))
-                term = np.where(self.live, self.theta * np.exp((1.0 - sig[None, :]) * lr), 0.0)
-                tot = term.sum(axis=0)
+                lr = np.log(rho)
+                term = self.theta * np.exp((1.0 - sp_) * lr)
+                tot = np.bincount(m, term, minlength=n)
                 # theta sums to 1 mathematically; dividing by its floating-point sum makes
                 # Pi exactly 1 at the baseline, so an empty scenario returns it exactly
                 rel = tot / np.where(self.theta_sum > 0, self.theta_sum, 1.0)
                 logpi = np.where(tot > 0, np.log(np.where(tot > 0, rel, 1.0)) / (1.0 - sig), 0.0)
                 pi = np.exp(logpi)
-                share = np.where(tot[None, :] > 0, term / np.where(tot > 0, tot, 1.0)[None, :], 0.0)
+                share = term / np.where(tot > 0, tot, 1.0)[m]
                 demand = d1 * np.exp(em * logpi)
                 net = demand - self.release
-                scale = np.where(self.exp0 > 0, net / np.where(self.exp0 > 0, self.exp0, 1), 0.0)
-                flows = np.where(self.live, self.p.q0 * np.exp(-sig[None, :] * lr + sig[None, :] * logpi[None, :])
-                                 * scale[None, :], 0.0)
+                scale = np.where(self.exp0 > 0, net / safe_exp0, 0.0)
+                flows = self.q0 * np.exp(sp_ * (logpi[m] - lr)) * scale[m]
                 eta = np.where(net > 0, em * demand / np.where(net > 0, net, 1.0), em)
-            W, rstar, kappa = flows, np.where(self.live, rho, 1.0), sig + eta
+            W, rstar, kappa = flows, rho, sig + eta
         # supply, with the price-gap subsidy solved in closed form
         subsidised = self.has_sub & (self.sub_ref > w)
         v = np.where(subsidised, self.sub_ref, w)
@@ -203,40 +260,42 @@ class _System:
             supply = self.X0 * shift * np.power(np.maximum(v, 1e-300), eps)
             dsup = eps * supply / np.maximum(v, 1e-300) * dvdw * dwdu
         X0s = np.where(self.X0 > 0, self.X0, 1.0)
-        F = ((supply - flows.sum(axis=1)) / X0s)[self.ix]
-        h = (self.qlimit - self.B @ flows.ravel()) / self.qscale if self.K else np.zeros(0)
+        F = ((supply - np.bincount(e, flows, minlength=n)) / X0s)[self.ix]
+        h = (self.qlimit - self.B @ flows) / self.qscale if self.K else np.zeros(0)
         nrm = np.sqrt(r * r + h * h)
         Phi = np.concatenate([F, nrm - r - h])
         state = dict(w=w, v=v, fob=fob, landed=landed, rent=rent, levy=landed - base, flows=flows,
-                     supply=supply, pi=pi, demand=demand, h=h)
+                     supply=supply, pi=pi, demand=demand, h=h,
+                     _jac=(W, rstar, share, kappa, drho_dw, dwdu, dland, dsup, X0s, r, nrm))
         if not jac:
             return Phi, None, state
-        # ---- generalised Jacobian
-        with np.errstate(invalid="ignore", divide="ignore"):
-            # d rho / d u and d rho / d rent, divided by rho* (rho in exact mode, 1 in gsim)
-            a = np.where(self.live, drho_dw * dwdu[:, None] / rstar, 0.0)
-            cz = np.where(self.live, dland / p.tariff0 / rstar, 0.0)
-        Wk = W * kappa[None, :]
-        Wsig = W * sig[None, :]
-        # d(sum_j M_ij)/du_l
-        Jmu = Wk @ (share * a).T - np.diag((Wsig * a).sum(axis=1))
+        return Phi, self.jacobian(state), state
+
+    def jacobian(self, state: dict) -> np.ndarray:
+        """An element of the generalised Jacobian at the point ``state`` was evaluated at."""
+        n, e, m, sp_ = self.p.n, self.e, self.m, self.sig_p
+        W, rstar, share, kappa, drho_dw, dwdu, dland, dsup, X0s, r, nrm = state["_jac"]
+        h = state["h"]
+        # ---- generalised Jacobian. dM_ij = W_ij [kappa_j sum_l s_lj z_lj - sigma_j z_ij],
+        # z = d rho / rho* (rho* = rho in exact mode, 1 in gsim)
+        a = drho_dw * dwdu[e] / rstar                    # z per unit of u_exporter
+        cz = dland / self.T0 / rstar                      # z per unit of rent
+        Wk = W * kappa[m]
+        Wsig = W * sp_
+        Wk_s = self.sparse(Wk)
+        SA_s = self.sparse(share * a)
+        Jmu = (Wk_s @ SA_s.T).toarray()
+        Jmu[np.diag_indices(n)] -= np.bincount(e, Wsig * a, minlength=n)
         JF = (np.diag(dsup) - Jmu) / X0s[:, None]
         J = np.zeros((self.nu + self.K, self.nu + self.K))
         J[: self.nu, : self.nu] = JF[np.ix_(self.ix, self.ix)]
         if self.K:
-            # d(sum_j M_ij)/dr_k and d(sum over quota k' M)/d(u, r), through the sparse
-            # membership (triples k, i, j) so cost grows with the pairs under quota
-            K, tk, ti, tj = self.K, self.t_k, self.t_i, self.t_j
-            C = np.zeros((n, K))                                # per importer, per quota
-            np.add.at(C, (tj, tk), (share * cz)[ti, tj])
-            Jmr = Wk @ C
-            np.subtract.at(Jmr, (ti, tk), (Wsig * cz)[ti, tj])
-            Wcol = np.zeros((K, n))
-            np.add.at(Wcol, (tk, tj), W[ti, tj])
-            dQu = (Wcol * kappa[None, :]) @ (share * a).T
-            np.subtract.at(dQu, (tk, ti), (Wsig * a)[ti, tj])
-            diag_pairs = sp.diags((Wsig * cz).ravel())
-            dQr = (Wcol * kappa[None, :]) @ C - (self.B @ diag_pairs @ self.Bt).toarray()
+            B, Bt = self.B, self.Bt
+            C = self._imp(share * cz) @ Bt                                 # importer x quota
+            Jmr = (Wk_s @ C - self._exp(Wsig * cz) @ Bt).toarray()
+            WcolK = self._quota(W) @ self._imp(kappa[m]).T                  # quota x importer
+            dQu = (WcolK @ SA_s.T - self._quota(Wsig * a) @ self._exp(np.ones(self.npairs)).T).toarray()
+            dQr = (WcolK @ C - self._quota(Wsig * cz) @ Bt).toarray()
             J[: self.nu, self.nu:] = -Jmr[self.ix] / X0s[self.ix, None]
             dh_u = -dQu[:, self.ix] / self.qscale[:, None]
             dh_r = -dQr / self.qscale[:, None]
@@ -245,7 +304,7 @@ class _System:
             db = np.where(nrm > 0, h / safe - 1.0, 1 / np.sqrt(2) - 1.0)
             J[self.nu:, : self.nu] = db[:, None] * dh_u
             J[self.nu:, self.nu:] = np.diag(da) + db[:, None] * dh_r
-        return Phi, J, state
+        return J
 
 
 def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e-10,
@@ -285,7 +344,7 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
         t, slope = 1.0, float(grad @ d)
         while True:
             y_new = y + t * d
-            Phi_new, _, _ = sys_.evaluate(y_new, jac=False)
+            Phi_new, _, state_new = sys_.evaluate(y_new, jac=False)
             psi_new = 0.5 * float(Phi_new @ Phi_new)
             if np.isfinite(psi_new) and psi_new <= psi + beta * t * slope:
                 break
@@ -295,9 +354,8 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
                 break
         if t < 1e-12:
             break
-        y = y_new
-        Phi, J, state = sys_.evaluate(y)
-        psi = 0.5 * float(Phi @ Phi)
+        y, Phi, state, psi = y_new, Phi_new, state_new, psi_new
+        J = sys_.jacobian(state)
     residual = float(np.max(np.abs(Phi), initial=0.0))
     w, _, r = sys_.unpack(y)
     comp = 0.0
@@ -307,7 +365,7 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
         "mode": mode, "converged": residual <= tol, "iterations": it, "newton_steps": newton_steps,
         "line_search_halvings": steps, "residual": residual, "tolerance": tol,
         "complementarity_residual": comp, "n_countries": problem.n, "n_quotas": sys_.K,
-        "n_banned_pairs": int(((problem.q0 > 0) & sys_.banned).sum()),
+        "n_banned_pairs": int(((problem.q0 > 0) & sys_.banned).sum()), "n_pairs": sys_.npairs,
         "n_binding_quotas": int(np.sum((r > 1e-12))) if sys_.K else 0,
         "n_levied_pairs": int((state["levy"] > 1e-12).sum()),
         "n_subsidised_producers": int((state["v"] > state["w"] + 1e-12).sum()),
@@ -323,8 +381,10 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
         raise SolveError(f"the {mode} solver did not converge for {problem.mineral} {problem.stage}",
                          {k: diagnostics[k] for k in ("iterations", "residual", "tolerance",
                                                       "n_quotas", "mode")})
-    return MarketSolution(w=state["w"], v=state["v"], fob=state["fob"], landed=state["landed"],
-                          rent=state["rent"], levy=state["levy"], flows=state["flows"],
+    d = sys_.dense
+    return MarketSolution(w=state["w"], v=state["v"], fob=d(state["fob"], np.nan),
+                          landed=d(state["landed"], np.nan),
+                          rent=d(state["rent"]), levy=d(state["levy"]), flows=d(state["flows"]),
                           supply=state["supply"], composite_price=state["pi"],
                           composite_demand=state["demand"], stockpile=sys_.release,
                           diagnostics=diagnostics)

@@ -219,7 +219,7 @@ class PEResult:
         c = self.countries
         short = c[c["shortfall_t"] > 0].sort_values("shortfall_share", ascending=False).head(top)
         for r in short.itertuples():
-            lines.append(f"  shortfall {r.country} {r.mineral}: {r.shortfall_t:,.0f} t "
+            lines.append(f"  shortfall {r.country} {r.mineral} {r.stage}: {r.shortfall_t:,.4g} t "
                          f"({r.shortfall_share:.1%} of baseline demand)")
         w = self.welfare_by_country()
         for r in pd.concat([w.head(3), w.tail(3)]).drop_duplicates("country").itertuples():

@@ -262,6 +262,13 @@ class BaselineSpec:
     value_unit: str = "t"
     prices_usd_per_t: tuple[tuple[str, float], ...] = ()
     tariffs: tuple[Shock, ...] = ()   # tariffs in force in the baseline the data lack
+    production_stages: tuple[tuple[str, str, str], ...] = ()  # (mineral, stage, USGS stage)
+
+    def production_stage(self, mineral: str, stage: str) -> str | None:
+        for m, st, pst in self.production_stages:
+            if (m, st) == (mineral, stage):
+                return pst
+        return None
 
     def price(self, mineral: str) -> float | None:
         return dict(self.prices_usd_per_t).get(mineral)
@@ -385,6 +392,11 @@ class ZoneIn(_In):
     label: str = ""
     check_sets = field_validator("members", mode="after")(_sets)
 
+    @field_validator("reference_prices", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return [] if v is None else v
+
     @field_validator("minerals", mode="after")
     @classmethod
     def _check_minerals(cls, v: Any) -> Any:
@@ -467,6 +479,8 @@ class ElasticitiesIn(_In):
 class MarketIn(_In):
     mineral: str
     stage: str
+    production_stage: str | None = Field(None, description="USGS stage bounding supply, if "
+                                         "the trade stage has no production data")
 
     @field_validator("mineral", mode="after")
     @classmethod
@@ -481,6 +495,13 @@ class MarketIn(_In):
         from critmin.vocab import stage
 
         return stage(v).value
+
+    @field_validator("production_stage", mode="after")
+    @classmethod
+    def _ps(cls, v: str | None) -> str | None:
+        from critmin.vocab import stage
+
+        return None if v is None else stage(v).value
 
 
 class BaselineIn(_In):
@@ -525,7 +546,9 @@ class BaselineIn(_In):
         elif prices is not None and not prices > 0:
             raise ValueError(f"price_usd_per_t must be > 0; got {prices}")
         self.minerals = [m for m, _ in pairs]
-        self.markets = [MarketIn(mineral=m, stage=st) for m, st in dict.fromkeys(pairs)]
+        given = {(mk.mineral, mk.stage): mk.production_stage for mk in self.markets}
+        self.markets = [MarketIn(mineral=m, stage=st, production_stage=given.get((m, st)))
+                        for m, st in dict.fromkeys(pairs)]
         return self
 
 
@@ -561,7 +584,10 @@ def _baseline(b: BaselineIn, base_dir: Path | None) -> BaselineSpec:
         prices = tuple((m, float(b.price_usd_per_t)) for m in mins)
     else:
         prices = ()
-    return BaselineSpec(tariffs=tuple(_shock(t) for t in b.tariffs), markets=tuple((mk.mineral, mk.stage) for mk in b.markets), year=b.year,
+    return BaselineSpec(tariffs=tuple(_shock(t) for t in b.tariffs),
+                        production_stages=tuple((mk.mineral, mk.stage, mk.production_stage)
+                                                for mk in b.markets if mk.production_stage),
+                        markets=tuple((mk.mineral, mk.stage) for mk in b.markets), year=b.year,
                         flows_csv=resolve(b.flows_csv),
                         tariffs_csv=resolve(b.tariffs_csv), value_unit=b.value_unit,
                         prices_usd_per_t=prices)
@@ -576,8 +602,10 @@ def _elasticities(e: ElasticitiesIn) -> Elasticities:
         if getattr(e, k) is not None:
             sources[k] = "scenario file"
     raw = default_elasticities().get("by_mineral") or {}
+    # a value the scenario sets for every mineral replaces the package's per-mineral ones
+    own = {k for k in ELASTICITY_SIGNS if getattr(e, k) is not None}
     by_mineral = {m: {k: float(v["value"]) if isinstance(v, dict) else float(v)
-                      for k, v in entries.items() if k in ELASTICITY_SIGNS}
+                      for k, v in entries.items() if k in ELASTICITY_SIGNS and k not in own}
                   for m, entries in raw.items()}
     for m, pairs in e.by_mineral.items():
         by_mineral.setdefault(m, {}).update(pairs)

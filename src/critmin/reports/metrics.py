@@ -32,7 +32,8 @@ RANKING_COLUMNS = ["rank", "mineral", "stage", "year", "top_country", "cr1_share
                    "cr1_flag", "hhi_flag", "source"]
 EXPOSURE_COLUMNS = ["unit", "mineral", "stage", "year", "import_reliance_share",
                     "against_share", "top_source", "top_source_share", "source_hhi",
-                    "outside_bloc_share", "low_governance_share", "estimated_share", "note"]
+                    "n_sources", "outside_bloc_share", "low_governance_share",
+                    "estimated_share", "flow_source", "note"]
 
 
 def concentration_ranking(store: Store, n: int = 15) -> MetricResult:
@@ -42,12 +43,11 @@ def concentration_ranking(store: Store, n: int = 15) -> MetricResult:
     with a published world total or at least two producers are ranked (a lone reporting
     country is not evidence of a monopoly).
     """
-    res = queries.concentration(store)
+    res = queries.concentration(store, credible_only=True)
     frame = queries.latest_rows(res.frame)
     if not frame.empty:
         newest = int(frame["year"].max())
-        credible = frame["world_published_t"].notna() | (frame["n_producers"] >= 2)
-        frame = frame[(frame["year"] > newest - RECENT_YEARS) & credible]
+        frame = frame[frame["year"] > newest - RECENT_YEARS]
     frame = frame.sort_values(["hhi", "mineral", "stage"], ascending=[False, True, True])
     frame = frame.head(n).reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
@@ -83,6 +83,7 @@ def exposure_table(store: Store, importers: Sequence[str] = DEMO_IMPORTERS,
                 frame = pd.DataFrame([{"mineral": m, "note": f"no flows to or from {unit}"}])
             frame = frame.assign(unit=unit)
             frame["note"] = frame["note"].fillna("") if "note" in frame else ""
+            frame["note"] = frame["note"].where(frame["note"] != "", _coverage_note(frame))
             rows.append(frame)
             provenance += res.provenance
             members[unit] = res.extra["members"]
@@ -93,6 +94,20 @@ def exposure_table(store: Store, importers: Sequence[str] = DEMO_IMPORTERS,
     title = f"Exposure to {against} and concentrated suppliers"
     return MetricResult(frame, list(unique.values()),
                         {"title": title, "against": against, "members": members})
+
+
+def _coverage_note(frame: pd.DataFrame) -> pd.Series:
+    """Say so where the data can only be partial: one supplier, or a code shared by
+    several minerals (the whole HS code is counted for each)."""
+    notes = pd.Series("", index=frame.index)
+    if "n_sources" in frame:
+        one = frame["n_sources"].fillna(0) <= 1
+        notes = notes.where(~one, "one supplier in the data: coverage may be partial")
+    if "shared_hs_code" in frame:
+        shared = frame["shared_hs_code"].fillna(False).astype(bool)
+        notes = notes.where(~shared, (notes + "; ").str.lstrip("; ")
+                            + "HS code shared with other minerals")
+    return notes
 
 
 def _is_bloc(name: str) -> bool:

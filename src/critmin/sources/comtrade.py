@@ -27,7 +27,7 @@ COMTRADE_LICENCE = "UN Comtrade terms of use (no bulk redistribution)"
 
 # Accepted spellings of each field: bulk files, the API and the preview API differ.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "year": ("refYear", "period", "Year", "yr"),
+    "year": ("refYear", "period", "Year", "year", "yr"),
     "reporter_iso": ("reporterISO", "Reporter ISO", "rt3ISO"),
     "reporter_code": ("reporterCode", "Reporter Code", "rtCode"),
     "partner_iso": ("partnerISO", "Partner ISO", "pt3ISO"),
@@ -129,6 +129,15 @@ def read_comtrade(path: Path, *, origin: Origin | None = None) -> Parsed:
         expected = {f: list(FIELDS[f]) for f in missing}
         msg = (f"UN Comtrade: {path} lacks column(s) for {missing} (accepted spellings "
                f"{expected}); found {list(raw.columns)}.")
+        raise SourceFormatError(msg)
+    # A cut-off last line leaves the required fields of that row empty.
+    required_cols = [_pick(raw, f) for f in REQUIRED]
+    incomplete = raw[required_cols].isna().any(axis=1)
+    if incomplete.any():
+        line = int(incomplete.to_numpy().nonzero()[0][0]) + 2
+        msg = (f"UN Comtrade: {path} is truncated or malformed: line {line} lacks "
+               f"{[c for c in required_cols if pd.isna(raw.loc[incomplete].iloc[0][c])]} "
+               f"({int(incomplete.sum())} incomplete row(s)).")
         raise SourceFormatError(msg)
     # Bulk "final" files split totals by partner2, customs procedure and transport mode;
     # keep only the totals so nothing is counted twice.

@@ -215,8 +215,8 @@ def _download(client: httpx.Client, url: str, part: Path, label: str,
             length = resp.headers.get("Content-Length")
             total = done + int(length) if length and length.isdigit() else 0
             with open(part, mode) as fh:
-                # iter_bytes() without a size yields bytes as they arrive, so an interruption loses nothing
-                # already received.
+                # iter_bytes() without a size yields bytes as they arrive, so an
+                # interruption loses nothing already received.
                 for chunk in resp.iter_bytes():
                     fh.write(chunk)
                     done += len(chunk)
@@ -230,6 +230,11 @@ def _download(client: httpx.Client, url: str, part: Path, label: str,
         have = part.stat().st_size if part.exists() else 0
         raise FetchError(f"Download of {url} was interrupted after {have:,} bytes ({exc!r}). "
                          "Run the same command again to resume.") from exc
+    except OSError as exc:
+        if isinstance(exc, FetchError):
+            raise
+        raise FetchError(f"Cannot write {part}: {exc}. Check free space and permissions of "
+                         "the destination (--dest or CRITMIN_CACHE_DIR).") from exc
 
 
 def _content_range_start(value: str) -> int | None:

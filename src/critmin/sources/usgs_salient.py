@@ -136,8 +136,9 @@ def _split_column(column: str) -> tuple[str, str]:
     return column, ""
 
 
-def parse_salient_csvs(folder: Path, edition: int) -> Parsed:
-    """Every ``mcs<edition>-<code>_salient.csv`` in ``folder`` as long rows."""
+def parse_salient_csvs(folder: Path, edition: int, fix: Fix | None = None) -> Parsed:
+    """Every ``mcs<edition>-<code>_salient.csv`` in ``folder`` as long rows; ``fix(frame,
+    file)`` applies declared raw corrections first."""
     folder = Path(folder)
     files = sorted(p for p in folder.iterdir() if _FILE.match(p.name)) if folder.is_dir() else []
     if not files:
@@ -152,7 +153,13 @@ def parse_salient_csvs(folder: Path, edition: int) -> Parsed:
             frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         except (UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise SourceFormatError(f"{path}: not a readable salient CSV ({exc})") from exc
+        if path.name in (_labels_yaml().get("salient_files_ignored") or {}):
+            continue  # declared: the file holds another table (see usgs_labels.yml)
+        if fix is not None:
+            frame = fix(frame, f"{SALIENT_DIRS[edition]}/{path.name}")
         frame = frame.loc[:, [c for c in frame.columns if c and not c.startswith("Unnamed")]]
+        # MCS 2025 bauxite names the first column "Source" instead of "DataSource"
+        frame = frame.rename(columns={"Source": "DataSource"})
         require_columns(frame, ["DataSource", "Commodity", "Year"], f"MCS {edition} salient", path)
         meta_path = path.with_name(path.name.replace("_salient.csv", "_meta.xml"))
         meta = read_meta_units(meta_path) if meta_path.exists() else {}
@@ -186,7 +193,7 @@ def parse_salient_csvs(folder: Path, edition: int) -> Parsed:
     _raise_unknown(unknown, f"MCS {edition} salient statistics")
     title, url = EDITIONS[edition]
     origin = Origin(salient_source(edition), PUBLISHER, title + " (salient statistics CSVs)",
-                    str(edition), url if edition != 2025 else url, "public domain",
+                    str(edition), url, "public domain",
                     digest.hexdigest(),
                     f"{SALIENT_DIRS[edition]}/ ({len(files)} files; sha256 of the name+sha256 manifest)")
     return Parsed(pd.DataFrame(rows, columns=SALIENT_COLUMNS), (origin,))
@@ -228,7 +235,7 @@ def parse_salient_2026(path: Path, fix: Fix | None = None) -> Parsed:
 def parse_salient(source_dir: Path, fix: Fix | None = None) -> Parsed:
     """``us_salient``: salient statistics of MCS 2023-2026 under ``source_dir``."""
     source_dir = Path(source_dir)
-    parts = [parse_salient_csvs(source_dir / SALIENT_DIRS[e], e) for e in (2023, 2024, 2025)]
+    parts = [parse_salient_csvs(source_dir / SALIENT_DIRS[e], e, fix) for e in (2023, 2024, 2025)]
     parts.append(parse_salient_2026(source_dir / MCS2026, fix))
     return Parsed(pd.concat([p.frame for p in parts], ignore_index=True),
                   tuple(o for p in parts for o in p.origins))

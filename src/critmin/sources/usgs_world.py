@@ -126,6 +126,15 @@ def _with_qualifier(entry: dict, qual: str | None) -> dict:
     return {**entry, **quals[qual]}
 
 
+def _reserves(entry: dict, unit: str) -> tuple[dict, str]:
+    """The entry and unit for a row's reserves columns, after its ``reserves`` overrides."""
+    over = entry.get("reserves")
+    if not over:
+        return entry, unit
+    merged = {**entry, **{k: v for k, v in over.items() if k != "unit"}}
+    return merged, str(over.get("unit", unit))
+
+
 # --- MCS 2023 / 2024: one file per commodity ---------------------------------------------
 
 def parse_world_csvs(folder: Path, edition: int, fix: Fix | None = None) -> Parsed:
@@ -183,9 +192,13 @@ def parse_world_csvs(folder: Path, edition: int, fix: Fix | None = None) -> Pars
                     year = edition - 1  # MCS reserves are as of the latest year covered
                 year = int(year)
                 est = bool(m["est"]) or (kind != "Reserves" and _estimated_by_note(note, year))
-                _record(rows, table=table, entry=_with_qualifier(entry, m["qual"]), label=label,
-                        year=year, cell_text=rec[col], unit=unit_from_token(m["unit"]),
-                        estimated=est, edition=edition, note=note, file=path.name)
+                this = _with_qualifier(entry, m["qual"])
+                unit = unit_from_token(m["unit"])
+                if table == "reserves":
+                    this, unit = _reserves(this, unit)
+                _record(rows, table=table, entry=this, label=label, year=year,
+                        cell_text=rec[col], unit=unit, estimated=est, edition=edition,
+                        note=note, file=path.name)
     _raise_unmapped(unmapped, edition)
     title, url = EDITIONS[edition]
     origin = Origin(source_id(edition), PUBLISHER, title + " (world CSVs)", str(edition), url,
@@ -226,13 +239,14 @@ def parse_world_data_2025(path: Path, fix: Fix | None = None) -> Parsed:
         entry = _lookup(2025, commodity, type_label, path.name, unmapped)
         if entry is None or "ignore" in entry:
             continue
-        unit = _clean(rec["UNIT_MEAS"])
+        row_unit = _clean(rec["UNIT_MEAS"])
         for col, table, year, est, note_col in value_cols:
             note = _clean(rec[note_col])
             if table == "production" and entry.get("table") == "capacity":
                 table = "capacity"
             estimated = est or (table != "reserves" and _estimated_by_note(note, year))
-            _record(rows, table=table, entry=entry, label=label, year=year, cell_text=rec[col],
+            this, unit = _reserves(entry, row_unit) if table == "reserves" else (entry, row_unit)
+            _record(rows, table=table, entry=this, label=label, year=year, cell_text=rec[col],
                     unit=unit, estimated=estimated, edition=2025, note=note, file=path.name)
     _raise_unmapped(unmapped, 2025)
     title, url = EDITIONS[2025]

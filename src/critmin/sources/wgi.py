@@ -59,7 +59,7 @@ def parse_wgi(path: Path) -> Parsed:
     Parameters
     ----------
     path : Path
-        ``wgidataset`` CSV of the 2024 update.
+        ``wgidataset`` of the 2024 update: the CSV, or the xlsx workbook.
 
     Returns
     -------
@@ -76,10 +76,16 @@ def parse_wgi(path: Path) -> Parsed:
     # keep_default_na=False: 'NA' must never become missing (Namibia is NAM here, but
     # the rule keeps text intact); '..' is the publisher's missing marker.
     try:
-        raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False,
-                          na_values=[".."])
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SourceFormatError(f"WGI: {path} is not a readable CSV ({exc}).") from exc
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            # The workbook `critmin data fetch wb-wgi` downloads; its first sheet is
+            # assumed to hold the same long table as the CSV (checked on a synthetic file).
+            raw = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False,
+                                na_values=[".."])
+        else:
+            raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                              na_values=[".."])
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        raise SourceFormatError(f"WGI: {path} is not a readable CSV or workbook ({exc}).") from exc
     require_columns(raw, COLUMNS, "WGI", path)
     bad = sorted(set(raw["indicator"]) - set(INDICATORS))
     if bad:

@@ -34,11 +34,12 @@ INDICATOR = "NY.GDP.MKTP.CD"
 
 # World Bank aggregate codes (regions, income groups, lending groups, demographic
 # dividend groups, small states): not countries, dropped on purpose.
-AGGREGATES = frozenset("""
-AFE AFW ARB CEB CSS EAP EAR EAS ECA ECS EMU EUU FCS HIC HPC IBD IBT IDA IDB IDX INX LAC LCN
-LDC LIC LMC LMY LTE MEA MIC MNA NAC OED OSS PRE PSS PST SAS SSA SSF SST TEA TEC TLA TMN TSA
-TSS UMC WLD
-""".split())
+AGGREGATES = frozenset({
+    "AFE", "AFW", "ARB", "CEB", "CSS", "EAP", "EAR", "EAS", "ECA", "ECS", "EMU", "EUU", "FCS",
+    "HIC", "HPC", "IBD", "IBT", "IDA", "IDB", "IDX", "INX", "LAC", "LCN", "LDC", "LIC", "LMC",
+    "LMY", "LTE", "MEA", "MIC", "MNA", "NAC", "OED", "OSS", "PRE", "PSS", "PST", "SAS", "SSA",
+    "SSF", "SST", "TEA", "TEC", "TLA", "TMN", "TSA", "TSS", "UMC", "WLD",
+})
 DROPPED = AGGREGATES | {"CHI"}
 ID_COLUMNS = ("Country Name", "Country Code", "Indicator Name", "Indicator Code")
 

@@ -40,9 +40,13 @@ class Correction(BaseModel):
     id: str
     file: str | None = None
     table: str | None = None
-    match: dict[str, object]
+    match: dict[str, object] = {}
     expect: dict[str, object] = {}
-    set: dict[str, object]
+    set: dict[str, object] = {}
+    # Raw corrections only: the file's header as published (expect_columns) and as it
+    # should read (columns), for files whose header is shifted against their values.
+    expect_columns: list[str] | None = None
+    columns: list[str] | None = None
     reason: str
     status: str
 
@@ -54,6 +58,13 @@ class Correction(BaseModel):
             raise ValueError(f"status {self.status!r}: accepted published, reported, inferred")
         if not self.reason.strip():
             raise ValueError("a correction needs a reason")
+        if self.columns is not None:
+            if self.file is None or self.expect_columns is None:
+                raise ValueError("`columns` needs `file` and `expect_columns`")
+            if len(self.columns) != len(self.expect_columns):
+                raise ValueError("`columns` and `expect_columns` must have the same length")
+        elif not self.match or not self.set:
+            raise ValueError("give `match` and `set` (or `columns` for a header fix)")
         return self
 
 
@@ -118,6 +129,15 @@ def _mask(frame: pd.DataFrame, match: dict[str, object], where: str, cid: str) -
 
 def _apply(c: Correction, frame: pd.DataFrame, target: str, clog: CorrectionLog,
            require_match: bool = True) -> pd.DataFrame:
+    if c.columns is not None:
+        have = [str(x) for x in frame.columns]
+        if have != list(c.expect_columns or []):
+            raise StoreError(f"correction {c.id!r}: {target} header is {have}, expected "
+                             f"{c.expect_columns}. Review the correction before rebuilding.")
+        out = frame.copy()
+        out.columns = list(c.columns)
+        clog.add(c, target, len(out), [{"columns": have}])
+        return out
     mask = _mask(frame, c.match, target, c.id)
     if not mask.any() and not require_match:
         return frame

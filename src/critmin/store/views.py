@@ -4,8 +4,9 @@ Selection only, no arithmetic. The documented default of :func:`production_view`
 :func:`latest_production`, the same rule on a frame) is:
 
     for each (mineral, stage, year), the rows of the newest USGS Mineral Commodity
-    Summaries edition that reports that year; for years no USGS edition covers, the BGS
-    World Mineral Statistics rows.
+    Summaries edition that reports a number for that year; for years no USGS edition
+    reports, the BGS World Mineral Statistics rows; for years neither has a number for, the
+    newest USGS edition's markers (W withheld, NA).
 
 So 2024 comes from MCS 2026 (which revises MCS 2025's estimate), 2021 from MCS 2023, and
 1971-2020 from BGS. Rows are unique per (mineral, stage, basis, country, year): a mineral
@@ -64,16 +65,36 @@ def latest_production(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.reset_index(drop=True)
     fam = _family(frame["source"])
     usgs = frame[fam == "usgs"]
-    newest = usgs.groupby(GROUP)["edition"].transform("max")
-    chosen_usgs = usgs[usgs["edition"] == newest]
-    covered = chosen_usgs[GROUP].drop_duplicates()
     bgs = frame[fam == "bgs"]
-    if not bgs.empty:
-        marker = bgs.merge(covered.assign(_covered=True), on=GROUP, how="left")["_covered"]
-        bgs = bgs[marker.isna().to_numpy()]
     other = frame[~fam.isin(["usgs", "bgs"])]
-    out = pd.concat([bgs, chosen_usgs, other])
+    # An edition "reports" a year when at least one country has a number: MCS 2024 lists
+    # germanium producers with every value NA, which must not hide BGS's figures.
+    if "quantity_t" in usgs.columns:
+        filled = usgs["quantity_t"].notna().groupby(
+            [usgs[c] for c in (*GROUP, "edition")]).transform("any")
+    else:
+        filled = pd.Series(True, index=usgs.index)
+    with_data = usgs[filled.astype(bool)]
+    chosen = with_data[with_data["edition"] == with_data.groupby(GROUP)["edition"].transform("max")]
+    bgs_keep = _anti_join(bgs, chosen[GROUP])
+    if "quantity_t" in bgs_keep.columns:
+        bgs_has = bgs_keep.loc[bgs_keep["quantity_t"].notna(), GROUP]
+    else:
+        bgs_has = bgs_keep[GROUP]
+    # Years only USGS lists, with markers and no numbers (W, NA): show the newest edition's
+    # markers rather than nothing, unless BGS has numbers for them.
+    empty = _anti_join(_anti_join(usgs, chosen[GROUP]), bgs_has)
+    empty = empty[empty["edition"] == empty.groupby(GROUP)["edition"].transform("max")]
+    out = pd.concat([bgs_keep, chosen, empty, other])
     return out.sort_values(GROUP + ["country"], kind="stable").reset_index(drop=True)
+
+
+def _anti_join(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``frame`` whose (mineral, stage, year) is not in ``keys``."""
+    if frame.empty or keys.empty:
+        return frame
+    marker = frame[GROUP].merge(keys.drop_duplicates().assign(_hit=True), on=GROUP, how="left")
+    return frame[marker["_hit"].isna().to_numpy()]
 
 
 def _order(frame: pd.DataFrame) -> pd.DataFrame:

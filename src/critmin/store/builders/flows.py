@@ -86,10 +86,14 @@ def tag_flows(frame: pd.DataFrame, *, code_col: str = "hs",
         entries = lookup.get((nom, code), ())
         if entries:
             mapped_keys.append((nom, code))
+        n_minerals = len({e.mineral for e in entries})
         for e in entries:
+            # Shared: the code maps to several minerals here, or the entry declares others
+            # in its HS 2017 code and this is that code (HS92 811230 is germanium alone).
+            shared = n_minerals > 1 or (bool(e.shared_with) and code in (e.code, e.hs22))
             parts.append({"nomenclature": nom, "hs_code": code, "mineral": e.mineral,
                           "stage": e.stage.value, "content_factor": e.factor, "basis": e.basis,
-                          "factor_assumed": e.assumption, "hs_shared": bool(e.shared_with)})
+                          "factor_assumed": e.assumption, "hs_shared": shared})
     tags = pd.DataFrame(parts, columns=["nomenclature", "hs_code", "mineral", "stage",
                                         "content_factor", "basis", "factor_assumed",
                                         "hs_shared"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from critmin.errors import SourceFormatError
-from critmin.sources import cepii, prices, usgs_salient_prices, wgi, worldbank
+from critmin.sources import cepii, prices, wgi, worldbank
 from critmin.sources.origin import Parsed
 from critmin.store.build import BuildContext, Builder
 from critmin.store.catalog import TableData
@@ -39,7 +39,8 @@ def build_gdp(ctx: BuildContext) -> TableData:
 
 def build_prices(ctx: BuildContext) -> TableData:
     """Pink Sheet monthly prices, cross-checked against the derived CSV when it is there,
-    plus USGS annual prices from the MCS salient statistics."""
+    plus the USGS annual prices of the ``us_salient`` table (MCS 2023-2026), whose
+    release records (source ids, checksums) they share."""
     pink = prices.parse_pink_sheet(ctx.path(prices.PINK_FILE))
     csv_path = ctx.path(prices.PINK_CSV)
     if csv_path.exists():
@@ -49,9 +50,11 @@ def build_prices(ctx: BuildContext) -> TableData:
                    f"{prices.PINK_CSV} disagree on {len(mismatch)} month(s), e.g. "
                    f"{mismatch.head(3).to_dict('records')}. One of them was altered.")
             raise SourceFormatError(msg)
-    usgs = usgs_salient_prices.parse_salient_prices(ctx.path(usgs_salient_prices.DIR))
-    frame = pd.concat([pink.frame, usgs.frame], ignore_index=True)
-    return TableData("prices", frame, pink.origins + usgs.origins)
+    salient = ctx.tables["us_salient"]
+    usgs = prices.usgs_prices(salient.frame)
+    used = set(usgs["source"])
+    origins = pink.origins + tuple(o for o in salient.origins if o.source in used)
+    return TableData("prices", pd.concat([pink.frame, usgs], ignore_index=True), origins)
 
 
 BUILDERS = (
@@ -59,6 +62,6 @@ BUILDERS = (
     Builder("distances", build_distances),
     Builder("geography", build_geography),
     Builder("trade_elasticities", build_trade_elasticities),
-    Builder("prices", build_prices),
+    Builder("prices", build_prices, requires=("us_salient",)),
     Builder("gdp", build_gdp),
 )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from critmin.errors import SourceFormatError
-from critmin.sources import bgs, usgs_world
+from critmin.sources import bgs, usgs_salient, usgs_world
 from critmin.sources.origin import Origin
 from critmin.store import corrections
 from critmin.store.build import BuildContext, Builder
@@ -51,7 +51,8 @@ def _world(source_dir: Path) -> tuple[pd.DataFrame, tuple[Origin, ...], tuple[di
     clog = corrections.CorrectionLog()
     fix = corrections.raw_fixer(clog)
     usgs = usgs_world.parse_all(source_dir, fix)
-    corrections.check_all_applied(clog, "usgs/")
+    for edition in sorted(usgs_world.PATHS):
+        corrections.check_all_applied(clog, usgs_world.PATHS[edition])
     frames = []
     for edition in sorted(usgs.frame["edition"].unique()):
         part = usgs.frame[usgs.frame["edition"] == edition]
@@ -98,8 +99,36 @@ def applied_corrections(source_dir: Path) -> pd.DataFrame:
     return corrections.CorrectionLog(list(applied)).frame()
 
 
+@functools.lru_cache(maxsize=2)
+def _salient(source_dir: Path):  # type: ignore[no-untyped-def]
+    clog = corrections.CorrectionLog()
+    parsed = usgs_salient.parse_salient(source_dir, corrections.raw_fixer(clog))
+    for folder in (*usgs_salient.SALIENT_DIRS.values(), usgs_salient.MCS2026):
+        corrections.check_all_applied(clog, folder)
+    return parsed, tuple(clog.applied)
+
+
+def build_us_salient(ctx: BuildContext) -> TableData:
+    """``us_salient``: US salient statistics, MCS 2023-2026, long format."""
+    parsed, _ = _salient(Path(ctx.source_dir).resolve())
+    frame = corrections.apply_table("us_salient", parsed.frame, corrections.CorrectionLog())
+    frame = frame.sort_values(["mineral", "edition", "statistic", "year"])
+    return TableData("us_salient", frame, parsed.origins)
+
+
+def build_us_nir(ctx: BuildContext) -> TableData:
+    """``us_nir``: US net import reliance (0-1 share with bound), all MCS tables."""
+    parsed, _ = _salient(Path(ctx.source_dir).resolve())
+    nir = usgs_salient.parse_nir(Path(ctx.source_dir), parsed)
+    frame = corrections.apply_table("us_nir", nir.frame, corrections.CorrectionLog())
+    frame = frame.sort_values(["mineral", "year", "edition", "source"])
+    return TableData("us_nir", frame, nir.origins)
+
+
 BUILDERS = (
     Builder("production", build_production),
     Builder("reserves", build_reserves),
     Builder("capacity", build_capacity),
+    Builder("us_salient", build_us_salient),
+    Builder("us_nir", build_us_nir),
 )

@@ -1,0 +1,116 @@
+"""``critmin concentration``, ``exposure`` and ``risk`` through the CLI runner."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from critmin.cli import app
+
+runner = CliRunner()
+_FIXTURE = Path(__file__).resolve().parents[1] / "metrics" / "store_fixture.py"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> str:
+    spec = importlib.util.spec_from_file_location("metrics_store_fixture", _FIXTURE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.build(tmp_path_factory.mktemp("cli-metrics") / "critmin.duckdb"))
+
+
+def _json(result) -> dict:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_concentration_json_uses_the_documented_field_names(store_path):
+    doc = _json(runner.invoke(app, ["concentration", "gallium", "--stage", "refinery",
+                                    "--year", "2024", "--format", "json",
+                                    "--store", store_path]))
+    row = doc["rows"][0]
+    for field in ("mineral", "stage", "year", "hhi", "cr1_share", "cr3_share", "top_country",
+                  "n_producers", "n_minus_1_cover_share", "hhi_wgi"):
+        assert field in row
+    assert row["top_country"] == "CHN" and row["cr1_share"] == pytest.approx(750 / 760)
+    assert {p["source"] for p in doc["provenance"]} >= {"usgs-mcs2025-world", "wgi-2024"}
+    assert doc["thresholds"] == {"cr1_share": 0.65, "hhi": 1800.0}
+
+
+def test_concentration_without_mineral_covers_all_sorted_by_hhi(store_path):
+    doc = _json(runner.invoke(app, ["concentration", "--format", "json", "--store", store_path]))
+    hhi = [r["hhi"] for r in doc["rows"]]
+    assert hhi == sorted(hhi, reverse=True)
+    assert {r["mineral"] for r in doc["rows"]} == {"cobalt", "gallium", "graphite"}
+
+
+def test_concentration_table_and_csv(store_path):
+    table = runner.invoke(app, ["concentration", "cobalt", "--store", store_path])
+    assert table.exit_code == 0 and "Sources:" in table.output and "COD" in table.output
+    csv = runner.invoke(app, ["concentration", "cobalt", "--format", "csv",
+                              "--store", store_path])
+    assert csv.exit_code == 0 and csv.stdout.splitlines()[0].startswith("mineral,stage,year")
+
+
+def test_share_of_gives_a_time_series(store_path):
+    doc = _json(runner.invoke(app, ["concentration", "Ga", "--stage", "refinery",
+                                    "--share-of", "CHN", "--series", "bgs", "--format", "json",
+                                    "--store", store_path]))
+    assert [r["year"] for r in doc["rows"]] == [2010, 2020]
+
+
+def test_compare_stages(store_path):
+    doc = _json(runner.invoke(app, ["concentration", "cobalt", "--compare-stages",
+                                    "--format", "json", "--store", store_path]))
+    assert doc["rows"][0]["more_concentrated"] == "refinery"
+
+
+def test_exposure_json(store_path):
+    doc = _json(runner.invoke(app, ["exposure", "USA", "--mineral", "gallium", "--format",
+                                    "json", "--store", store_path]))
+    row = doc["rows"][0]
+    assert row["against_share"] == pytest.approx(0.5)
+    assert row["source_hhi"] == pytest.approx(3400)
+    assert "import_reliance_share" in row
+    assert doc["members"] == ["USA"] and doc["against"] == "CHN"
+    assert {p["table"] for p in doc["provenance"]} >= {"flows", "governance"}
+
+
+def test_exposure_of_a_bloc_against_another_country(store_path):
+    doc = _json(runner.invoke(app, ["exposure", "USA,IND", "-m", "gallium", "--against", "JPN",
+                                    "--format", "json", "--store", store_path]))
+    assert doc["rows"][0]["against_share"] == pytest.approx(20 / 110)
+
+
+def test_risk_json_lists_published_sr_and_what_is_missing(store_path):
+    doc = _json(runner.invoke(app, ["risk", "--format", "json", "--store", store_path]))
+    ga = next(r for r in doc["rows"] if r["material"] == "gallium")
+    assert ga["sr_published"] == 3.9 and ga["sr_computed"] is None
+    assert ga["status"] == "not sourced: IR, EoL-RIR, SI"
+    assert any(p["source"] == "eu-crm-2023-table" for p in doc["provenance"])
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["exposure", "Atlantis"], "not a known bloc"),
+    (["concentration", "gallium", "--year", "1900"], "2010, 2020, 2022, 2023, 2024"),
+    (["concentration", "graphite", "--stage", "refinery"], "Accepted: mine"),
+    (["concentration", "lithium"], "cobalt, gallium, graphite"),
+    (["concentration", "galium"], "Did you mean 'gallium'"),
+    (["concentration", "gallium", "--share-of", "CHN"], "needs a MINERAL and --stage"),
+    (["concentration", "gallium", "--cr1-threshold", "65"], "share in [0, 1]"),
+    (["exposure", "USA", "--mineral", "cobalt"], "gallium, graphite"),
+])
+def test_bad_input_is_one_clear_message_and_exit_2(store_path, args, needle):
+    result = runner.invoke(app, [*args, "--store", store_path])
+    assert result.exit_code == 2, result.output
+    assert needle in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_store_is_exit_1(tmp_path):
+    result = runner.invoke(app, ["concentration", "--store", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 1 and "critmin data build" in result.output

@@ -1,0 +1,51 @@
+"""``critmin production``: output formats, provenance, and bad input (exit 2, no traceback)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from critmin.cli import app
+from critmin.store import Store
+
+runner = CliRunner()
+
+
+def _run(store: Store, *args: str):
+    return runner.invoke(app, ["production", *args, "--store", str(store.path)])
+
+
+def test_json_has_rows_with_iso3_and_provenance(source_store: Store) -> None:
+    result = _run(source_store, "cobalt", "--stage", "mine", "--year", "2024", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    by = {r["country"]: r for r in doc["rows"]}
+    assert by["COD"]["quantity_t"] > 200_000 and by["COD"]["source"] == "usgs-mcs2026-world"
+    assert {p["source"] for p in doc["provenance"]} == {"usgs-mcs2026-world"}
+    assert doc["provenance"][0]["licence"] == "public domain"
+    assert len(doc["provenance"][0]["sha256"]) == 64
+
+
+def test_csv_and_table(source_store: Store) -> None:
+    csv = _run(source_store, "Ga", "--year", "2024", "--source", "usgs-mcs2025-world", "-f", "csv")
+    assert csv.exit_code == 0 and "CHN" in csv.stdout and "750.0" in csv.stdout
+    table = _run(source_store, "rare earths", "--stage", "mine", "--year", "2020")
+    assert table.exit_code == 0 and "Sources:" in table.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["cobolt"], "Did you mean 'cobalt'"),
+    (["cobalt", "--stage", "smelter"], "stages with data: mine, refinery"),
+    (["cobalt", "--stage", "roast"], "not a known stage"),
+    (["cobalt", "--year", "1900"], "years with data: 1971-"),
+    (["cobalt", "--source", "wiki"], "Accepted: 'usgs', 'bgs'"),
+    (["dysprosium"], "within 'rare_earths'"),
+])
+def test_bad_input_exits_2_with_one_clear_message(source_store: Store, args: list[str],
+                                                  message: str) -> None:
+    result = _run(source_store, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output

@@ -1,0 +1,116 @@
+"""`critmin scenario list|validate|run` through CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from critmin.cli import app
+
+runner = CliRunner()
+
+FLOWS = "exporter,importer,value\nCHN,CHN,500\nCHN,USA,100\nCHN,JPN,80\nUSA,USA,20\nUSA,JPN,5\n" \
+        "JPN,JPN,30\nJPN,USA,10\nDEU,DEU,40\n"
+
+SCENARIO = """\
+# Sources: invented test market.
+name: cli-test
+baseline:
+  flows_csv: flows.csv
+  mineral: gallium
+  stage: refinery
+  year: 2023
+  price_usd_per_t: 500000
+shocks:
+  - type: export_quota
+    exporter: CHN
+    destinations: [USA]
+    tonnes: 0
+  - type: preferential_zone
+    members: [USA, JPN]
+    reference_prices:
+      - {mineral: gallium, stage: refinery, price: 600000, unit: USD/t}
+"""
+
+
+@pytest.fixture()
+def scenario_file(tmp_path: Path) -> Path:
+    (tmp_path / "flows.csv").write_text(FLOWS)
+    path = tmp_path / "cli.yaml"
+    path.write_text(SCENARIO)
+    return path
+
+
+def test_validate_ok(scenario_file: Path) -> None:
+    result = runner.invoke(app, ["scenario", "validate", str(scenario_file)])
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output and "cli-test" in result.output
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), [
+    ("exporter: CHN", "exporter: XXX", "'XXX' is not a known"),
+    ("members: [USA, JPN]", "members: NotABloc", "'NotABloc' is not a known bloc"),
+    ("mineral: gallium\n", "mineral: unobtainium\n", "'unobtainium' is not a known mineral"),
+    ("unit: USD/t", "unit: USD/lb", "must be in USD/t"),
+    ("tonnes: 0", "tonnes: [", "malformed YAML"),
+    ("shocks:", "elasticities: {import_demand: 0.7}\nshocks:", "import_demand must be < 0"),
+])
+def test_bad_input_exits_2_with_a_message_and_no_traceback(scenario_file: Path, old: str, new: str,
+                                                           needle: str) -> None:
+    scenario_file.write_text(SCENARIO.replace(old, new, 1))
+    result = runner.invoke(app, ["scenario", "validate", str(scenario_file)])
+    assert result.exit_code == 2
+    assert needle in result.output
+    assert "Traceback" not in result.output
+
+
+def test_infeasible_quota_set_exits_2(scenario_file: Path) -> None:
+    scenario_file.write_text(SCENARIO.replace("destinations: [USA]", "destinations: all").replace(
+        "exporter: CHN", "exporter: DEU"))
+    (scenario_file.parent / "flows.csv").write_text("exporter,importer,value\nDEU,FRA,5\nCHN,CHN,5\n")
+    result = runner.invoke(app, ["scenario", "run", str(scenario_file)])
+    assert result.exit_code == 2
+    assert "infeasible quota set" in result.output
+
+
+def test_run_json_document_has_prices_flows_welfare_diagnostics(scenario_file: Path) -> None:
+    result = runner.invoke(app, ["scenario", "run", str(scenario_file), "--format", "json", "--mode", "gsim"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert {"exporter", "world_price_change_share"} <= set(doc["prices"][0])
+    assert {"exporter", "importer", "baseline", "scenario"} <= set(doc["flows"][0])
+    assert {"country", "producer_surplus", "consumer_surplus", "tariff_revenue", "rents",
+            "net_welfare"} <= set(doc["welfare"][0])
+    assert doc["diagnostics"]["gallium/refinery"]["converged"] is True
+    assert doc["mode"] == "gsim" and doc["provenance"]
+    ban = [f for f in doc["flows"] if f["exporter"] == "CHN" and f["importer"] == "USA"][0]
+    assert ban["baseline"] == 100 and abs(ban["scenario"]) < 1e-6
+
+
+def test_run_table_and_out_dir(scenario_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["scenario", "run", str(scenario_file), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "world net welfare" in result.output
+    for name in ("flows.csv", "countries.csv", "welfare.csv", "prices.csv", "concentration.csv",
+                 "result.json"):
+        assert (out / name).stat().st_size > 0
+    assert json.loads((out / "result.json").read_text())["scenario"] == "cli-test"
+
+
+def test_unknown_mode_lists_the_modes(scenario_file: Path) -> None:
+    result = runner.invoke(app, ["scenario", "run", str(scenario_file), "--mode", "fast"])
+    assert result.exit_code == 2
+    assert "gsim" in result.output and "exact" in result.output
+
+
+def test_list_shows_the_library() -> None:
+    result = runner.invoke(app, ["scenario", "list", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["rows"]
+    names = {r["file"] for r in rows}
+    assert "ministerial-2026-price-floor.yaml" in names
+    assert all(r["status"] in ("ok", "model: ge") for r in rows)

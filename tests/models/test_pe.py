@@ -1,0 +1,245 @@
+"""The partial-equilibrium model: common model checks, instruments, solver, bad input."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from critmin.errors import InvalidParameterError, ScenarioError, SolveError, SourceFormatError
+from critmin.models.pe import PartialEquilibrium
+from critmin.models.pe_data import MarketBaseline, market_problem, toy_baseline
+from critmin.models.pe_solver import _System, solve_market
+from critmin.models.result import WELFARE_COMPONENTS, PEResult
+from critmin.models.scenario import Elasticities, ReferencePrice, Scenario, Shock
+
+EL = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0)
+
+
+def _scenario(*shocks: Shock) -> Scenario:
+    return Scenario("test", shocks=shocks, elasticities=EL)
+
+
+def _flow(res: PEResult, ex: str, im: str) -> float:
+    f = res.flows
+    return float(f[(f.exporter == ex) & (f.importer == im)]["flow_t"].iloc[0])
+
+
+# ------------------------------------------------------------------ common model checks
+
+def test_repr_lists_only_non_default_parameters() -> None:
+    assert repr(PartialEquilibrium()) == "PartialEquilibrium()"
+    assert repr(PartialEquilibrium(mode="gsim", tol=1e-8)) == "PartialEquilibrium(mode='gsim', tol=1e-08)"
+
+
+def test_model_is_frozen_and_solve_leaves_inputs_untouched() -> None:
+    model = PartialEquilibrium()
+    base = toy_baseline()
+    before = base.flows.copy()
+    sc = _scenario(Shock("tariff", importers=("USA",), exporters=("CHN",), rate=0.5))
+    model.solve(base, sc)
+    pd.testing.assert_frame_equal(base.flows, before)
+    with pytest.raises(AttributeError):
+        model.mode = "gsim"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("mode", ["gsim", "exact"])
+def test_empty_scenario_returns_the_baseline_exactly(mode: str) -> None:
+    res = PartialEquilibrium(mode=mode).solve(toy_baseline(), _scenario())
+    assert (res.flows["flow_t"] == res.flows["flow_t_baseline"]).all()
+    assert (res.countries["world_price_change_share"] == 0).all()
+    assert (res.welfare["net_welfare"] == 0).all()
+
+
+def test_tidy_has_units_and_the_documented_columns() -> None:
+    res = PartialEquilibrium().solve(toy_baseline(), _scenario())
+    tidy = res.tidy()
+    for col in ("mineral", "stage", "year", "exporter", "importer", "flow_t", "flow_t_baseline",
+                "change_share", "landed_price_usd_per_t", "method", "source"):
+        assert col in tidy.columns
+    assert tidy.attrs["unit"]["flow_t"] == "t"
+    assert repr(res).startswith("PEResult('test', mode=exact, 1 market(s), 8 flows")
+    assert "solver" in res.summary()
+
+
+@pytest.mark.parametrize("kwargs", [{"mode": "linear"}, {"tol": 0}, {"max_iter": 0}])
+def test_bad_model_parameters_are_rejected_by_name(kwargs: dict) -> None:
+    with pytest.raises(InvalidParameterError, match=next(iter(kwargs))):
+        PartialEquilibrium(**kwargs)
+
+
+# ------------------------------------------------------------------ instruments
+
+def test_ban_zeroes_the_banned_flow_and_raises_the_importers_price() -> None:
+    sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0))
+    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    assert _flow(res, "CHN", "USA") == 0.0
+    c = res.countries.set_index("country")
+    assert c.loc["USA", "composite_price_change_share"] > 0
+    assert c.loc["USA", "shortfall_t"] > 0
+    # trade diverts: China sells more at home and to Japan, its price falls
+    assert _flow(res, "CHN", "JPN") > 80.0
+    assert c.loc["CHN", "world_price_change_share"] < 0
+    assert res.diagnostics["gallium/refinery"]["n_banned_pairs"] == 1
+
+
+def test_gsim_ban_is_a_zero_quota_with_a_finite_rent() -> None:
+    sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0))
+    res = PartialEquilibrium(mode="gsim").solve(toy_baseline(), sc)
+    assert _flow(res, "CHN", "USA") == pytest.approx(0.0, abs=1e-8)
+
+
+def test_licensing_caps_each_destination_at_its_share() -> None:
+    sc = _scenario(Shock("licensing", exporters=("CHN",), importers=None, share=0.7))
+    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    assert _flow(res, "CHN", "USA") == pytest.approx(70.0, rel=1e-8)
+    assert _flow(res, "CHN", "JPN") == pytest.approx(56.0, rel=1e-8)
+    assert _flow(res, "CHN", "CHN") > 500.0           # domestic sales are not licensed
+    assert res.welfare_by_country().set_index("country").loc["CHN", "rents"] > 0
+
+
+def test_export_quota_over_several_destinations_binds_on_their_sum() -> None:
+    sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, tonnes=90.0))
+    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    assert _flow(res, "CHN", "USA") + _flow(res, "CHN", "JPN") == pytest.approx(90.0, rel=1e-9)
+
+
+def test_export_tax_lowers_taxed_exports_and_earns_revenue() -> None:
+    sc = _scenario(Shock("export_tax", exporters=("CHN",), importers=None, rate=0.2))
+    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    c = res.countries.set_index("country")
+    assert c.loc["CHN", "exports_t"] < c.loc["CHN", "exports_t_baseline"]
+    assert res.welfare_by_country().set_index("country").loc["CHN", "export_tax_revenue"] > 0
+
+
+def test_supply_shock_raises_prices_and_demand_shock_raises_quantities() -> None:
+    res = PartialEquilibrium().solve(toy_baseline(), _scenario(
+        Shock("supply_shock", exporters=("CHN",), change_share=-0.3)))
+    assert res.countries.set_index("country").loc["CHN", "world_price_change_share"] > 0
+    res = PartialEquilibrium().solve(toy_baseline(), _scenario(
+        Shock("demand_shock", importers=("JPN",), change_share=0.2)))
+    c = res.countries.set_index("country")
+    assert c.loc["JPN", "demand_t"] > c.loc["JPN", "demand_t_baseline"]
+
+
+def test_stockpile_release_lowers_the_market_price_and_is_a_memo_item() -> None:
+    res = PartialEquilibrium().solve(toy_baseline(), _scenario(
+        Shock("stockpile_release", importers=("USA",), tonnes=20.0)))
+    c = res.countries.set_index("country")
+    assert c.loc["USA", "composite_price_change_share"] < 0
+    w = res.welfare_by_country().set_index("country")
+    assert w.loc["USA", "stockpile_sales"] > 0
+    parts = w.loc["USA", list(WELFARE_COMPONENTS)]
+    assert w.loc["USA", "net_welfare"] == pytest.approx(parts.sum() - 2 * parts["subsidy_cost"])
+
+
+def test_zone_levy_keeps_non_member_landed_prices_at_the_floor() -> None:
+    ref = 600_000.0
+    sc = _scenario(Shock("preferential_zone", members=("USA", "JPN"), enforcement="adjustable_tariff",
+                         reference_prices=(ReferencePrice("gallium", "refinery", ref),)))
+    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    f = res.flows
+    levied = f[(f.exporter == "CHN") & f.importer.isin(["USA", "JPN"])]
+    assert (levied["landed_price_usd_per_t"] >= ref * (1 - 1e-9)).all()
+    assert (levied["levy_usd_per_t"] > 0).all()
+    w = res.welfare_by_bloc()
+    assert set(w["bloc"]) == {"zone", "world"}
+    assert w.set_index("bloc").loc["zone", "levy_revenue"] > 0
+
+
+def test_reference_price_without_a_base_price_is_a_clear_error() -> None:
+    sc = _scenario(Shock("preferential_zone", members=("USA",), enforcement="adjustable_tariff",
+                         reference_prices=(ReferencePrice("gallium", "refinery", 6e5),)))
+    with pytest.raises(ScenarioError, match="price_usd_per_t"):
+        PartialEquilibrium().solve(toy_baseline(price_usd_per_t=None), sc)
+
+
+def test_concentration_uses_the_metrics_hhi() -> None:
+    sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0))
+    conc = PartialEquilibrium().solve(toy_baseline(), sc).concentration().set_index("importer")
+    # USA imports: CHN 100, JPN 10 -> HHI = 10,000 * ((100/110)^2 + (10/110)^2); after: JPN only
+    assert conc.loc["USA", "hhi_baseline"] == pytest.approx(10_000 * ((100 / 110) ** 2 + (10 / 110) ** 2))
+    assert conc.loc["USA", "hhi_scenario"] == pytest.approx(10_000.0)
+
+
+# ------------------------------------------------------------------ infeasible and bad input
+
+def test_banning_every_source_of_a_market_is_an_infeasible_quota_set() -> None:
+    sc = _scenario(Shock("export_quota", exporters=("DEU",), importers=None, tonnes=0.0))
+    base = MarketBaseline("gallium", "refinery", 2023, pd.DataFrame(
+        {"exporter": ["DEU", "CHN"], "importer": ["FRA", "CHN"], "flow_t": [10.0, 5.0]}))
+    with pytest.raises(ScenarioError, match="infeasible quota set.*FRA"):
+        PartialEquilibrium().solve(base, sc)
+
+
+def test_a_ban_with_substitution_at_most_one_has_no_equilibrium() -> None:
+    sc = Scenario("t", shocks=(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0),),
+                  elasticities=replace(EL, substitution=0.8))
+    with pytest.raises(ScenarioError, match="substitution"):
+        PartialEquilibrium().solve(toy_baseline(), sc)
+
+
+def test_stockpile_release_beyond_demand_is_rejected() -> None:
+    with pytest.raises(ScenarioError, match="stockpile release into USA"):
+        PartialEquilibrium().solve(toy_baseline(), _scenario(
+            Shock("stockpile_release", importers=("USA",), tonnes=1e6)))
+
+
+def test_solver_that_runs_out_of_iterations_raises_with_diagnostics() -> None:
+    sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, share=0.1))
+    with pytest.raises(SolveError) as info:
+        PartialEquilibrium(max_iter=1).solve(toy_baseline(), sc)
+    assert info.value.diagnostics["iterations"] == 1
+    assert "residual" in str(info.value)
+
+
+def test_negative_or_missing_flows_are_rejected_naming_rows() -> None:
+    with pytest.raises(SourceFormatError, match="CHN->USA=-1"):
+        MarketBaseline("gallium", "refinery", 2023, pd.DataFrame(
+            {"exporter": ["CHN"], "importer": ["USA"], "flow_t": [-1.0]}))
+    with pytest.raises(SourceFormatError, match="missing column"):
+        MarketBaseline("gallium", "refinery", 2023, pd.DataFrame({"exporter": ["CHN"]}))
+
+
+def test_shock_values_are_validated() -> None:
+    with pytest.raises(InvalidParameterError, match="rate must be >= 0"):
+        Shock("tariff", rate=-0.1)
+    with pytest.raises(ScenarioError, match="exactly one of 'rate' or 'change'"):
+        Shock("tariff")
+    with pytest.raises(ScenarioError, match="enforcement"):
+        Shock("preferential_zone", members=("USA",), enforcement="offtake")
+    with pytest.raises(InvalidParameterError, match="import_demand must be < 0"):
+        Elasticities(import_demand=0.5)
+
+
+# ------------------------------------------------------------------ solver internals
+
+@pytest.mark.parametrize("mode", ["gsim", "exact"])
+def test_generalised_jacobian_matches_finite_differences(mode: str) -> None:
+    sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, tonnes=150.0),
+                   Shock("licensing", exporters=("USA",), importers=("JPN",), share=0.5),
+                   Shock("tariff", importers=("JPN",), exporters=("USA",), rate=0.1),
+                   Shock("export_tax", exporters=("JPN",), importers=None, rate=0.05))
+    system = _System(market_problem(toy_baseline(), sc), mode)
+    rng = np.random.default_rng(0)
+    y = rng.normal(scale=0.05, size=system.nu + system.K)
+    y[system.nu:] = np.abs(y[system.nu:]) + 0.01
+    _, J, _ = system.evaluate(y)
+    h = 1e-7
+    fd = np.empty_like(J)
+    for k in range(len(y)):
+        e = np.zeros_like(y)
+        e[k] = h
+        fd[:, k] = (system.evaluate(y + e, jac=False)[0] - system.evaluate(y - e, jac=False)[0]) / (2 * h)
+    np.testing.assert_allclose(J, fd, rtol=1e-5, atol=1e-6)
+
+
+def test_diagnostics_report_convergence() -> None:
+    sc = _scenario(Shock("licensing", exporters=("CHN",), importers=None, share=0.5))
+    sol = solve_market(market_problem(toy_baseline(), sc), "exact")
+    d = sol.diagnostics
+    assert d["converged"] and d["residual"] <= 1e-10
+    assert d["n_quotas"] == 2 and d["n_binding_quotas"] == 2
+    assert d["complementarity_residual"] < 1e-9

@@ -1,0 +1,98 @@
+"""Properties of baseline completion (hypothesis)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from flow_fixtures import flow_rows, make_store, production_rows  # noqa: E402
+
+from critmin.baseline import build_baseline, complete_matrix, production_constrained  # noqa: E402
+
+
+@st.composite
+def feasible_problem(draw):
+    """A strictly positive 'true' matrix, some of it observed; targets are its margins."""
+    n = draw(st.integers(2, 7))
+    true = draw(arrays(np.float64, (n, n), elements=st.floats(0.1, 1e4)))
+    mask = draw(arrays(np.bool_, (n, n), elements=st.booleans()))
+    np.fill_diagonal(mask, False)  # domestic supply is never observed
+    fixed = np.where(mask, true, np.nan)
+    prior = draw(arrays(np.float64, (n, n), elements=st.floats(0.01, 100.0)))
+    return prior, true.sum(axis=1), true.sum(axis=0), fixed
+
+
+@settings(max_examples=60, deadline=None)
+@example((np.ones((3, 3)), np.array([4818.1, 5621.0, 5621.0]), np.array([5621.0, 4818.1, 5621.0]),
+          np.array([[np.nan, np.nan, 803.0], [803.0, np.nan, 803.0], [803.0, 803.0, np.nan]])))
+@given(feasible_problem())
+def test_completion_keeps_observed_cells_and_meets_targets(problem) -> None:
+    prior, rows, cols, fixed = problem
+    x, diag = complete_matrix(prior, rows, cols, fixed, tol=1e-12)
+    observed = ~np.isnan(fixed)
+    assert np.array_equal(x[observed], fixed[observed])
+    np.testing.assert_allclose(x.sum(axis=1), rows, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(x.sum(axis=0), cols, rtol=0, atol=1e-6)
+    assert (x >= 0).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(feasible_problem())
+def test_production_constrained_meets_rows_exactly(problem) -> None:
+    prior, rows, _, fixed = problem
+    x = production_constrained(prior, rows, fixed)
+    observed = ~np.isnan(fixed)
+    assert np.array_equal(x[observed], fixed[observed])
+    np.testing.assert_allclose(x.sum(axis=1), np.maximum(rows, np.nansum(fixed, axis=1)),
+                               atol=1e-6)
+    assert (x >= 0).all()
+
+
+COUNTRIES = ["AUS", "CAN", "CHN", "IDN", "JPN", "PHL", "USA", "DEU"]
+
+
+@st.composite
+def store_inputs(draw):
+    producers = draw(st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=4, unique=True))
+    production = {c: draw(st.floats(1.0, 1e6)) for c in producers}
+    pairs = [(a, b) for a in COUNTRIES for b in COUNTRIES if a != b]
+    observed = draw(st.lists(st.sampled_from(pairs), max_size=10, unique=True))
+    rows = [(a, b, draw(st.floats(1.0, 1e8)), draw(st.floats(0.1, 1e5)),
+             draw(st.sampled_from(["observed", "mirror"]))) for a, b in observed]
+    return production, rows
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("baseline-props")
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(store_inputs())
+def test_baseline_properties(workdir, inputs) -> None:
+    production, rows = inputs
+    path = workdir / "s.duckdb"
+    store = make_store(path, production_rows("nickel", "mine", 2022, production),
+                       flow_rows(rows), COUNTRIES)
+    base = build_baseline(store, "nickel", "mine", 2022)
+    cells = base.flows.set_index(["exporter", "importer"])
+    for a, b, _, q, method in rows:  # observed cells unchanged
+        assert cells.loc[(a, b), "quantity_t"] == q
+        assert cells.loc[(a, b), "method"] == method
+    m = base.matrix()
+    np.testing.assert_allclose(m.sum(axis=1), base.row_targets, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(m.sum(axis=0), base.col_targets, rtol=1e-6, atol=1e-6)
+    for c, p in production.items():  # supply >= production, = production unless re-exporting
+        assert base.row_targets[c] >= p * (1 - 1e-12)
+    assert (base.flows["quantity_t"] >= 0).all()
+    assert 0.0 <= base.estimated_share <= 1.0
+    assert (base.flows["method"] == "estimated").sum() == (~base.flows.set_index(
+        ["exporter", "importer"]).index.isin([(a, b) for a, b, *_ in rows])).sum()
