@@ -16,13 +16,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy.optimize import root
 
 from critmin.config import default_source_dir
 from critmin.models.gravity import StructuralGravity
-from critmin.models.gravity_scenario import cost_design, estimate, load_data, load_scenario
 from critmin.models.gravity_mc import monte_carlo
+from critmin.models.gravity_scenario import cost_design, estimate, load_data, load_scenario
 from critmin.models.gravity_solver import biproportional, solve_full_endowment
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "yotov-ch2-app1-trade-without-borders.yaml"
@@ -91,7 +90,7 @@ def main() -> None:
     p_root = scipy_root_solve(base, cost_hat, 7.0, ref)
     t_root = time.perf_counter() - t
     p_ours = solve_full_endowment(base, cost_hat, sigma=7, ref=ref).price_hat
-    print(f"69 countries, sigma 7, trade without borders (best of repeats)")
+    print("69 countries, sigma 7, trade without borders (best of repeats)")
     print(f"  full-endowment solve (kernel)            {kernel * 1e3:8.2f} ms  (target <= 20 ms)")
     print(f"  model.solve (baseline fit + conditional + full + tables) {whole * 1e3:8.2f} ms")
     print(f"  baseline scipy.optimize.root (hybr)      {t_root * 1e3:8.1f} ms  -> ratio "

@@ -26,19 +26,19 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import sys
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import optimize  # noqa: E402
+import numpy as np
+import pandas as pd
+from scipy import optimize
 
-from critmin.models.pe import PartialEquilibrium  # noqa: E402
-from critmin.models.pe_data import MarketBaseline, market_problem  # noqa: E402
-from critmin.models.pe_sensitivity import ElasticityDraws  # noqa: E402
-from critmin.models.pe_solver import _System, solve_market  # noqa: E402
-from critmin.models.scenario import Elasticities, ReferencePrice, Scenario, Shock  # noqa: E402
+from critmin.models.pe import PartialEquilibrium
+from critmin.models.pe_data import MarketBaseline, market_problem
+from critmin.models.pe_sensitivity import ElasticityDraws
+from critmin.models.pe_solver import _System, solve_market
+from critmin.models.scenario import Elasticities, ReferencePrice, Scenario, Shock
 
 EL = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0)
 
@@ -112,14 +112,14 @@ def store_markets() -> tuple[list[MarketBaseline], str, float]:
         for mid in minerals():
             try:
                 stages = hs_stages(mid)
-            except Exception:  # noqa: BLE001  (a mineral with no trade codes)
+            except Exception:  # noqa: BLE001, S112  (a mineral with no trade codes)
                 continue
             for st in stages:
                 for pst in (None, "mine"):
                     try:
                         kw = {"production_stage": pst} if pst else {}
                         b = build_baseline(store, mid, st.value, 2023, **kw)
-                    except Exception:  # noqa: BLE001  (no production for this stage/year)
+                    except Exception:  # noqa: BLE001, S112  (no production for this stage/year)
                         continue
                     f = b.flows.rename(columns={"quantity_t": "flow_t"})
                     f = f[f["flow_t"] > 0]

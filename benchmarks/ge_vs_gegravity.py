@@ -122,7 +122,7 @@ def market_clearing_residual(data: pd.DataFrame, cfl: pd.DataFrame, coefs: dict[
 
 def compare(title: str, data, cfl, coefs, sigma, ref, published: pd.DataFrame | None = None) -> None:
     g, t_g = run_gegravity(data, cfl, coefs, sigma, ref)
-    c, t_c, res = run_critmin(data, cfl, coefs, sigma, ref)
+    c, t_c, _ = run_critmin(data, cfl, coefs, sigma, ref)
     print(f"\n== {title}: {len(c)} countries, sigma = {sigma}, reference importer {ref}")
     print(f"time   gegravity 0.3 {t_g * 1000:9.1f} ms   critmin {t_c * 1000:7.2f} ms   "
           f"ratio {t_g / t_c:7.0f}x  (goal >= 100x)")

@@ -123,10 +123,10 @@ def complete_matrix(prior: np.ndarray, row_targets: np.ndarray, col_targets: np.
         cs = x.sum(axis=0)
         x *= np.divide(c, cs, out=np.zeros_like(c), where=cs > 0)[None, :]
         err = _margin_error(x, r, c)
-        if err <= tol * scale:
+        if err <= tol:
             break
     polish = 0
-    while err > tol * scale and polish < 5 and err < 1e-2 * scale:
+    while err > tol and polish < 5 and err < 1e-2:
         # IPF converges linearly and slowly where the solution has tiny cells; finish with
         # Newton steps on the linearised scaling x_ij (1 + u_i + v_j), which keep
         # structural zeros at zero.
@@ -136,15 +136,19 @@ def complete_matrix(prior: np.ndarray, row_targets: np.ndarray, col_targets: np.
         x, polish = step, polish + 1
         err = _margin_error(x, r, c)
     diagnostics = {"iterations": it, "newton_steps": polish, "max_margin_error": float(err)}
-    if err > tol * scale * 10:
+    if err > max(100 * tol, 1e-9):
         raise SolveError("baseline completion did not meet its targets: the observed pattern "
                          "leaves no feasible allocation", diagnostics)
     return obs + x, diagnostics
 
 
 def _margin_error(x: np.ndarray, r: np.ndarray, c: np.ndarray) -> float:
-    return float(max(np.abs(x.sum(axis=1) - r).max(initial=0),
-                     np.abs(x.sum(axis=0) - c).max(initial=0)))
+    """Largest relative margin error (each margin against its own target, so a small
+    producer's supply is met as precisely as a large one's)."""
+    floor = 1e-12 * max(float(r.sum()), 1e-300)
+    rows = np.abs(x.sum(axis=1) - r) / np.maximum(r, floor)
+    cols = np.abs(x.sum(axis=0) - c) / np.maximum(c, floor)
+    return float(max(rows.max(initial=0), cols.max(initial=0)))
 
 
 def _newton_step(x: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray | None:

@@ -86,7 +86,7 @@ def test_run_json_document_has_prices_flows_welfare_diagnostics(scenario_file: P
             "net_welfare"} <= set(doc["welfare"][0])
     assert doc["diagnostics"]["gallium/refinery"]["converged"] is True
     assert doc["mode"] == "gsim" and doc["provenance"]
-    ban = [f for f in doc["flows"] if f["exporter"] == "CHN" and f["importer"] == "USA"][0]
+    ban = next(f for f in doc["flows"] if f["exporter"] == "CHN" and f["importer"] == "USA")
     assert ban["baseline"] == 100 and abs(ban["scenario"]) < 1e-6
 
 

@@ -200,7 +200,7 @@ def test_unknown_reference_importer_suggests_a_country():
 @pytest.mark.parametrize("kwargs", [{"sigma": 1.0}, {"sigma": -2}, {"method": "newton"},
                                     {"tol": 0}, {"max_iter": 0}])
 def test_invalid_parameters_are_named(kwargs):
-    with pytest.raises(InvalidParameterError, match=list(kwargs)[0]):
+    with pytest.raises(InvalidParameterError, match=next(iter(kwargs))):
         StructuralGravity(**kwargs)
 
 

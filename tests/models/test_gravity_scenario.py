@@ -169,3 +169,10 @@ def test_unsafe_variable_expression_is_refused(tmp_path):
     path = write_scenario(tmp_path, text=text)
     with pytest.raises(ScenarioError, match="not an accepted expression"):
         run_scenario(path)
+
+
+def test_bloc_names_resolve_and_absent_members_are_named(tmp_path):
+    """critmin.blocs: QUAD is AUS, IND, JPN, USA; AUS is not in the toy data."""
+    path = write_scenario(tmp_path, "  - {type: set, variable: BRDR, value: 0, exporters: [QUAD]}")
+    with pytest.raises(UnknownCountryError, match="'AUS'.*member of bloc 'QUAD'"):
+        run_scenario(path)

@@ -216,13 +216,15 @@ def test_shock_values_are_validated() -> None:
 
 # ------------------------------------------------------------------ solver internals
 
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
 @pytest.mark.parametrize("mode", ["gsim", "exact"])
-def test_generalised_jacobian_matches_finite_differences(mode: str) -> None:
+def test_generalised_jacobian_matches_finite_differences(mode: str, sparse: bool) -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, tonnes=150.0),
                    Shock("licensing", exporters=("USA",), importers=("JPN",), share=0.5),
                    Shock("tariff", importers=("JPN",), exporters=("USA",), rate=0.1),
                    Shock("export_tax", exporters=("JPN",), importers=None, rate=0.05))
     system = _System(market_problem(toy_baseline(), sc), mode)
+    system.small = not sparse  # both assembly paths (dense for small markets, sparse for large)
     rng = np.random.default_rng(0)
     y = rng.normal(scale=0.05, size=system.nu + system.K)
     y[system.nu:] = np.abs(y[system.nu:]) + 0.01

@@ -42,16 +42,17 @@ def test_salient_nir_is_reproduced_for_most_published_values(reproduced):
     print(gaps[["mineral", "year", "nir_column", "nir_kind", "nir_published", "nir_computed",
                 "difference"]].round(3).to_string(index=False))
     assert len(comparable) >= 300                  # 85 tables x 5 years, minus W/NA cells
-    assert agrees.mean() >= 0.74                   # measured 237 / 310 = 76.5 %
+    assert agrees.mean() >= 0.74                   # measured 239 / 310 = 77.1 %
 
 
 @pytest.mark.parametrize("mineral", ["cobalt", "graphite", "germanium", "niobium", "chromium",
-                                     "zinc", "potash", "molybdenum", "tin", "platinum",
+                                     "zinc", "potash", "molybdenum", "tin", "pgm",
                                      "titanium"])
 def test_simple_balances_reproduce_in_every_year(reproduced, mineral):
     rows = reproduced[reproduced["mineral"] == mineral]
-    assert len(rows) >= 5
-    assert rows["agrees"].astype(bool).all(), rows[["year", "nir_published", "nir_computed"]]
+    comparable = rows["agrees"].dropna()
+    assert len(comparable) >= 5
+    assert comparable.astype(bool).all(), rows[["year", "nir_published", "nir_computed"]]
 
 
 def test_cobalt_2024_within_one_point_of_the_published_76_percent(reproduced):
@@ -70,7 +71,7 @@ def test_fig2_values_for_2024(reproduced):
                 "agrees"]].round(3).to_string(index=False))
     assert len(fig2) >= 55                          # Fig. 2 charts 64 commodities
     assert len(comparable) >= 35
-    assert agrees.mean() >= 0.60                    # measured 25 / 39
+    assert agrees.mean() >= 0.60                    # measured 25 / 40
     for mineral in ("cobalt", "graphite", "germanium", "niobium", "zinc", "chromium"):
         row = comparable[comparable["mineral"] == mineral]
         assert len(row) == 1 and bool(row["agrees"].iloc[0]), mineral

@@ -26,7 +26,6 @@ import pandas as pd
 import pytest
 
 import critmin.models.gravity_scenario as gs
-from critmin.models.gravity import StructuralGravity
 
 pytestmark = pytest.mark.shared
 
@@ -42,8 +41,9 @@ TOL_PP = 0.1
 def stata_table(log: Path, terms: list[str]) -> pd.DataFrame:
     """Coefficient and std. error of ``terms`` from the first estimation table of a Stata
     log that reports all of them."""
-    text = gzip.open(log, "rt", encoding="latin-1").read().replace("\x00", "")
-    row = re.compile(r"^\s*(\w+) \|\s+(-?[\d.]+)\s+([\d.]+)\s", flags=re.M)
+    with gzip.open(log, "rt", encoding="latin-1") as fh:
+        text = fh.read().replace("\x00", "")
+    row = re.compile(r"^\s*(\w+) \|\s+(-?[\d.]+)\s+([\d.]+)\s", flags=re.MULTILINE)
     for block in re.split(r"\n-{10,}\+-{10,}\n", text)[1:]:
         rows = {m[0]: (float(m[1]), float(m[2])) for m in row.findall(block)}
         if all(t in rows for t in terms):
@@ -146,7 +146,7 @@ def test_app2_nafta_reproduces_the_published_effects(shared_data):
     price as 1 - p_hat; our run removes NAFTA, so convert before comparing."""
     book = published(shared_data, "ch2_ex2_rta_impacts_FULL.csv")
     ours = solve("yotov-ch2-app2-nafta", "geppml-book")
-    inv = lambda pct: 100 * (1 / (1 + pct / 100) - 1)  # noqa: E731
+    inv = lambda pct: 100 * (1 / (1 + pct / 100) - 1)
     as_book = pd.DataFrame({
         "exports_change_pct_conditional": inv(ours["exports_change_pct_conditional"]),
         "exports_change_pct": inv(ours["exports_change_pct"]),

@@ -184,3 +184,23 @@ def test_usgs_unit_conversion_table():
 def test_usgs_prices_refuse_a_frame_without_salient_columns():
     with pytest.raises(SourceFormatError, match="us_salient lacks column"):
         prices.usgs_prices(pd.DataFrame({"mineral": ["gallium"]}))
+
+
+def test_descriptions_come_from_the_workbook(pink):
+    desc = pink.groupby("series")["description"].first()
+    assert desc["wb_pink:phosphate_rock"] == "Phosphate rock , f.o.b. North Africa"
+    assert "from June 2025" in desc["wb_pink:gold"]  # the methodology change is visible
+    assert desc["wb_pink:copper"].startswith("Copper (LME), grade A")
+
+
+def test_prices_table_in_the_built_store(source_store):
+    frame = source_store.table("prices")
+    prov = source_store.provenance(["prices"])
+    assert set(frame["source"]) == set(prov["source"])
+    assert {"wb-pink-sheet-2026-06", "usgs-mcs2026-salient"} <= set(frame["source"])
+    # the USGS rows share the us_salient release records
+    salient = source_store.provenance(["us_salient"]).set_index("source")["sha256"]
+    for r in prov[prov["source"].str.startswith("usgs")].itertuples():
+        assert r.sha256 == salient[r.source]
+    cobalt = source_store.table("prices", mineral="cobalt")
+    assert cobalt["price_usd_per_t"].notna().all() and len(cobalt) > 10

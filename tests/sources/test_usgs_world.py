@@ -151,3 +151,26 @@ def test_text_that_is_no_number_is_an_error(tmp_path: Path) -> None:
     path.write_text(header + "\n" + row + "\n", encoding="utf-8")
     with pytest.raises(SourceFormatError, match="cannot read 'lots'"):
         usgs_world.parse_world_data_2025(path)
+
+
+def test_reserves_overrides_basis_mineral_and_unit(mcs2025: pd.DataFrame) -> None:
+    res = mcs2025[mcs2025["table"] == "reserves"]
+    # PGM reserves are printed on the palladium rows: they are all PGMs
+    zaf = _one(res, label="South Africa", year=2024, mineral="pgm")
+    assert zaf["quantity_t"] == 63_000.0 and zaf["basis"] == "PGM content"
+    assert res[res["mineral"].isin(["platinum", "palladium"])].empty
+    # "(Reserve data is thousand metric tons)" although UNIT_MEAS is metric tons
+    mo = _one(res, label="World total (rounded)", mineral="molybdenum", year=2024)
+    assert mo["quantity_t"] == 15_000_000.0 and mo["unit"] == "thousand metric tons"
+    fe = res[(res["mineral"] == "iron_ore") & (res["label"] == "World total (rounded)")]
+    assert set(fe["basis"]) == {"crude ore, gross weight", "Fe content"}
+    assert set(fe["unit"]) == {"million metric tons"}
+
+
+def test_mcs2025_unit_corrections(mcs2025: pd.DataFrame) -> None:
+    ilmenite = _one(mcs2025, table="production", mineral="titanium_concentrates",
+                    label="World total (ilmenite, rounded)", year=2024)
+    assert ilmenite["quantity_t"] == 8_900_000.0
+    usa = _one(mcs2025, table="production", mineral="sand_gravel_industrial",
+               label="United States", year=2024)
+    assert usa["quantity_t"] == 130_000_000.0

@@ -20,8 +20,9 @@ from rich.table import Table
 from critmin.config import settings
 from critmin.store import Store
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (CI logs, `| less`) gets wide tables rather than 80-column wrapping.
+console = Console(width=None if sys.stdout.isatty() else 220)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 220)
 
 
 class Format(StrEnum):

@@ -130,6 +130,10 @@ def exposure(
         help="Suppliers with mean WGI below this count as low-governance (WGI units).")] = 0.0,
     measure: Annotated[Measure, typer.Option(help="Shares on value or on tonnes.")]
         = Measure.value_usd,
+    usgs_nir: Annotated[bool, typer.Option(
+        "--usgs-nir", help="Instead (USA only): recompute the USGS net import reliance from "
+        "the MCS salient statistics and compare it with the published values.")] = False,
+    edition: Annotated[int, typer.Option(help="MCS edition for --usgs-nir.")] = 2025,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -140,6 +144,31 @@ def exposure(
     from critmin.metrics import queries
 
     s = open_store(store)
+    if usgs_nir:
+        label, members = queries.resolve_unit(unit)
+        if members != ("USA",):
+            from critmin.errors import InvalidParameterError
+
+            raise InvalidParameterError(
+                f"--usgs-nir is the USGS net import reliance of the United States; got "
+                f"{unit!r}. Use `critmin exposure USA --usgs-nir`.")
+        with progress("USGS net import reliance") as advance:
+            advance("recomputing", 0, 1)
+            res = queries.nir_reproduction(s, edition=edition)
+            advance("done", 1, 1)
+        frame = res.frame
+        if mineral:
+            from critmin.vocab import mineral as vocab_mineral
+
+            frame = frame[frame["mineral"].isin([vocab_mineral(m).id for m in mineral])]
+        if year is not None:
+            frame = frame[frame["year"] == year]
+        cols = ["mineral", "year", "nir_column", "nir_kind", "nir_published", "nir_computed",
+                "difference", "agrees", "fig2_share"]
+        emit(frame if fmt is not Format.table else _cols(frame, cols), fmt,
+             title=f"USGS MCS {edition} net import reliance, published vs recomputed",
+             provenance=res.provenance, extra=res.extra)
+        return
     with progress("exposure") as advance:
         advance("reading flows", 0, 1)
         res = queries.exposure(s, unit, mineral=mineral or None, stage=stage, year=year,

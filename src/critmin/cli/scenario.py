@@ -80,7 +80,7 @@ def list_(directory: Annotated[Path | None, typer.Option("--dir", help="Folder o
                            status="ok")
             else:
                 row.update(name=path.stem, baseline="gravity data", shocks="", status="model: ge")
-        except ScenarioError as exc:
+        except ScenarioError:
             row.update(status="invalid: run `critmin scenario validate` on it")
         rows.append(row)
     frame = pd.DataFrame(rows, columns=["file", "name", "model", "baseline", "shocks", "status"])

@@ -26,8 +26,9 @@ be traced):
 * published ``NIR_*``: a number (percent), a bound (``>95``, ``<25``) or ``E`` (net
   exporter). ``W``/``NA`` are not comparable. Where USGS publishes one NIR per form
   (zinc ``NIR_Ores_pct`` and ``NIR_Refined_pct``; rare earths ``NIR_Compounds-Metals_t``),
-  each is recomputed from the parts whose label names that form (``Imports_Refined_kt``),
-  falling back to every part when none does;
+  each is recomputed from the parts whose form tokens all belong to that NIR's form
+  (``Imports_Refined_kt`` for ``NIR_Refined_pct``; ``Exports_Ores-Compounds_t`` is not a
+  compounds-and-metals part), falling back to every part of a kind when none does;
 * a cell marked ``NA`` or ``W`` in a part makes that part unknown, and the ratio with it:
   nothing is taken as zero that USGS did not print as zero. A column that is ``NA`` in
   every year of its file is one USGS does not report (germanium ``Imports_GeCl4_kg``)
@@ -175,7 +176,7 @@ def _for_form(g: pd.DataFrame, nir_column: str | None) -> pd.DataFrame:
         return g
     out = []
     for part, cells in g[g["part"] != "nir"].groupby("part", sort=False):
-        match = cells[[bool(_forms(c) & forms) for c in cells["column"]]]
+        match = cells[[bool(_forms(c)) and _forms(c) <= forms for c in cells["column"]]]
         out.append(match if not match.empty else cells)
     return pd.concat([*out, g[g["column"] == nir_column]]) if out else g
 

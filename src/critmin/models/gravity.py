@@ -157,17 +157,18 @@ class GravityResult:
         """A few lines: method, convergence, largest movers in real GDP."""
         d = self.diagnostics
         t = self.countries.sort_values("real_gdp_change_pct", key=np.abs, ascending=False).head(top)
-        lines = [f"Structural gravity GE ({d.get('method')}, sigma={d.get('sigma')}, "
-                 f"reference importer {d.get('reference_importer')}): "
-                 f"{d.get('iterations')} iterations, residual {d.get('residual')}"]
+        head = (f"Structural gravity GE ({d.get('method')}, sigma={d.get('sigma')}, "
+                f"reference importer {d.get('reference_importer')}): "
+                f"{d.get('iterations')} iterations, residual {d.get('residual')}")
+        lines = [head]
         lines += [f"  {r.country}: real GDP {r.real_gdp_change_pct:+.3f}%, exports "
                   f"{r.exports_change_pct:+.2f}%" for r in t.itertuples()]
         return "\n".join(lines)
 
     def blocs(self, members: dict[str, tuple[str, ...]]) -> pd.DataFrame:
-        """Aggregates for named country sets: exports (excluding trade within the bloc is
-        *not* applied: bloc exports are the sum of members' exports), output-weighted
-        factory price, and real GDP as the change in the sum of members' Y/P."""
+        """Aggregates for named country sets (ISO3 tuples): exports as the sum of members'
+        exports (trade between members included), the output-weighted factory-gate price,
+        and real GDP as the change in the sum of members' Y / P (baseline P = 1)."""
         rows = []
         c = self.countries.set_index("country")
         for name, iso in members.items():

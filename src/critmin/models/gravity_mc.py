@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from critmin.errors import SolveError
-
 from critmin.models.gravity import OUTCOMES
 
 BAND_COLUMNS = OUTCOMES

@@ -63,13 +63,16 @@ def biproportional(cost: np.ndarray, row: np.ndarray, col: np.ndarray, *, tol: f
     err = np.inf
     for it in range(1, max_iter + 1):
         a = row / (cost @ b)
-        b = col / (costT @ a)
-        if it % 4 == 0 or it == max_iter:
-            err = float(np.max(np.abs(a * (cost @ b) / row - 1.0)))
-            if err < tol:
-                return a, b, it
-            if not np.isfinite(err):
-                break
+        b_new = col / (costT @ a)
+        # after this sweep the column sums are exact and row i is off by the factor
+        # (T b_new)_i / (T b)_i, which lies within the range of b_new / b: a cheap bound
+        step = b_new / b
+        err = float(max(step.max() - 1.0, 1.0 - step.min()))
+        b = b_new
+        if err < tol:
+            return row / (cost @ b), b, it
+        if not np.isfinite(err):
+            break
     raise SolveError("biproportional scaling (multilateral resistances) did not converge",
                      {"iterations": it, "max_row_error": f"{err:.3g}", "tolerance": tol})
 

@@ -116,12 +116,12 @@ class Backtest:
                  f"| China's HS 811292 exports, 12 months before (t) | {o['quantity_t_before']:,.1f} |",
                  f"| ... 12 months after (t) | {o['quantity_t_after']:,.1f} |",
                  f"| change in quantity | {o['quantity_change_share']:+.1%} |",
-                 f"| change in unit value (USD/t) | {o['unit_value_change_share']:+.1%} "
-                 f"({o['unit_value_usd_per_t_before']:,.0f} -> {o['unit_value_usd_per_t_after']:,.0f}) |",
+                 (f"| change in unit value (USD/t) | {o['unit_value_change_share']:+.1%} "
+                  f"({o['unit_value_usd_per_t_before']:,.0f} -> {o['unit_value_usd_per_t_after']:,.0f}) |"),
                  f"| Aug-Sep 2023 vs Aug-Sep 2022 | {o['first_two_months_yoy_change_share']:+.1%} |",
                  f"| Jun-Jul 2023 (announced 3 July) vs Jun-Jul 2022 | {o['announcement_months_yoy_change_share']:+.1%} |",
-                 "", "| assumed licensing share | predicted China exports | predicted FOB price (incl. rent) "
-                 "| gap exports (pred - obs) | gap unit value | mean abs. gap, destinations |",
+                 "", ("| assumed licensing share | predicted China exports | predicted FOB price (incl. rent) "
+                      "| gap exports (pred - obs) | gap unit value | mean abs. gap, destinations |"),
                  "|---|---|---|---|---|---|"]
         gaps = self.gaps().set_index("licensing_share")
         for r in self.predicted_summary.itertuples():
@@ -138,7 +138,8 @@ def run_backtest(store: Any, source_dir: Path | None = None, shares: tuple[float
     from critmin.baseline import build_baseline
     from critmin.models.pe import PartialEquilibrium
     from critmin.models.pe_data import MarketBaseline
-    from critmin.models.scenario import Scenario, ScenarioIn, Shock
+    from critmin.models.scenario import Scenario, Shock
+    from critmin.models.scenario_yaml import ScenarioIn
 
     observed, summary = observed_changes(china_monthly(store, source_dir))
     built = build_baseline(store, "gallium", "refinery", year)

@@ -210,20 +210,32 @@ def _unit_value(flows: pd.DataFrame) -> tuple[float | None, str]:
 
 
 def _store_price(store: Any, mineral: str, year: int | None) -> tuple[float | None, str]:
-    """A USD/t price for ``mineral`` from the store's ``prices`` table, if it has one."""
+    """A USD/t base price for ``mineral`` from the store's ``prices`` table, if it has one.
+
+    The year's mean of each series (monthly series averaged), then the median over series
+    when several price the mineral (e.g. USGS high- and low-purity gallium); the source
+    string names them, so the choice is visible in the result's provenance. A scenario's
+    ``baseline.price_usd_per_t`` overrides it.
+    """
     try:
         prices = store.table("prices", mineral=mineral)
-    except Exception:  # noqa: BLE001  (no prices table: price stays unknown, said in provenance)
+    except Exception:  # noqa: BLE001  (no prices table: the price stays unknown, and says so)
         return None, ""
     if prices is None or not len(prices) or "price_usd_per_t" not in prices.columns:
         return None, ""
     p = prices.dropna(subset=["price_usd_per_t"])
-    if year is not None and "year" in p.columns and (p["year"] <= year).any():
-        p = p[p["year"] <= year]
+    if year is not None and "year" in p.columns:
+        earlier = p[p["year"] <= year]
+        if not len(earlier):
+            return None, ""
+        p = earlier[earlier["year"] == earlier["year"].max()]
     if not len(p):
         return None, ""
-    row = p.sort_values([c for c in ("year",) if c in p.columns]).iloc[-1]
-    return float(row["price_usd_per_t"]), f"{row.get('source', 'prices')} {row.get('year', '')}".strip()
+    by_series = p.groupby("series")["price_usd_per_t"].mean()
+    used_year = int(p["year"].max()) if "year" in p.columns else ""
+    names = ", ".join(by_series.index[:4])
+    note = f"{'median of ' if len(by_series) > 1 else ''}{names} ({used_year}; store table prices)"
+    return float(by_series.median()), note
 
 
 def load_baselines(scenario: Scenario, store: Any = None) -> list[MarketBaseline]:

@@ -34,6 +34,10 @@ from critmin.errors import ScenarioError, SolveError
 from critmin.models.pe_data import MarketProblem
 
 
+#: A composite price index above this multiple of its baseline triggers a warning.
+EXTREME_PRICE_RATIO = 3.0
+
+
 @dataclass(slots=True, eq=False)
 class MarketSolution:
     """Levels after the shock (normalised prices; quantities in the baseline unit)."""
@@ -126,6 +130,11 @@ class _System:
         self.qscale = np.array([max(q0[qt.mask].sum(), 1e-12) for qt in quotas], dtype=float)
         self.ix = np.flatnonzero(self.active_x)
         self.nu, self.K = len(self.ix), K
+        self.small = self.npairs * (n + K) <= 200_000
+        if self.small:
+            self.Bd = self.B.toarray()
+            self.Imp_d = self.Mimp.toarray()
+            self.Exp_d = self.Mexp.toarray()
 
     def _check_feasible(self) -> None:
         p, q0 = self.p, self.p.q0
@@ -264,9 +273,9 @@ class _System:
         h = (self.qlimit - self.B @ flows) / self.qscale if self.K else np.zeros(0)
         nrm = np.sqrt(r * r + h * h)
         Phi = np.concatenate([F, nrm - r - h])
-        state = dict(w=w, v=v, fob=fob, landed=landed, rent=rent, levy=landed - base, flows=flows,
-                     supply=supply, pi=pi, demand=demand, h=h,
-                     _jac=(W, rstar, share, kappa, drho_dw, dwdu, dland, dsup, X0s, r, nrm))
+        state = {"w": w, "v": v, "fob": fob, "landed": landed, "rent": rent, "levy": landed - base,
+                 "flows": flows, "supply": supply, "pi": pi, "demand": demand, "h": h,
+                 "_jac": (W, rstar, share, kappa, drho_dw, dwdu, dland, dsup, X0s, r, nrm)}
         if not jac:
             return Phi, None, state
         return Phi, self.jacobian(state), state
@@ -282,20 +291,32 @@ class _System:
         cz = dland / self.T0 / rstar                      # z per unit of rent
         Wk = W * kappa[m]
         Wsig = W * sp_
-        Wk_s = self.sparse(Wk)
-        SA_s = self.sparse(share * a)
-        Jmu = (Wk_s @ SA_s.T).toarray()
+        if self.small:
+            # small markets: dense algebra beats scipy.sparse's per-call overhead
+            Wk_s, SA_s = self.dense(Wk), self.dense(share * a)
+            Jmu = Wk_s @ SA_s.T
+        else:
+            Wk_s, SA_s = self.sparse(Wk), self.sparse(share * a)
+            Jmu = (Wk_s @ SA_s.T).toarray()
         Jmu[np.diag_indices(n)] -= np.bincount(e, Wsig * a, minlength=n)
         JF = (np.diag(dsup) - Jmu) / X0s[:, None]
         J = np.zeros((self.nu + self.K, self.nu + self.K))
         J[: self.nu, : self.nu] = JF[np.ix_(self.ix, self.ix)]
-        if self.K:
-            B, Bt = self.B, self.Bt
+        if self.K and self.small:
+            Bd, Imp, Exp = self.Bd, self.Imp_d, self.Exp_d
+            C = (Imp * (share * cz)) @ Bd.T                                # importer x quota
+            Jmr = Wk_s @ C - (Exp * (Wsig * cz)) @ Bd.T
+            WcolK = ((Bd * W) @ Imp.T) * kappa[None, :]                    # quota x importer
+            dQu = WcolK @ SA_s.T - (Bd * (Wsig * a)) @ Exp.T
+            dQr = WcolK @ C - (Bd * (Wsig * cz)) @ Bd.T
+        elif self.K:
+            Bt = self.Bt
             C = self._imp(share * cz) @ Bt                                 # importer x quota
             Jmr = (Wk_s @ C - self._exp(Wsig * cz) @ Bt).toarray()
             WcolK = self._quota(W) @ self._imp(kappa[m]).T                  # quota x importer
             dQu = (WcolK @ SA_s.T - self._quota(Wsig * a) @ self._exp(np.ones(self.npairs)).T).toarray()
             dQr = (WcolK @ C - self._quota(Wsig * cz) @ Bt).toarray()
+        if self.K:
             J[: self.nu, self.nu:] = -Jmr[self.ix] / X0s[self.ix, None]
             dh_u = -dQu[:, self.ix] / self.qscale[:, None]
             dh_r = -dQr / self.qscale[:, None]
@@ -357,7 +378,7 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
         y, Phi, state, psi = y_new, Phi_new, state_new, psi_new
         J = sys_.jacobian(state)
     residual = float(np.max(np.abs(Phi), initial=0.0))
-    w, _, r = sys_.unpack(y)
+    _, _, r = sys_.unpack(y)
     comp = 0.0
     if sys_.K:
         comp = float(np.max(np.abs(np.minimum(r, state["h"]))))
@@ -366,17 +387,30 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
         "line_search_halvings": steps, "residual": residual, "tolerance": tol,
         "complementarity_residual": comp, "n_countries": problem.n, "n_quotas": sys_.K,
         "n_banned_pairs": int(((problem.q0 > 0) & sys_.banned).sum()), "n_pairs": sys_.npairs,
-        "n_binding_quotas": int(np.sum((r > 1e-12))) if sys_.K else 0,
+        "n_binding_quotas": int(np.sum(r > 1e-12)) if sys_.K else 0,
         "n_levied_pairs": int((state["levy"] > 1e-12).sum()),
         "n_subsidised_producers": int((state["v"] > state["w"] + 1e-12).sum()),
         "seconds": round(time.perf_counter() - t0, 6),
     }
+    warnings = []
+    pi = state["pi"]
+    big = np.flatnonzero(sys_.active_m & (pi > EXTREME_PRICE_RATIO))
+    if len(big):
+        worst = big[np.argsort(-pi[big])][:5]
+        shown = ", ".join(f"{problem.countries[j]} x{pi[j]:,.1f}" for j in worst)
+        warnings.append(
+            f"composite price index more than x{EXTREME_PRICE_RATIO:g} in {len(big)} market(s) ({shown}): "
+            "the restricted sources supplied nearly all of these markets, and with a CES aggregate "
+            "the price of the remainder has to rise steeply; welfare there is dominated by this "
+            "choke-price effect. Check the baseline shares and the substitution elasticity, and "
+            "read the result with transshipment (not modelled) in mind")
     if sys_.linear:
         neg = int((state["flows"] < -1e-9).sum())
         diagnostics["negative_flows"] = neg
         if neg:
-            diagnostics["warning"] = ("the linearised (gsim) solution has negative flows; the shock "
-                                      "is too large for the linear system: use --mode exact")
+            warnings.append("the linearised (gsim) solution has negative flows; the shock is too "
+                            "large for the linear system: use --mode exact")
+    diagnostics["warnings"] = warnings
     if residual > tol:
         raise SolveError(f"the {mode} solver did not converge for {problem.mineral} {problem.stage}",
                          {k: diagnostics[k] for k in ("iterations", "residual", "tolerance",

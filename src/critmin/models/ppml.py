@@ -213,7 +213,7 @@ def estimate_ppml(data: pd.DataFrame, formula: str, *, vcov: str | dict[str, str
     if fes:
         try:
             raw = fit.fixef()
-        except Exception:  # some fixed-effect layouts cannot be recovered; fitted values suffice
+        except (NotImplementedError, ValueError):  # layouts pyfixest cannot recover
             raw = {}
         for key, values in raw.items():
             name = re.sub(r"^C\((.*)\)$", r"\1", key)

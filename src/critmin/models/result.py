@@ -209,8 +209,8 @@ class PEResult:
     # ------------------------------------------------------------ text and JSON
     def summary(self, top: int = 5) -> str:
         """A few lines a minister's briefing can quote."""
-        lines = [f"Scenario {self.scenario_name!r} ({self.mode} mode), "
-                 f"{len(self.diagnostics)} market(s); welfare in {self.welfare_unit}."]
+        lines = [(f"Scenario {self.scenario_name!r} ({self.mode} mode), "
+                  f"{len(self.diagnostics)} market(s); welfare in {self.welfare_unit}.")]
         pr = self.prices()
         for (m, st), g in pr.groupby(["mineral", "stage"]):
             big = g.reindex(g["world_price_change_share"].abs().sort_values(ascending=False).index).head(3)
@@ -224,6 +224,9 @@ class PEResult:
         w = self.welfare_by_country()
         for r in pd.concat([w.head(3), w.tail(3)]).drop_duplicates("country").itertuples():
             lines.append(f"  net welfare {r.country}: {r.net_welfare:+,.0f}")
+        for market, d in self.diagnostics.items():
+            for warning in d.get("warnings", []):
+                lines.append(f"  WARNING {market}: {warning}")
         lines.append("  solver: " + ", ".join(f"{k} {d['iterations']} it, residual {d['residual']:.1e}"
                                               for k, d in self.diagnostics.items()))
         return "\n".join(lines)
