@@ -31,6 +31,8 @@ def flow_rows(rows: list[tuple[str, str, float, float, str]], *, mineral: str = 
               hs: str = "260400") -> pd.DataFrame:
     """rows: (exporter, importer, value_usd, quantity_t, method)."""
     frame = pd.DataFrame(rows, columns=["exporter", "importer", "value_usd", "quantity_t", "method"])
+    frame["quantity_t"] = frame["quantity_t"].astype("float64")
+    frame["value_usd"] = frame["value_usd"].astype("float64")
     n = len(frame)
     return frame.assign(mineral=mineral, stage=stage, year=year, hs_code=hs, nomenclature="HS",
                         quantity_gross_t=frame["quantity_t"] * 100, content_factor=0.01,

@@ -10,11 +10,15 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_fixtures import flow_rows, make_store, production_rows  # noqa: E402
+from flow_fixtures import flow_rows, make_store, production_rows
 
-from critmin.baseline import Baseline, build_baseline, observed_flows  # noqa: E402
-from critmin.errors import (InvalidParameterError, UnknownMineralError,  # noqa: E402
-                            UnknownStageError, UnknownYearError)
+from critmin.baseline import Baseline, build_baseline, observed_flows
+from critmin.errors import (
+    InvalidParameterError,
+    UnknownMineralError,
+    UnknownStageError,
+    UnknownYearError,
+)
 
 COUNTRIES = ["AUS", "CAN", "CHN", "IDN", "JPN", "PHL", "USA"]
 

@@ -239,8 +239,8 @@ def _production(store: Store, mineral: str, stage: str, year: int) -> tuple[pd.S
     return prod[prod > 0], str(basis), sorted(set(rows["source"]))
 
 
-def _largest(store: Store, year: int, n: int) -> list[str]:
-    if n <= 0 or not store.has_table("gdp"):
+def _largest(store: Store, year: int, n: int, have: set[str]) -> list[str]:
+    if n <= 0 or "gdp" not in have:
         return []
     frame = store.sql("SELECT country, gdp_usd FROM gdp WHERE year = (SELECT max(year) FROM "
                       "gdp WHERE year <= ?) AND gdp_usd IS NOT NULL ORDER BY gdp_usd DESC "
@@ -248,9 +248,10 @@ def _largest(store: Store, year: int, n: int) -> list[str]:
     return frame["country"].tolist()
 
 
-def _absorption(store: Store, countries: list[str], year: int) -> tuple[np.ndarray, list[str]]:
+def _absorption(store: Store, countries: list[str], year: int,
+                have: set[str]) -> tuple[np.ndarray, list[str]]:
     """GDP of each country (latest year <= ``year``), floored at the smallest known GDP."""
-    if not store.has_table("gdp"):
+    if "gdp" not in have:
         return np.ones(len(countries)), []
     gdp = store.sql('SELECT country, year, gdp_usd, source FROM gdp WHERE year <= ? '
                     'AND gdp_usd IS NOT NULL', [int(year)])
@@ -263,9 +264,10 @@ def _absorption(store: Store, countries: list[str], year: int) -> tuple[np.ndarr
     return vals.fillna(floor).to_numpy(dtype="float64"), sorted(set(latest["source"]))
 
 
-def _distances(store: Store, countries: list[str]) -> tuple[np.ndarray, list[str]]:
+def _distances(store: Store, countries: list[str],
+               have: set[str]) -> tuple[np.ndarray, list[str]]:
     n = len(countries)
-    if not store.has_table("distances"):
+    if "distances" not in have:
         d = np.full((n, n), 5000.0)
         np.fill_diagonal(d, 500.0)
         return d, []
@@ -332,6 +334,7 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         have = [s.value for s in vocab.hs_stages(m.id)]
         raise UnknownStageError(stage, have, f"{m.id} has trade codes for stages: "
                                 f"{', '.join(have) or 'none'} (data/mappings/hs_codes.yml).")
+    have = set(store.tables())
     prod, basis, prod_sources = _production(store, m.id, pst, int(year))
     if prod.empty:
         raise UnknownYearError(year, [], f"USGS reports no {m.id} {pst} quantities for {year} "
@@ -361,7 +364,7 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     obs = obs[obs["quantity_t"] > 0]
 
     countries = sorted(set(prod.index) | set(obs["exporter"]) | set(obs["importer"])
-                       | set(countries) | set(_largest(store, int(year), top_absorbers)))
+                       | set(countries) | set(_largest(store, int(year), top_absorbers, have)))
     pos = {c: i for i, c in enumerate(countries)}
     n = len(countries)
     fixed = np.full((n, n), np.nan)
@@ -372,10 +375,10 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     production = prod.reindex(countries).fillna(0.0).to_numpy()
     rows = np.maximum(production, obs_rows)
     total = rows.sum()
-    absorb, gdp_sources = _absorption(store, countries, int(year))
+    absorb, gdp_sources = _absorption(store, countries, int(year), have)
     free_total = total - obs_cols.sum()
     cols = obs_cols + free_total * absorb / absorb.sum()
-    dist, dist_sources = _distances(store, countries)
+    dist, dist_sources = _distances(store, countries, have)
     prior = dist ** -distance_elasticity
     prior[np.diag_indices(n)] *= home_bias
     try:
@@ -413,7 +416,7 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         if q_total > 0 else 0.0
     v_total = float(tidy["value_usd"].sum(min_count=1)) if tidy["value_usd"].notna().any() else 0.0
     est_v = float(tidy.loc[tidy["method"] == "estimated", "value_usd"].sum())
-    diag.update({"countries": n, "observed_cells": int(len(obs)),
+    diag.update({"countries": n, "observed_cells": len(obs),
                  "reexport_rows": [countries[k] for k in np.nonzero(obs_rows > production)[0]],
                  "world_unit_value_usd_per_t": None if np.isnan(world_uv) else world_uv,
                  "production_stage": pst, "distance_elasticity": distance_elasticity,

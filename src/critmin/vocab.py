@@ -224,3 +224,34 @@ def hs_stages(mineral_name: str) -> tuple[Stage, ...]:
     m = mineral(mineral_name)
     found = {e.stage for e in hs_mapping() if e.mineral == m.id}
     return tuple(s for s in Stage if s in found)
+
+
+# --- USGS labels per mineral-stage (data/mappings/usgs_labels.yml) -----------------------
+
+@functools.cache
+def _usgs_label_index() -> tuple[tuple[str, str, str, str, str, str], ...]:
+    raw = yaml.safe_load((DATA_DIR / "mappings" / "usgs_labels.yml").read_text(encoding="utf-8"))
+    out = []
+    for edition in sorted(k for k in raw if re.fullmatch(r"mcs\d{4}", str(k))):
+        for commodity, labels in (raw[edition] or {}).items():
+            for label, entry in (labels or {}).items():
+                if "ignore" in entry:
+                    continue
+                out.append((edition, str(commodity), str(label), entry["mineral"],
+                            entry["stage"], entry["basis"]))
+    return tuple(out)
+
+
+def usgs_labels(name: str, stage_name: str | None = None) -> list[dict[str, str]]:
+    """The USGS MCS (edition, commodity, label, stage, basis) rows that map to a mineral.
+
+    Examples
+    --------
+    >>> rows = usgs_labels("cobalt", "mine")
+    >>> sorted({r["edition"] for r in rows})
+    ['mcs2023', 'mcs2024', 'mcs2025', 'mcs2026']
+    """
+    mid = mineral(name).id
+    st = stage(stage_name).value if stage_name is not None else None
+    return [{"edition": e, "commodity": c, "label": lab, "stage": s, "basis": b}
+            for e, c, lab, m, s, b in _usgs_label_index() if m == mid and (st is None or s == st)]

@@ -94,7 +94,20 @@ def test_risk_json_lists_published_sr_and_what_is_missing(store_path):
     assert any(p["source"] == "eu-crm-2023-table" for p in doc["provenance"])
 
 
+def test_usgs_nir_recomputes_and_compares(store_path):
+    doc = _json(runner.invoke(app, ["exposure", "USA", "--usgs-nir", "--format", "json",
+                                    "--store", store_path]))
+    row = next(r for r in doc["rows"] if r["year"] == 2024)
+    assert row["nir_published"] == pytest.approx(0.76) and row["agrees"] is True
+    assert row["nir_computed"] == pytest.approx((11000 - 4500 + 25) / 8500)
+    assert row["fig2_share"] == pytest.approx(0.76)
+    assert {p["source"] for p in doc["provenance"]} == {"usgs-mcs2025-salient",
+                                                         "usgs-mcs2025-trends"}
+
+
 @pytest.mark.parametrize("args, needle", [
+    (["exposure", "IND", "--usgs-nir"], "United States"),
+    (["exposure", "USA", "--usgs-nir", "--edition", "2019"], "2025"),
     (["exposure", "Atlantis"], "not a known bloc"),
     (["concentration", "gallium", "--year", "1900"], "2010, 2020, 2022, 2023, 2024"),
     (["concentration", "graphite", "--stage", "refinery"], "Accepted: mine"),

@@ -77,10 +77,34 @@ def flows() -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def us_salient() -> pd.DataFrame:
+    # MCS 2025 cobalt salient cells, as published
+    cells = {2023: {"USprod_Mine_t": "500", "USprod_Secondary_t": "2030", "Imports_t": "9500",
+                    "Exports_t": "5110", "Consump_Apparent_t": "6440",
+                    "Stocks_Industry_t": "925", "NIR_pct": "69"},
+             2024: {"USprod_Mine_t": "300", "USprod_Secondary_t": "2000", "Imports_t": "11000",
+                    "Exports_t": "4500", "Consump_Apparent_t": "8500",
+                    "Stocks_Industry_t": "900", "NIR_pct": "76"}}
+    rows = [{"mineral": "cobalt", "year": y, "statistic": c.rsplit("_", 1)[0],
+             "value": float(v), "unit": "", "flag": None, "estimated": y == 2024,
+             "edition": 2025, "source": "usgs-mcs2025-salient", "commodity": "Cobalt",
+             "column": c, "description": "", "value_text": v}
+            for y, row in cells.items() for c, v in row.items()]
+    return pd.DataFrame(rows)
+
+
+def us_nir() -> pd.DataFrame:
+    return pd.DataFrame([{"mineral": "cobalt", "year": 2024, "nir_share": 0.76, "bound": None,
+                          "flag": None, "edition": 2025, "source": "usgs-mcs2025-trends",
+                          "commodity": "COBALT, metal, oxides, and salts",
+                          "statistic": "Fig. 2 net import reliance", "note": ""}])
+
+
 ORIGINS = {
     "usgs-mcs2024-world": ("production", "2024"), "usgs-mcs2025-world": ("production", "2025"),
     "bgs-wms": ("production", "2023"), "wgi-2024": ("governance", "2024"),
-    "baci-test": ("flows", "V202501"),
+    "baci-test": ("flows", "V202501"), "usgs-mcs2025-salient": ("us_salient", "2025"),
+    "usgs-mcs2025-trends": ("us_nir", "2025"),
 }
 
 
@@ -88,7 +112,8 @@ def build(path: Path) -> Path:
     con = duckdb.connect(str(path))
     try:
         for name, frame in (("production", production()), ("governance", governance()),
-                            ("flows", flows())):
+                            ("flows", flows()), ("us_salient", us_salient()),
+                            ("us_nir", us_nir())):
             con.register("frame", frame)
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame')
             con.unregister("frame")

@@ -128,3 +128,15 @@ def test_partial_years_are_left_out():
 
     f = _flows().assign(source="usitc", partial_year=[False] * 6 + [True])
     assert len(choose_source(f, "USA")) == 6
+
+
+def test_a_release_of_one_countrys_trade_gives_no_import_reliance_for_others():
+    # every flow involves USA: a USITC-like release
+    f = _flows()
+    f = f[(f["exporter"] == "USA") | (f["importer"] == "USA")]
+    usa = exposure(f, "USA", production=PRODUCTION).iloc[0]
+    assert usa.flows_of_one_country == "USA" and pd.notna(usa.import_reliance_share)
+    ind = exposure(f, "IND", production=PRODUCTION).iloc[0]
+    assert ind.flows_of_one_country == "USA" and pd.isna(ind.import_reliance_share)
+    bloc = exposure(f, ["USA", "JPN"], production=PRODUCTION).iloc[0]
+    assert pd.isna(bloc.import_reliance_share)

@@ -124,6 +124,12 @@ def test_exposure_for_a_mineral_without_flows_lists_those_with_flows(metrics_sto
         queries.exposure(metrics_store, "USA", mineral="cobalt")
 
 
+def test_exposure_stage_without_flows_lists_stages(metrics_store):
+    with pytest.raises(UnknownStageError, match="Accepted: mine") as info:
+        queries.exposure(metrics_store, "USA", mineral="graphite", stage="refinery")
+    assert "graphite" in str(info.value)
+
+
 def test_exposure_year_without_flows_lists_years(metrics_store):
     with pytest.raises(UnknownYearError, match="2023"):
         queries.exposure(metrics_store, "USA", year=2010)

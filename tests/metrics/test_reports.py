@@ -33,3 +33,18 @@ def test_exposure_table_covers_every_importer_and_mineral(metrics_store):
 def test_exposure_table_rejects_an_unknown_importer(metrics_store):
     with pytest.raises(UnknownBlocError):
         exposure_table(metrics_store, importers=("Atlantis",), minerals=("gallium",))
+
+
+def test_exposure_table_says_so_when_the_store_has_no_flows(tmp_path):
+    import duckdb
+
+    from critmin.store import Store
+    from critmin.store.catalog import PROVENANCE_COLUMNS
+
+    path = tmp_path / "empty.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE provenance (" + ", ".join(f'"{c}" VARCHAR'
+                                                         for c in PROVENANCE_COLUMNS) + ")")
+    con.close()
+    res = exposure_table(Store.open(path), importers=("USA",), minerals=("gallium",))
+    assert res.frame.iloc[0]["note"] == "no flows table in the store"

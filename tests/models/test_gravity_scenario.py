@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critmin.errors import ScenarioError, SourceFormatError, UnknownCountryError
+from critmin.errors import InputError, ScenarioError, SourceFormatError, UnknownCountryError
 from critmin.models.gravity_scenario import load_scenario, resolve_data_path, run_scenario
 
 ISO = ("BRA", "CHN", "DEU", "IND", "JPN", "USA")
@@ -175,4 +175,13 @@ def test_bloc_names_resolve_and_absent_members_are_named(tmp_path):
     """critmin.blocs: QUAD is AUS, IND, JPN, USA; AUS is not in the toy data."""
     path = write_scenario(tmp_path, "  - {type: set, variable: BRDR, value: 0, exporters: [QUAD]}")
     with pytest.raises(UnknownCountryError, match="'AUS'.*member of bloc 'QUAD'"):
+        run_scenario(path)
+
+
+def test_data_without_a_country_s_intranational_flow_names_it(tmp_path):
+    path = write_scenario(tmp_path)
+    flows = pd.read_csv(tmp_path / "flows.csv")
+    flows = flows[~((flows.exporter == "CHN") & (flows.importer == "CHN"))]
+    flows.to_csv(tmp_path / "flows.csv", index=False)
+    with pytest.raises(InputError, match="missing intranational flows.*CHN"):
         run_scenario(path)

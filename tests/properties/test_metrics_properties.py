@@ -13,7 +13,7 @@ from critmin.metrics.exposure import exposure
 
 COUNTRIES = ["AUS", "BRA", "CAN", "CHN", "COD", "DEU", "IND", "JPN", "KOR", "RUS", "USA",
              "ZAF"]
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 quantities = st.lists(st.floats(min_value=0.001, max_value=1e7, allow_nan=False),

@@ -96,14 +96,47 @@ def test_app1_trade_without_borders_reproduces_the_published_table(shared_data):
 
 def test_app1_exact_solution_agrees_with_the_book_within_its_stopping_rule(shared_data):
     """Conditional GE needs no iteration: within 0.01 pp. Full GE: prices, resistances and
-    real GDP within 1 pp (the book stops at 0.01 in price ratios), same signs."""
+    real GDP within 1 pp (the book stops at 0.01 in price ratios), same signs wherever the
+    published change exceeds 0.05 pp."""
     book = published(shared_data, "ch2_app1_trade_without_border_FULL.csv")
     ours = solve("yotov-ch2-app1-trade-without-borders", "exact")
     g = gaps(ours, book.loc[ours.index])
     assert g["change_Xi_CDL"].max() < 0.01
     for col in ("change_price_FULL", "change_IMR_FULL", "change_rGDP_FULL"):
         assert g[col].max() < 1.0, (col, g[col].idxmax(), g[col].max())
-        assert (np.sign(ours[COLUMNS[col]]) == np.sign(book.loc[ours.index, col])).all()
+        pub = book.loc[ours.index, col]
+        moved = pub.abs() > 0.05          # the reference importer's IMR is 0 by construction
+        assert (np.sign(ours.loc[moved, COLUMNS[col]]) == np.sign(pub[moved])).all()
+
+
+def excess_demand(arr, sigma: float, price: np.ndarray) -> float:
+    """max |demand / supply - 1| of factory-gate price changes in the full-endowment
+    equations (Y' = p Y, E' = k phi Y'), from the fitted baseline."""
+    from critmin.models.gravity_solver import biproportional
+
+    a, b, _ = biproportional(arr.cost0, arr.trade.sum(1), arr.trade.sum(0))
+    X = a[:, None] * arr.cost0 * b[None, :]
+    Y, E = X.sum(1), X.sum(0)
+    A = X / E * (arr.cost1 / arr.cost0) * price[:, None] ** (1 - sigma)
+    spend = E / Y * price * Y
+    spend *= (price * Y).sum() / spend.sum()
+    return float(np.max(np.abs((A / A.sum(0)) @ spend / (price * Y) - 1)))
+
+
+def test_app1_only_the_exact_solution_clears_markets(shared_data):
+    """The published prices and the book's loop run to 1e-9 leave excess demand of over 1 %
+    of a country's output; the exact solution clears every market to 1e-9."""
+    from critmin.models.gravity_solver import geppml_book
+
+    _, fit, design = prepared("yotov-ch2-app1-trade-without-borders")
+    arr = design.arrays(fit.coef[list(design.covariates)].to_numpy())
+    book = published(shared_data, "ch2_app1_trade_without_border_FULL.csv").loc[list(arr.countries)]
+    exact = solve("yotov-ch2-app1-trade-without-borders", "exact").loc[list(arr.countries)]
+    tight = geppml_book(arr.trade, arr.cost0, arr.cost1, sigma=7, ref=arr.countries.index("DEU"),
+                        tol=1e-9, max_iter=2000)
+    assert excess_demand(arr, 7, 1 + exact["factory_price_change_pct"].to_numpy() / 100) < 1e-9
+    assert excess_demand(arr, 7, 1 + book["change_price_FULL"].to_numpy() / 100) > 0.01
+    assert excess_demand(arr, 7, tight.price_hat) > 0.01
 
 
 # ---------------------------------------------------------------- exercise 1
@@ -133,7 +166,7 @@ def test_ex1_specific_border_estimates_match_the_stata_log(shared_data):
 # ---------------------------------------------------------------- application 2 (NAFTA)
 
 def test_app2_panel_estimates_of_rta_and_nafta_match_the_stata_log(shared_data):
-    _, fit, design = prepared("yotov-ch2-app2-nafta")
+    _, fit, design = prepared("yotov-ch2-app2-nafta-1994")
     log = stata_table(shared_data / "yotov2016/results/RTAImpacts_stata_log.txt.gz", ["RTA", "NAFTA"])
     assert np.abs(fit.coef[log.index].to_numpy() - log["coef"].to_numpy()).max() < 5e-5
     assert np.abs(fit.se[log.index].to_numpy() - log["se"].to_numpy()).max() < 5e-5
@@ -145,7 +178,7 @@ def test_app2_nafta_reproduces_the_published_effects(shared_data):
     """The book reports the effect *of* NAFTA, (baseline - no NAFTA) / no NAFTA, and the
     price as 1 - p_hat; our run removes NAFTA, so convert before comparing."""
     book = published(shared_data, "ch2_ex2_rta_impacts_FULL.csv")
-    ours = solve("yotov-ch2-app2-nafta", "geppml-book")
+    ours = solve("yotov-ch2-app2-nafta-1994", "geppml-book")
     inv = lambda pct: 100 * (1 / (1 + pct / 100) - 1)
     as_book = pd.DataFrame({
         "exports_change_pct_conditional": inv(ours["exports_change_pct_conditional"]),
@@ -157,6 +190,19 @@ def test_app2_nafta_reproduces_the_published_effects(shared_data):
     worst = gaps(as_book, book.loc[ours.index]).max()
     assert (worst < TOL_PP).all(), worst.to_dict()
     assert (ours.loc[["CAN", "MEX", "USA"], "real_gdp_change_pct"] < 0).all()
+
+
+def test_app2_nafta_on_the_2006_baseline_hurts_its_members(shared_data):
+    """Same estimates (identical estimation block), GE on the 2006 baseline: removing NAFTA
+    lowers real GDP and exports of Canada, Mexico and the USA (no published counterpart)."""
+    s06 = gs.load_scenario(SCENARIOS / "yotov-ch2-app2-nafta.yaml")
+    s94, fit, _ = prepared("yotov-ch2-app2-nafta-1994")
+    assert s06.spec.estimation == s94.spec.estimation and s06.spec.ge.year == 2006
+    data, _ = gs.load_data(s06)
+    design = gs.cost_design(s06, data, fit)
+    res = s06.model.solve(design.arrays(fit.coef[list(design.covariates)].to_numpy()))
+    c = res.countries.set_index("country").loc[["CAN", "MEX", "USA"]]
+    assert (c["real_gdp_change_pct"] < 0).all() and (c["exports_change_pct"] < -10).all()
 
 
 # ---------------------------------------------------------------- illustration

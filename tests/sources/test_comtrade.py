@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from critmin.errors import SourceFormatError
-from critmin.sources.comtrade import (read_atlas, read_china_monthly, read_comtrade,
-                                      reconcile_mirror)
+from critmin.sources.comtrade import read_atlas, read_china_monthly, read_comtrade, reconcile_mirror
 
 NICKEL = "comtrade/UN_nickel_trade_HS260400_750110_2000_2024.csv.gz"
 

@@ -123,3 +123,25 @@ def test_mcs2024_shifted_headers_are_corrected(salient) -> None:
     by = nir.set_index(["mineral", "column"])["value"]
     assert by[("feldspar", "NIR_Feldspar_pct")] == 9.0        # not 240 (the employment count)
     assert by[("fluorspar", "NIR_pct")] == 100.0              # not 292 (a price)
+
+
+def test_vocabulary_agrees_with_the_mcs2026_critical_flag(shared_data: Path) -> None:
+    """'Is critical mineral 2025' of MCS 2026 vs critical_2025 of minerals.yml.
+
+    Bauxite and titanium mineral concentrates are flagged because aluminum and titanium are
+    on the list; the vocabulary notes this and keeps them off the list of 60.
+    """
+    from critmin import vocab
+
+    frame = pd.read_csv(shared_data / usgs_salient.MCS2026, encoding="cp1252", dtype=str,
+                        keep_default_na=False)
+    pairs = frame[["Commodity", "Is critical mineral 2025"]].drop_duplicates()
+    disagree = set()
+    for commodity, flag in pairs.itertuples(index=False):
+        mineral = usgs_salient.commodity_mineral(commodity)
+        if mineral is None or flag not in ("Yes", "No"):
+            continue
+        if (flag == "Yes") != vocab.mineral(mineral).critical_2025:
+            disagree.add(mineral)
+    assert disagree == {"bauxite", "titanium_concentrates"}
+    assert sum(m.critical_2025 and not m.is_group for m in vocab.minerals().values()) == 60

@@ -174,3 +174,39 @@ def test_mcs2025_unit_corrections(mcs2025: pd.DataFrame) -> None:
     usa = _one(mcs2025, table="production", mineral="sand_gravel_industrial",
                label="United States", year=2024)
     assert usa["quantity_t"] == 130_000_000.0
+
+
+def test_label_mapping_is_well_formed() -> None:
+    """Every entry names a vocabulary mineral, a stage and a basis, or gives a reason."""
+    from critmin import vocab
+    from critmin.sources.units import _labels_yaml
+
+    raw = _labels_yaml()
+    n = 0
+    for edition in ("mcs2023", "mcs2024", "mcs2025", "mcs2026"):
+        for commodity, labels in raw[edition].items():
+            for label, entry in labels.items():
+                n += 1
+                where = f"{edition} {commodity} {label!r}"
+                if "ignore" in entry:
+                    assert len(entry["ignore"]) > 20, where
+                    continue
+                assert entry["mineral"] in vocab.minerals(), where
+                assert vocab.stage(entry["stage"]).value == entry["stage"], where
+                assert entry["basis"].strip(), where
+                assert entry.get("table", "production") in ("production", "capacity", "reserves"), where
+                for key in entry.get("reserves", {}):
+                    assert key in ("mineral", "basis", "unit"), where
+    assert n > 500
+
+
+def test_vocabulary_lists_the_usgs_labels_of_each_stage() -> None:
+    from critmin import vocab
+
+    rows = vocab.usgs_labels("Rare earths", "mine")
+    assert {r["edition"] for r in rows} == {"mcs2023", "mcs2024", "mcs2025", "mcs2026"}
+    assert all(r["basis"] == "REO equivalent" for r in rows)
+    # every stage a mineral's vocabulary entry declares is one USGS or BGS reports
+    for m in vocab.minerals().values():
+        for st in m.stages:
+            assert vocab.Stage(st)

@@ -102,3 +102,15 @@ def test_build_applies_the_declared_corrections(shared_data: Path) -> None:
     applied = applied_corrections(shared_data)
     assert {"mcs2026-v1.3-brazil-rare-earth-reserves", "mcs2026-v1.3-world-rare-earth-reserves",
             "mcs2025-sierra-leone-rutile-unit", "bgs-congo-brazzaville-iso3"} <= set(applied["id"])
+
+
+def test_store_records_every_applied_correction(source_store) -> None:
+    table = source_store.table("corrections")
+    declared = {c.id for c in corrections.load()}
+    assert set(table["id"]) == declared          # each declared correction applied somewhere
+    brazil = table[table["id"] == "mcs2026-v1.3-brazil-rare-earth-reserves"].iloc[0]
+    assert brazil["target"] == "usgs/mcs2026/MCS2026_Commodities_Data.csv"
+    assert "11,000,000" in brazil["change"] and "21,000,000" in brazil["before"]
+    assert brazil["status"] == "published"
+    prov = source_store.provenance(["corrections"])
+    assert prov["source"].tolist() == ["critmin-corrections"]

@@ -9,10 +9,18 @@ import pandas as pd
 import typer
 
 from critmin import vocab
-from critmin.cli._common import (Format, FormatOpt, StoreOpt, console, emit, open_store,
-                                 progress, store_path)
+from critmin.cli._common import (
+    Format,
+    FormatOpt,
+    StoreOpt,
+    console,
+    emit,
+    open_store,
+    progress,
+    store_path,
+)
 from critmin.cli.app import app, data_app
-from critmin.errors import StoreError, UnknownCountryError, UnknownYearError
+from critmin.errors import StoreError, UnknownYearError
 from critmin.store.harmonise import country
 
 import_app = typer.Typer(help="Add your own downloaded trade files to the store, atomically.",
@@ -21,20 +29,14 @@ data_app.add_typer(import_app, name="import")
 
 
 def _countries(text: str | None) -> tuple[str, ...] | None:
-    """ISO3 codes of a country or a bloc name (critmin.blocs), or None."""
+    """ISO3 codes of a country, a comma-separated list or a bloc (critmin.blocs), or None."""
     if text is None:
         return None
     try:
-        return (country(text),)
-    except UnknownCountryError as exc:
-        try:
-            from critmin import blocs
-        except ImportError:
-            raise exc from None
-        try:
-            return tuple(blocs.resolve(text))
-        except KeyError:
-            raise exc from None
+        from critmin import blocs
+    except ImportError:  # blocs not installed: ISO3 or country names only
+        return tuple(country(p.strip()) for p in text.split(",") if p.strip())
+    return tuple(blocs.resolve(text))
 
 
 def _default_stage(store, mineral_id: str) -> str:  # type: ignore[no-untyped-def]
@@ -145,8 +147,13 @@ def flows(
 def _import(kind: str, paths: list[Path], store: Path | None,
             country_codes: Path | None = None) -> None:
     from critmin.sources.origin import Origin
-    from critmin.store.builders.flows import (baci_flows, check_flow_frame, comtrade_flows,
-                                              flows_table, UNMAPPED_COLUMNS)
+    from critmin.store.builders.flows import (
+        UNMAPPED_COLUMNS,
+        baci_flows,
+        check_flow_frame,
+        comtrade_flows,
+        flows_table,
+    )
     from critmin.store.catalog import Store, TableData, write_store
 
     target = store_path(store)

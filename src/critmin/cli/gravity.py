@@ -23,10 +23,14 @@ class Method(StrEnum):
     geppml_book = "geppml-book"
 
 
-#: Columns shown in the table view (all columns go to json and csv).
-TABLE_COLUMNS = ("country", "exports_change_pct", "exports_change_pct_conditional",
-                 "factory_price_change_pct", "imr_change_pct", "omr_change_pct",
-                 "real_gdp_change_pct")
+#: Columns shown in the table view, with short headers (json and csv carry every column
+#: under its full name).
+TABLE_COLUMNS = {"country": "country", "exports_change_pct": "exports %",
+                 "exports_change_pct_conditional": "exports % (cond.)",
+                 "factory_price_change_pct": "price %", "imr_change_pct": "IMR %",
+                 "omr_change_pct": "OMR %", "real_gdp_change_pct": "real GDP %",
+                 "real_gdp_change_pct_p05": "real GDP % p05",
+                 "real_gdp_change_pct_p95": "real GDP % p95"}
 
 
 def _load(file: Path, method: Method | None) -> Any:
@@ -106,14 +110,12 @@ def run_cmd(
     if fmt is Format.csv:
         emit(frame, fmt)
         return
-    cols = list(TABLE_COLUMNS)
-    if run.bands is not None:
-        cols += [c for c in frame.columns if c.startswith("real_gdp_change_pct_p")]
+    shown = frame[[c for c in TABLE_COLUMNS if c in frame.columns]].rename(columns=TABLE_COLUMNS)
     d = run.diagnostics
     footer = (f"{d.get('method')} GE, sigma={d.get('sigma')}, reference importer "
               f"{d.get('reference_importer')}, {d.get('iterations')} iterations, residual "
               f"{d.get('residual')}; percent changes from the baseline")
-    emit(frame[cols], Format.table, title=f"{scenario.name} ({d.get('ge_year')})",
+    emit(shown, Format.table, title=f"{scenario.name} ({d.get('ge_year')})",
          provenance=list(run.provenance), footer=footer)
     if run.blocs is not None:
         console.print(rich_table(run.blocs, title="Blocs"))

@@ -145,7 +145,7 @@ def exposure(
 
     s = open_store(store)
     if usgs_nir:
-        label, members = queries.resolve_unit(unit)
+        _, members = queries.resolve_unit(unit)
         if members != ("USA",):
             from critmin.errors import InvalidParameterError
 

@@ -34,7 +34,9 @@ def minerals(
     if fmt is Format.table:
         frame = frame.drop(columns=["aliases"])
     title = "2025 USGS critical minerals" if critical else "Minerals"
-    emit(frame, fmt, title=f"{title} ({len(frame)})",
+    n_groups = int(frame["mineral"].map(lambda mid: vocab_minerals()[mid].is_group).sum())
+    count = f"{len(frame) - n_groups}" + (f" + {n_groups} reporting groups" if n_groups else "")
+    emit(frame, fmt, title=f"{title} ({count})",
          extra={"vocabulary": "critmin/data/minerals.yml"})
 
 

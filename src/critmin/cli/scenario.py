@@ -116,16 +116,15 @@ def run_cmd(file: FileArg,
     if _model_of(file) == "ge":
         _run_ge(file, fmt, out, store)
         return
-    from critmin.models.pe import PartialEquilibrium
-    from critmin.models.pe_data import load_baselines
+    from critmin.models.pe import run_scenario
     from critmin.models.scenario import load_scenario
     from critmin.reports.scenario import headline_table, welfare_table
 
     sc = load_scenario(file)
     st = _store_if_needed(sc, store)
     with progress(f"scenario {sc.name}", total=max(len(sc.baseline.markets), 1)) as advance:
-        baselines = load_baselines(sc, st)
-        result = PartialEquilibrium(mode=mode.value).solve(baselines, sc, on_market=advance)
+        advance("building baselines", 0, max(len(sc.baseline.markets), 1))
+        result = run_scenario(sc, st, mode=mode.value, on_market=advance)
     doc = result.to_json_doc()
     if out is not None:
         _write_out(out, result, doc)

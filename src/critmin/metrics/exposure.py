@@ -23,7 +23,10 @@ bloc). Flows are ``exporter -> importer`` rows per ``mineral, stage, year``.
   tonnes, the apparent consumption in the denominator. Negative for a net exporter, at most 1
   when production is non-negative; null where quantities or production are missing or the
   apparent consumption is not positive (exports exceeding production plus imports mean
-  unrecorded stock changes; no ratio is reported then).
+  unrecorded stock changes; no ratio is reported then). It is also null when every flow of
+  the release involves one country other than the unit itself (``flows_of_one_country``,
+  e.g. USITC DataWeb holds only US-reported trade): the unit's other trade is then absent,
+  not zero.
 
 A bloc with a single member has exactly the exposure of that country.
 
@@ -50,7 +53,7 @@ EXPOSURE_COLUMNS = (
     "apparent_consumption_t", "import_reliance_share", "n_sources", "top_source",
     "top_source_share", "source_hhi", "against", "against_share", "outside_bloc_share",
     "low_governance_share", "wgi_coverage_share", "estimated_share", "shared_hs_code",
-    "flow_source",
+    "flow_source", "flows_of_one_country",
 )
 
 
@@ -236,11 +239,36 @@ def exposure(flows: pd.DataFrame, members: Iterable[str] | str, *,
     out["flow_source"] = (t.groupby(k)["source"].agg(lambda s: ", ".join(sorted(set(s))))
                           .reindex(groups) if "source" in t.columns and not t.empty
                           else None)
+    out["flows_of_one_country"] = _one_country(flows, k, groups)
+    # A release holding one country's reported trade says nothing of the rest of the
+    # unit's trade: no import reliance then, unless that country is the whole unit.
+    partial = out["flows_of_one_country"].notna() & ~out["flows_of_one_country"].isin(
+        [next(iter(m))] if len(m) == 1 else [])
+    out.loc[partial, "import_reliance_share"] = np.nan
     out = out.reset_index()
     if "_group" in out.columns:
         out = out.drop(columns="_group")
         k = []
     return out[[*k, *EXPOSURE_COLUMNS]]
+
+
+def _one_country(flows: pd.DataFrame, k: list[str], groups: pd.Index) -> pd.Series:
+    """The country on one side of every flow of the group, if there is one.
+
+    A release such as USITC DataWeb holds only one country's reported trade; then the
+    unit's other trade is simply absent, which this column makes visible.
+    """
+    if flows.empty:
+        return pd.Series(None, index=groups, dtype="object")
+    n = flows.groupby(k).size().rename("n")
+    sides = pd.concat([flows[[*k, "exporter"]].rename(columns={"exporter": "country"}),
+                       flows[[*k, "importer"]].rename(columns={"importer": "country"})])
+    counts = sides.groupby([*k, "country"]).size().rename("c").reset_index()
+    counts = counts.merge(n.reset_index(), on=k)
+    every = counts[counts["c"] == counts["n"]].drop_duplicates(k)
+    # a group with a single flow has two such countries: not evidence of a one-country release
+    every = every[every["n"] > 1]
+    return every.set_index(k)["country"].reindex(groups).astype("object")
 
 
 def _sum_strict(frame: pd.DataFrame, k: list[str], groups: pd.Index) -> pd.Series:

@@ -156,17 +156,28 @@ def _check_year(frame: pd.DataFrame, year: int | None, what: str) -> pd.DataFram
     return frame[frame["year"] == year]
 
 
+def _tables(store: Store) -> set[str]:
+    return set(store.tables())
+
+
 def governance_means(store: Store) -> pd.DataFrame | None:
-    """Mean WGI per country and year, or None when the store has no governance table."""
-    if not store.has_table("governance"):
+    """Mean WGI per country and year, or None when the store has no governance table.
+
+    Reads the stored ``mean`` rows (the unweighted mean of the six dimensions) and only
+    falls back to averaging the dimensions when the table has none.
+    """
+    if "governance" not in _tables(store):
         return None
-    gov = store.table("governance")
+    gov = store.table("governance", indicator="mean")
+    if gov.empty:
+        gov = store.table("governance")
     return conc_mod.mean_wgi(gov) if not gov.empty else None
 
 
 def _provenance(store: Store, tables: Iterable[str], sources: Iterable[str] | None = None,
                 ) -> list[dict[str, Any]]:
-    present = [t for t in tables if store.has_table(t)]
+    have = _tables(store)
+    present = [t for t in tables if t in have]
     if not present:
         return []
     return store.provenance_records(present, None if sources is None else list(sources))
@@ -257,6 +268,11 @@ def resolve_unit(name: str) -> tuple[str, tuple[str, ...]]:
     return label, tuple(members)
 
 
+def flow_minerals(store: Store) -> list[str]:
+    """Mineral ids with at least one row in the ``flows`` table."""
+    return store.sql("SELECT DISTINCT mineral FROM flows ORDER BY 1")["mineral"].tolist()
+
+
 def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = None,
              stage: str | None = None, year: int | None = None, against: str = "CHN",
              wgi_threshold: float = 0.0, measure: str = "value_usd") -> MetricResult:
@@ -278,10 +294,16 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
     if stage is not None:
         filters["stage"] = vocab_stage(stage).value
     flows = store.table("flows", **filters)
-    if ids and flows.empty:
+    where = " WHERE mineral IN (" + ", ".join("?" * len(ids)) + ")" if ids else ""
+    if flows.empty and ids and store.sql(
+            "SELECT count(*) AS n FROM flows" + where, ids)["n"].iloc[0] == 0:
         have = store.sql("SELECT DISTINCT mineral FROM flows")["mineral"]
         raise NoMineralDataError(", ".join(minerals), have,
                                  "The store has no trade flows for it.")
+    if stage is not None and flows.empty:
+        have = store.sql("SELECT DISTINCT stage FROM flows" + where, ids or None)["stage"]
+        raise NoStageDataError(stage, have, "The store has no trade flows at that stage"
+                               + (f" for {', '.join(minerals)}." if minerals else "."))
     flows = _check_year(flows, year, "trade-flow")
     flows = exp_mod.choose_source(flows, members)
     prod = None

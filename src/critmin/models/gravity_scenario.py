@@ -217,6 +217,11 @@ _EXPR_OK = re.compile(r"^[\w\s\.\+\-\*/\(\)<>=!&|~,'\"\[\]]+$")
 def load_data(scenario: GEScenario) -> tuple[pd.DataFrame, Origin]:
     """The scenario's data with standard column names and derived variables."""
     spec = scenario.spec.data
+    if not scenario.data_file.is_file():
+        raise SourceFormatError(
+            f"{scenario.path}: data file not found: {scenario.data_file}. Paths with "
+            f"${{{SOURCE_VAR}}} resolve to {SOURCE_VAR} or the shared/data folder beside the "
+            "checkout; relative paths to the scenario's folder.")
     path = require_file(scenario.data_file, f"scenario {scenario.name!r} data")
     try:
         frame = pd.read_csv(path)
@@ -350,7 +355,7 @@ def cost_design(scenario: GEScenario, data: pd.DataFrame, fit: PPMLResult) -> Co
     year = spec.ge.year
     if "pair" in fes and "pair" not in data.columns:
         data = data.assign(pair=_pair_labels(data))
-    frame = data.assign(_fitted=fit.fitted)
+    frame = data
     years = sorted(frame["year"].dropna().astype(int).unique())
     if year not in years:
         from critmin.errors import UnknownYearError

@@ -59,7 +59,7 @@ def biproportional(cost: np.ndarray, row: np.ndarray, col: np.ndarray, *, tol: f
         When the scaling has not converged after ``max_iter`` sweeps.
     """
     b = np.ones(cost.shape[1])
-    costT = cost.T
+    costT = np.ascontiguousarray(cost.T)
     err = np.inf
     for it in range(1, max_iter + 1):
         a = row / (cost @ b)

@@ -192,3 +192,23 @@ def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: 
     return {"flows": flows, "countries": countries, "welfare": welfare, "diagnostics": diag,
             "members": p.members, "welfare_unit": "USD" if b.price_usd_per_t else
             f"base-price units ({b.quantity_unit} x base world price)"}
+
+
+def run_scenario(scenario: Scenario | str, store: Any = None, *, mode: str = "exact",
+                 on_market: Any = None) -> PEResult:
+    """Load a scenario (a value or a YAML path), its baselines, and solve it.
+
+    ``store`` is needed when the scenario's baseline comes from the store. This is what
+    ``critmin scenario run`` and the demo call.
+
+    Examples
+    --------
+    >>> result = run_scenario("scenarios/ministerial-2026-price-floor.yaml", store)  # doctest: +SKIP
+    >>> from critmin.reports.scenario import headline_table
+    >>> headline_table(result)                                                     # doctest: +SKIP
+    """
+    from critmin.models.pe_data import load_baselines
+    from critmin.models.scenario import load_scenario
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return PartialEquilibrium(mode=mode).solve(load_baselines(sc, store), sc, on_market=on_market)

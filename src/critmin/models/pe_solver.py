@@ -33,7 +33,6 @@ import scipy.sparse as sp
 from critmin.errors import ScenarioError, SolveError
 from critmin.models.pe_data import MarketProblem
 
-
 #: A composite price index above this multiple of its baseline triggers a warning.
 EXTREME_PRICE_RATIO = 3.0
 
@@ -151,6 +150,15 @@ class _System:
                     f"infeasible ban for {p.mineral}: substitution in {c[j]} is {p.sigma[j]} <= 1, so "
                     "every source is essential and a banned source has no finite price. Set "
                     "elasticities.substitution > 1 for this market or use a positive quota.")
+            # at unchanged prices the index jumps to (surviving base share)^(1/(1-sigma))
+            kept = (p.tariff0[:, j] * q0[:, j])[self.live[:, j]].sum() / (p.tariff0[:, j] * q0[:, j]).sum()
+            log_jump = np.log(kept) / (1.0 - self.sigma[j])
+            if log_jump > 300:
+                raise ScenarioError(
+                    f"ban for {p.mineral} leaves {c[j]} {kept:.2%} of its supply with substitution "
+                    f"{p.sigma[j]:.4g}: the CES price index would rise by a factor e^{log_jump:.0f}, "
+                    "beyond any meaningful equilibrium. Raise elasticities.substitution for this "
+                    "market or use a positive quota.")
         if self.linear:
             for j in range(p.n):
                 srcs = [qt for qt in self.quotas if qt.is_ban and qt.mask[:, j].any()]
@@ -411,7 +419,7 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
             warnings.append("the linearised (gsim) solution has negative flows; the shock is too "
                             "large for the linear system: use --mode exact")
     diagnostics["warnings"] = warnings
-    if residual > tol:
+    if not residual <= tol:  # NaN counts as failure
         raise SolveError(f"the {mode} solver did not converge for {problem.mineral} {problem.stage}",
                          {k: diagnostics[k] for k in ("iterations", "residual", "tolerance",
                                                       "n_quotas", "mode")})

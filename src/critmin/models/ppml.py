@@ -197,7 +197,10 @@ def estimate_ppml(data: pd.DataFrame, formula: str, *, vcov: str | dict[str, str
             if "converge" in text.lower():
                 raise SolveError(f"PPML did not converge for {formula!r}: {text}") from exc
             raise InputError(f"PPML cannot be estimated for {formula!r}: {text}") from exc
-    absorbed = [v for v in covars if v not in fit.coef().index]
+    with warnings.catch_warnings():   # pyfixest warns on a model with fixed effects only
+        warnings.filterwarnings("ignore", message="Empty variance-covariance matrix")
+        coef = fit.coef()
+    absorbed = [v for v in covars if v not in coef.index]
     if absorbed:
         raise InputError(f"regressor(s) {absorbed} cannot be identified: they are collinear with "
                          f"the fixed effects ({' + '.join(fes) or 'none'}) or with each other. "
@@ -205,10 +208,13 @@ def estimate_ppml(data: pd.DataFrame, formula: str, *, vcov: str | dict[str, str
     for w in caught:
         if "converge" in str(w.message).lower():
             raise SolveError(f"PPML did not converge for {formula!r}: {str(w.message).strip()}")
-    coef = fit.coef()
-    cov = pd.DataFrame(np.asarray(fit._vcov), index=coef.index, columns=coef.index)
-    # predicting on the data itself gives NaN for rows of dropped (all-zero) groups
-    fitted = np.asarray(fit.predict(newdata=frame, type="response"), dtype=float)
+    k = len(coef)
+    cov = pd.DataFrame(np.asarray(fit._vcov, dtype=float).reshape(k, k) if k else np.zeros((0, 0)),
+                       index=coef.index, columns=coef.index)
+    # in-sample predictions (offset included) aligned to the rows pyfixest kept; rows of
+    # dropped (all-zero) groups stay NaN
+    fitted = np.full(len(frame), np.nan)
+    fitted[np.asarray(fit._data.index, dtype=int)] = np.asarray(fit.predict(type="response"), dtype=float)
     fixef: dict[str, pd.Series] = {}
     if fes:
         try:

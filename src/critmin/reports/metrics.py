@@ -64,29 +64,47 @@ def exposure_table(store: Store, importers: Sequence[str] = DEMO_IMPORTERS,
     A mineral without trade flows in the store gets a row saying so (``note``) rather
     than stopping the table; an unknown importer or bloc is an error.
     """
+    from critmin.vocab import group_members
+    from critmin.vocab import mineral as vocab_mineral
+
+    wanted = {}
+    for m in minerals:
+        info = vocab_mineral(m)
+        wanted[m] = {info.id, *group_members(info.id)} if info.is_group else {info.id}
     rows: list[pd.DataFrame] = []
     provenance: list[dict] = []
     members: dict[str, list[str]] = {}
+    if not store.has_table("flows"):
+        frame = pd.DataFrame([{"unit": u, "mineral": m, "note": "no flows table in the store"}
+                              for u in importers for m in minerals])
+        return MetricResult(frame.reindex(columns=EXPOSURE_COLUMNS), [],
+                            {"title": f"Exposure to {against}", "against": against,
+                             "members": {}})
     for unit in importers:
         name = unit if _is_bloc(unit) else BLOC_ALIASES.get(unit, unit)
-        for m in minerals:
-            try:
-                res = queries.exposure(store, name, mineral=m, against=against)
-            except CritminError as exc:
-                if not _no_data(exc):
-                    raise
-                rows.append(pd.DataFrame([{"unit": unit, "mineral": m,
-                                           "note": "no flows of this mineral in the store"}]))
-                continue
-            frame = queries.latest_rows(res.frame)
+        try:
+            # one query per unit for every mineral: the store is opened once, not per mineral
+            res = queries.exposure(store, name, mineral=list(minerals), against=against)
+        except CritminError as exc:
+            if not _no_data(exc):
+                raise
+            rows += [pd.DataFrame([{"unit": unit, "mineral": m,
+                                    "note": "no flows of this mineral in the store"}])
+                     for m in minerals]
+            continue
+        provenance += res.provenance
+        members[unit] = res.extra["members"]
+        have = set(queries.flow_minerals(store))
+        for m, ids in wanted.items():
+            frame = queries.latest_rows(res.frame[res.frame["mineral"].isin(ids)])
             if frame.empty:
-                frame = pd.DataFrame([{"mineral": m, "note": f"no flows to or from {unit}"}])
+                note = (f"no flows to or from {unit}" if ids & have
+                        else "no flows of this mineral in the store")
+                frame = pd.DataFrame([{"mineral": m, "note": note}])
             frame = frame.assign(unit=unit)
             frame["note"] = frame["note"].fillna("") if "note" in frame else ""
             frame["note"] = frame["note"].where(frame["note"] != "", _coverage_note(frame))
             rows.append(frame)
-            provenance += res.provenance
-            members[unit] = res.extra["members"]
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     frame = frame.reindex(columns=EXPOSURE_COLUMNS)
     frame["year"] = frame["year"].astype("Int64")
@@ -103,6 +121,11 @@ def _coverage_note(frame: pd.DataFrame) -> pd.Series:
     if "n_sources" in frame:
         one = frame["n_sources"].fillna(0) <= 1
         notes = notes.where(~one, "one supplier in the data: coverage may be partial")
+    if "flows_of_one_country" in frame:
+        one = frame["flows_of_one_country"]
+        solo = one.notna() & ~frame["unit"].eq(one)
+        notes = notes.where(~solo, (notes + "; ").str.lstrip("; ")
+                            + "only " + one.fillna("").astype(str) + "'s reported trade")
     if "shared_hs_code" in frame:
         shared = frame["shared_hs_code"].fillna(False).astype(bool)
         notes = notes.where(~shared, (notes + "; ").str.lstrip("; ")

@@ -24,6 +24,7 @@ import gzip
 import io
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -35,7 +36,7 @@ from critmin.sources.origin import Origin, Parsed, require_file, sha256_file
 from critmin.vocab import NOMENCLATURES, hs_mapping
 
 COLUMNS = ("t", "i", "j", "k", "v", "q")
-RELEASE_RE = re.compile(r"BACI_(?P<nom>HS\d\d)_Y(?P<year>\d{4})_V(?P<version>\d{6})", re.I)
+RELEASE_RE = re.compile(r"BACI_(?P<nom>HS\d\d)_Y(?P<year>\d{4})_V(?P<version>\d{6})", re.IGNORECASE)
 
 # BACI codes that are not a single ISO3 country; decided here, explicitly.
 SPECIAL_CODES: dict[int, str] = {
@@ -56,9 +57,11 @@ BACI_URL = "https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37"
 
 @functools.cache
 def default_country_codes() -> dict[int, str]:
-    """BACI country code -> ISO3, from the bundled copy of the V202501 country table."""
+    """BACI country code -> ISO3, from the bundled, already resolved copy of the V202501
+    country table (``data/mappings/baci_countries.csv``: special codes applied, every code
+    a valid ISO3 or OTH; regenerate it with :func:`read_country_codes`)."""
     frame = pd.read_csv(DATA_DIR / "mappings" / "baci_countries.csv", keep_default_na=False)
-    return _country_dict(frame, "code", "iso3")
+    return dict(zip(frame["code"].astype(int), frame["iso3"], strict=True))
 
 
 def read_country_codes(path: Path) -> dict[int, str]:
@@ -122,21 +125,23 @@ def scan_sql(path: Path, codes: Iterable[str]) -> str:
     """The DuckDB query that reads a BACI file and keeps the given product headings.
 
     Kept rows are those whose four-digit heading holds a mapped code, so unmapped codes in
-    mineral headings (e.g. cobalt waste 810530) reach the unmapped report.
+    mineral headings (e.g. cobalt waste 810530) reach the unmapped report. ``k`` is read as
+    an integer: a code that lost its leading zero parses the same, the heading test is
+    integer arithmetic, and only kept rows are formatted back to six digits.
     """
-    headings = sorted({c[:4] for c in codes})
-    in_list = ", ".join(f"'{h}'" for h in headings)
+    headings = sorted({int(c[:4]) for c in codes})
+    in_list = ", ".join(str(h) for h in headings)
     src = str(path).replace("'", "''")
     return f"""
-        SELECT t::INTEGER AS year, i AS exporter_code, j AS importer_code,
-               lpad(trim(k), 6, '0') AS hs6,
+        SELECT t AS year, i AS exporter_code, j AS importer_code,
+               lpad(k::VARCHAR, 6, '0') AS hs6,
                v * 1000.0 AS value_usd,
                CASE WHEN trim(q) IN ('NA', '') THEN NULL ELSE CAST(trim(q) AS DOUBLE) END
                  AS quantity_gross_t
         FROM read_csv('{src}', header = true, delim = ',', quote = '"', auto_detect = false,
                       columns = {{'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER',
-                                 'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'VARCHAR'}})
-        WHERE substr(lpad(trim(k), 6, '0'), 1, 4) IN ({in_list})
+                                 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'VARCHAR'}})
+        WHERE k // 100 IN ({in_list})
     """
 
 
@@ -181,15 +186,21 @@ def read_baci(path: Path, *, nomenclature: str | None = None,
     wanted = tuple(codes) if codes is not None else mapped_codes(nom)
     own = con is None
     con = con or duckdb.connect()
-    try:
-        frame = con.execute(scan_sql(path, wanted)).df()
-    except duckdb.Error as exc:
-        msg = (f"BACI: {path} is truncated or malformed ({type(exc).__name__}: "
-               f"{str(exc).splitlines()[0]}). Re-download the release from {BACI_URL}.")
-        raise SourceFormatError(msg) from exc
-    finally:
-        if own:
-            con.close()
+    con.execute("SET enable_progress_bar = false")
+    # Hash the file while DuckDB scans it (hashlib releases the GIL on large blocks).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(sha256_file, path)
+        try:
+            frame = con.execute(scan_sql(path, wanted)).df()
+        except duckdb.Error as exc:
+            digest.cancel()
+            msg = (f"BACI: {path} is truncated or malformed ({type(exc).__name__}: "
+                   f"{str(exc).splitlines()[0]}). Re-download the release from {BACI_URL}.")
+            raise SourceFormatError(msg) from exc
+        finally:
+            if own:
+                con.close()
+        sha256 = digest.result()
     codes_seen = set(frame["exporter_code"]).union(frame["importer_code"])
     unknown = sorted(int(c) for c in codes_seen if int(c) not in cmap)
     if unknown:
@@ -203,7 +214,7 @@ def read_baci(path: Path, *, nomenclature: str | None = None,
         msg = f"BACI: {path.name} says year {year} but its rows hold years {years}."
         raise SourceFormatError(msg)
     origin = baci_origin(path, nom, year if year is not None else (years[0] if years else None),
-                         version)
+                         version, sha256=sha256)
     frame["nomenclature"] = nom
     frame["source"] = origin.source
     cols = ["year", "exporter", "importer", "hs6", "value_usd", "quantity_gross_t",
@@ -211,7 +222,8 @@ def read_baci(path: Path, *, nomenclature: str | None = None,
     return Parsed(frame[cols].reset_index(drop=True), (origin,))
 
 
-def baci_origin(path: Path, nomenclature: str, year: int | None, version: str) -> Origin:
+def baci_origin(path: Path, nomenclature: str, year: int | None, version: str, *,
+                sha256: str | None = None) -> Origin:
     """The Origin of a BACI file; the id names revision, year and version."""
     ident = f"baci-{nomenclature.lower()}-y{year if year is not None else 'na'}-v{version}"
     if "exporters" in path.name.lower() or "extract" in path.name.lower():
@@ -220,7 +232,7 @@ def baci_origin(path: Path, nomenclature: str, year: int | None, version: str) -
         source=ident, publisher="CEPII",
         title=(f"BACI: International trade database at the product level, {nomenclature}, "
                f"year {year}, version {version} ({path.name})"),
-        vintage=version, url=BACI_URL, licence="Etalab 2.0", sha256=sha256_file(path),
+        vintage=version, url=BACI_URL, licence="Etalab 2.0", sha256=sha256 or sha256_file(path),
         file=path.name, redistributable=True)
 
 

@@ -93,8 +93,8 @@ def _raise_unmapped(unmapped: dict[str, set[str]], edition: int) -> None:
 def _estimated_by_note(note: str, year: int) -> bool:
     """USGS notes such as 'Estimated in 2021 also.' mark a non-'est' column as estimated."""
     low = note.lower()
-    return bool(re.search(rf"estimated (in )?{year}|{year} (also )?estimated|estimated in both", low)
-                or re.search(rf"also estimated in {year}", low))
+    return bool(re.search(rf"estimated (in )?{year}|{year} (is )?(also )?estimated|"
+                          rf"estimated in both|also estimated in {year}", low))
 
 
 def _record(rows: list[dict], *, table: str, entry: dict, label: str, year: int, cell_text: object,

@@ -122,7 +122,7 @@ def read_usitc(path: Path, *, workbooks: dict[str, Path] | None = None) -> Parse
         partial = sorted(frame.loc[frame["partial_year"], "year"].unique())
         qty_parts, ytd_parts = [], []
         for kind, wb in workbooks.items():
-            flow = [f for f, k in FLOWS.items() if k == kind][0]
+            flow = next(f for f, k in FLOWS.items() if k == kind)
             q = read_usitc_quantities(wb)
             q = q[~q["year"].isin(partial)]
             qy = read_usitc_quantities(wb, ytd=True)

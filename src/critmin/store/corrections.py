@@ -75,11 +75,12 @@ class CorrectionLog:
     applied: list[dict[str, object]] = field(default_factory=list)
 
     def add(self, c: Correction, target: str, rows: int, before: list[object]) -> None:
-        rec = {"id": c.id, "target": target, "rows": rows, "set": dict(c.set),
+        change = dict(c.set) if c.set else {"columns": list(c.columns or [])}
+        rec = {"id": c.id, "target": target, "rows": rows, "set": change,
                "before": before, "reason": c.reason, "status": c.status}
         self.applied.append(rec)
         log.info("correction %s applied to %d row(s) of %s: %s (was %s). %s",
-                 c.id, rows, target, c.set, before, c.reason)
+                 c.id, rows, target, change, before, c.reason)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.applied, columns=["id", "target", "rows", "set", "before",

@@ -30,6 +30,25 @@ from critmin.errors import (
 from critmin.store.catalog import Store
 
 GROUP = ["mineral", "stage", "year"]
+
+
+class NoMineralDataError(UnknownMineralError):
+    """A mineral (known or not) with no rows in the table asked for."""
+
+    kind = "mineral with data"
+
+
+class NoStageDataError(UnknownStageError):
+    """A valid stage with no rows for the mineral."""
+
+    kind = "stage with data"
+
+
+class NoYearDataError(UnknownYearError):
+    """A year with no rows for the mineral and stage."""
+
+    kind = "year with data"
+
 AGGREGATES = ("WLD", "OTH")
 
 
@@ -113,7 +132,7 @@ def _mineral_id(store: Store, table: str, mineral: str) -> str:
         hint = f"{info.id!r} is in the vocabulary but the store has no {table} rows for it."
         if info.group:
             hint += f" USGS reports it within {info.group!r}: try that."
-        raise UnknownMineralError(mineral, have, hint)
+        raise NoMineralDataError(mineral, have, hint)
     return info.id
 
 
@@ -169,15 +188,15 @@ def production_view(store: Store, mineral: str, stage: str | None = None,
         st = vocab.stage(stage).value
         have = sorted(set(rows["stage"]))
         if st not in have:
-            raise UnknownStageError(stage, have, f"No {st} data for {mid}; stages with data: "
+            raise NoStageDataError(stage, have, f"No {st} data for {mid}; stages with data: "
                                                  f"{', '.join(have)}.")
         rows = rows[rows["stage"] == st]
     if year is not None:
         have_years = sorted(int(y) for y in set(rows["year"]))
         if int(year) not in have_years:
             span = f"{have_years[0]}-{have_years[-1]}" if have_years else "none"
-            raise UnknownYearError(year, [str(y) for y in have_years],
-                                   f"No {mid} {stage or ''} production for {year}; years with "
+            raise NoYearDataError(year, [str(y) for y in have_years],
+                                  f"No {mid} {stage or ''} production for {year}; years with "
                                    f"data: {span}.".replace("  ", " "))
         rows = rows[rows["year"] == int(year)]
     out = _order(rows)
@@ -200,8 +219,8 @@ def reserves_view(store: Store, mineral: str, year: int | None = None) -> pd.Dat
     if year is None:
         year = have_years[-1]
     elif int(year) not in have_years:
-        raise UnknownYearError(year, [str(y) for y in have_years],
-                               f"No {mid} reserves for {year}.")
+        raise NoYearDataError(year, [str(y) for y in have_years],
+                              f"No {mid} reserves for {year}.")
     out = _order(rows[rows["year"] == int(year)])
     out.attrs["units"] = units
     return out
@@ -220,8 +239,8 @@ def nir_view(store: Store, mineral: str | None = None, year: int | None = None) 
     if year is not None:
         have_years = sorted(int(y) for y in set(rows["year"]))
         if int(year) not in have_years:
-            raise UnknownYearError(year, [str(y) for y in have_years],
-                                   "No US net import reliance for that year.")
+            raise NoYearDataError(year, [str(y) for y in have_years],
+                                  "No US net import reliance for that year.")
         rows = rows[rows["year"] == int(year)]
     out = rows.sort_values(["mineral", "year"]).reset_index(drop=True)
     out.attrs["units"] = units

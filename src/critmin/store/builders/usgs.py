@@ -9,6 +9,8 @@ table corrections) / Save outputs (TableData with the Origin of every source).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -125,10 +127,39 @@ def build_us_nir(ctx: BuildContext) -> TableData:
     return TableData("us_nir", frame, nir.origins)
 
 
+def build_corrections(ctx: BuildContext) -> TableData:
+    """``corrections``: every declared correction the build applied, with its reason."""
+    source_dir = Path(ctx.source_dir).resolve()
+    applied = list(_world(source_dir)[2]) + list(_salient(source_dir)[1])
+    rows, seen = [], set()
+    for rec in applied:
+        key = (rec["id"], rec["target"])
+        if key in seen:  # the MCS 2026 file is read by both the world and salient parsers
+            continue
+        seen.add(key)
+        rows.append({"id": rec["id"], "target": rec["target"], "rows": rec["rows"],
+                     "change": json.dumps(rec["set"], ensure_ascii=False, default=str),
+                     "before": json.dumps(rec["before"], ensure_ascii=False, default=str),
+                     "reason": rec["reason"], "status": rec["status"],
+                     "source": CORRECTIONS_SOURCE})
+    files = sorted(corrections.CORRECTIONS_DIR.glob("*.yml"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
+    origin = Origin(CORRECTIONS_SOURCE, "critmin",
+                    "Declared corrections of upstream errors (critmin/data/corrections)",
+                    "0.1.0", "critmin/data/corrections", "Apache-2.0", digest,
+                    ", ".join(p.name for p in files))
+    frame = pd.DataFrame(rows, columns=["id", "target", "rows", "change", "before", "reason",
+                                        "status", "source"])
+    return TableData("corrections", frame.sort_values(["target", "id"]), (origin,))
+
+
+CORRECTIONS_SOURCE = "critmin-corrections"
+
 BUILDERS = (
     Builder("production", build_production),
     Builder("reserves", build_reserves),
     Builder("capacity", build_capacity),
     Builder("us_salient", build_us_salient),
     Builder("us_nir", build_us_nir),
+    Builder("corrections", build_corrections, requires=("production", "us_salient")),
 )
