@@ -284,6 +284,7 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                    production_stage: str | None = None, distance_elasticity: float = 1.0,
                    home_bias: float = 5.0, include_shared: bool = False,
                    countries: tuple[str, ...] = (), top_absorbers: int = 30,
+                   absorption: pd.Series | dict[str, float] | None = None,
                    tol: float = 1e-10, max_iter: int = 2_000) -> Baseline:
     """A complete bilateral matrix for ``mineral``, ``stage`` and ``year``.
 
@@ -306,6 +307,10 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     top_absorbers : int
         The largest economies by GDP (``gdp`` table) included as absorbers; the matrix
         covers producers, observed traders, these and ``countries``.
+    absorption : Series or dict, optional
+        Absorption weights by ISO3 (e.g. consumption in tonnes from a market study) that
+        replace the GDP proxy; countries not listed get weight 0 unless they have observed
+        imports. GDP (``gdp`` table) by default.
     include_shared : bool
         Whether flows of shared HS codes (e.g. 811292: Ga, Ge, In, Nb, ...) count as
         observed cells. Off by default: a shared code's value is an upper bound for each
@@ -375,7 +380,19 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     production = prod.reindex(countries).fillna(0.0).to_numpy()
     rows = np.maximum(production, obs_rows)
     total = rows.sum()
-    absorb, gdp_sources = _absorption(store, countries, int(year), have)
+    if absorption is not None:
+        weights = pd.Series(absorption, dtype="float64")
+        bad = weights[(weights < 0) | weights.isna()]
+        if len(bad):
+            raise InvalidParameterError(f"absorption weights must be >= 0; got {bad.to_dict()}.")
+        countries = sorted(set(countries) | set(weights.index))
+        pos = {c: i for i, c in enumerate(countries)}
+        absorb = weights.reindex(countries).fillna(0.0).to_numpy()
+        if absorb.sum() <= 0:
+            raise InvalidParameterError("absorption weights sum to 0; give at least one > 0.")
+        gdp_sources = []
+    else:
+        absorb, gdp_sources = _absorption(store, countries, int(year), have)
     free_total = total - obs_cols.sum()
     cols = obs_cols + free_total * absorb / absorb.sum()
     dist, dist_sources = _distances(store, countries, have)

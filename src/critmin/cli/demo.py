@@ -1,3 +1,101 @@
-"""CLI commands: demo (being written)."""
+"""``critmin demo``: the main job that ``make demo`` runs.
 
-from critmin.cli.app import app  # noqa: F401
+It prints, from the store: the production and concentration summary of the demo minerals;
+the ranking of the most concentrated mineral-stages; the exposure of the USA, India and the
+ministerial bloc for the minerals China restricts; and the headline table of the
+ministerial price-floor scenario. Each table is also written to ``--out`` as CSV, with a
+Markdown report that lists the sources behind every table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from critmin.cli._common import StoreOpt, console, dump_json, open_store, progress, rich_table
+from critmin.cli.app import app
+from critmin.models.pe import run_scenario
+from critmin.reports.metrics import concentration_ranking, exposure_table
+from critmin.reports.production import production_summary
+from critmin.reports.scenario import headline_table, welfare_table
+
+SCENARIO = Path("scenarios") / "ministerial-2026-price-floor.yaml"
+
+
+def _scenario_path(path: Path | None) -> Path:
+    if path is not None:
+        return path
+    for base in (Path.cwd(), *Path(__file__).resolve().parents):
+        if (base / SCENARIO).is_file():
+            return base / SCENARIO
+    return SCENARIO
+
+
+@app.command("demo")
+def demo(
+    out: Annotated[Path, typer.Option(help="Directory for the tables and the report.")] = Path("out"),
+    scenario: Annotated[Path | None, typer.Option(
+        help="Scenario to run (default: scenarios/ministerial-2026-price-floor.yaml).")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Production, concentration, exposure and the ministerial price-floor scenario."""
+    s = open_store(store)
+    out.mkdir(parents=True, exist_ok=True)
+    sections: list[tuple[str, str, pd.DataFrame, list[dict]]] = []
+    with progress("Demo", total=4) as advance:
+        advance("production summary", 0, 4)
+        prod = production_summary(s)
+        sections.append(("production_summary", "Production and concentration of the demo minerals",
+                         prod, s.provenance_records(["production"], _sources(prod))))
+        advance("concentration ranking", 1, 4)
+        ranking = concentration_ranking(s)
+        sections.append(("concentration_ranking", ranking.extra.get(
+            "title", "Most concentrated mineral-stages"), ranking.frame, ranking.provenance))
+        advance("exposure", 2, 4)
+        exposure = exposure_table(s)
+        sections.append(("exposure", exposure.extra.get(
+            "title", "Exposure to the minerals China restricts"), exposure.frame,
+            exposure.provenance))
+        advance("ministerial scenario", 3, 4)
+        result = run_scenario(_scenario_path(scenario), s)
+        headline = headline_table(result)
+        sections.append(("scenario_headline",
+                         f"Scenario {result.scenario_name}: headline "
+                         f"(money in {headline.attrs.get('unit', result.welfare_unit)})",
+                         headline, list(result.provenance)))
+        sections.append(("scenario_welfare", f"Scenario {result.scenario_name}: welfare by country",
+                         welfare_table(result), []))
+        (out / "scenario_result.json").write_text(dump_json(result.to_json_doc()))
+        advance("done", 4, 4)
+
+    report = ["# critmin demo", "", f"Store: `{s.path}`", ""]
+    for name, title, frame, prov in sections:
+        console.print()
+        console.print(rich_table(frame, title=title))
+        frame.to_csv(out / f"{name}.csv", index=False)
+        report += [f"## {title}", "", f"Table: `{name}.csv`", "", "Sources:"]
+        report += [f"- {p.get('source')} ({p.get('vintage')}; {p.get('licence')})"
+                   for p in _unique(prov)] or ["- see scenario_result.json"]
+        report.append("")
+    (out / "report.md").write_text("\n".join(report))
+    console.print(f"\nOutput: tables and report.md in [bold]{out.resolve()}[/bold]; "
+                  f"scenario result in {out.resolve() / 'scenario_result.json'}.")
+
+
+def _sources(frame: pd.DataFrame) -> list[str]:
+    if "source" not in frame.columns:
+        return []
+    return sorted({s.strip() for cell in frame["source"].dropna() for s in str(cell).split(",")})
+
+
+def _unique(prov: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for p in prov:
+        key = (p.get("source"), p.get("vintage"))
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out

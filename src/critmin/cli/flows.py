@@ -20,8 +20,9 @@ from critmin.cli._common import (
     store_path,
 )
 from critmin.cli.app import app, data_app
-from critmin.errors import StoreError, UnknownYearError
+from critmin.errors import StoreError
 from critmin.store.harmonise import country
+from critmin.store.views import NoMineralDataError, NoStageDataError, NoYearDataError
 
 import_app = typer.Typer(help="Add your own downloaded trade files to the store, atomically.",
                          no_args_is_help=True)
@@ -39,15 +40,53 @@ def _countries(text: str | None) -> tuple[str, ...] | None:
     return tuple(blocs.resolve(text))
 
 
+def _check_has_flows(store, mineral_id: str, stage: str | None) -> None:  # type: ignore[no-untyped-def]
+    """NoMineralDataError / NoStageDataError listing what the flows table holds."""
+    have = store.sql("SELECT DISTINCT mineral FROM flows ORDER BY 1")["mineral"].tolist()
+    if mineral_id not in have:
+        codes = ", ".join(s.value for s in vocab.hs_stages(mineral_id)) or "none"
+        raise NoMineralDataError(mineral_id, have, f"The store has no {mineral_id} trade flows "
+                                  f"(stages with HS codes: {codes}); import BACI or UN Comtrade "
+                                  "files with `critmin data import`.")
+    if stage is not None:
+        stages = store.sql("SELECT DISTINCT stage FROM flows WHERE mineral = ? ORDER BY 1",
+                           [mineral_id])["stage"].tolist()
+        if stage not in stages:
+            raise NoStageDataError(stage, stages, f"No {mineral_id} {stage} flows; stages "
+                                    f"with flows: {', '.join(stages)}.")
+
+
 def _default_stage(store, mineral_id: str) -> str:  # type: ignore[no-untyped-def]
+    """The stage with the largest traded value."""
     stages = store.sql("SELECT stage, sum(value_usd) AS v FROM flows WHERE mineral = ? "
-                       "GROUP BY stage ORDER BY v DESC", [mineral_id])
-    if stages.empty:
-        have = [s.value for s in vocab.hs_stages(mineral_id)]
-        raise UnknownYearError("any year", [], f"The store has no {mineral_id} flows (trade "
-                               f"stages with HS codes: {', '.join(have) or 'none'}). Import "
-                               "BACI or UN Comtrade files with `critmin data import`.")
+                       "GROUP BY stage ORDER BY v DESC NULLS LAST", [mineral_id])
     return str(stages["stage"].iloc[0])
+
+
+def _baseline_year(store, mineral_id: str, stage: str,  # type: ignore[no-untyped-def]
+                   production_stage: str | None) -> int:
+    """The latest year with both flows and production (else the latest year with flows)."""
+    if store.has_table("production"):
+        pst = vocab.stage(production_stage).value if production_stage else stage
+        both = store.sql("SELECT max(f.year) AS y FROM flows f WHERE f.mineral = ? AND "
+                         "f.stage = ? AND NOT f.partial_year AND f.year IN (SELECT year FROM "
+                         "production WHERE mineral = ? AND stage = ? AND quantity_t > 0)",
+                         [mineral_id, stage, mineral_id, pst])["y"]
+        if both.notna().iloc[0]:
+            return int(both.iloc[0])
+    return _latest_year(store, mineral_id, stage)
+
+
+def _latest_year(store, mineral_id: str, stage: str | None) -> int:  # type: ignore[no-untyped-def]
+    q = "SELECT max(year) AS y FROM flows WHERE mineral = ? AND NOT partial_year"
+    params: list[object] = [mineral_id]
+    if stage:
+        q += " AND stage = ?"
+        params.append(stage)
+    y = store.sql(q, params)["y"]
+    if y.isna().iloc[0]:  # only partial-year rows
+        y = store.sql(q.replace(" AND NOT partial_year", ""), params)["y"]
+    return int(y.iloc[0])
 
 
 @app.command("flows")
@@ -75,14 +114,10 @@ def flows(
                          "`critmin data build` or import trade files with `critmin data import`.")
     st = vocab.stage(stage).value if stage else None
     exps, imps = _countries(exporter), _countries(importer)
+    _check_has_flows(s, m.id, st)
     if complete:
         st = st or _default_stage(s, m.id)
-        if year is None:
-            years = s.sql("SELECT max(year) AS y FROM flows WHERE mineral = ? AND stage = ? "
-                          "AND NOT partial_year", [m.id, st])["y"]
-            year = int(years.iloc[0]) if years.notna().iloc[0] else None
-            if year is None:
-                _default_stage(s, "\x00")  # raises the no-flows error
+        year = year if year is not None else _baseline_year(s, m.id, st, production_stage)
         from critmin.baseline import build_baseline
 
         with progress(f"Completing {m.id} {st} {year}") as advance:
@@ -110,22 +145,12 @@ def flows(
         return
     from critmin.baseline import observed_flows
 
-    if year is None:
-        q = "SELECT max(year) AS y FROM flows WHERE mineral = ? AND NOT partial_year"
-        params: list[object] = [m.id]
-        if st:
-            q += " AND stage = ?"
-            params.append(st)
-        y = s.sql(q, params)["y"]
-        if y.isna().iloc[0]:
-            _default_stage(s, m.id if not st else "\x00")
-            raise UnknownYearError("any year", [], f"No {m.id} {st} flows in the store.")
-        year = int(y.iloc[0])
+    year = year if year is not None else _latest_year(s, m.id, st)
     rows = observed_flows(s, m.id, st, int(year), exporters=exps, importers=imps,
                           partial_years=True)
     if rows.empty:
         have = s.sql("SELECT DISTINCT year FROM flows WHERE mineral = ? ORDER BY 1", [m.id])
-        raise UnknownYearError(year, [str(y) for y in have["year"]],
+        raise NoYearDataError(year, [str(y) for y in have["year"]],
                                f"No observed {m.id} flows match these filters in {year}.")
     cols = ["mineral", "stage", "year", "exporter", "importer", "value_usd", "quantity_t",
             "basis", "method", "hs_codes", "hs_shared", "source"]

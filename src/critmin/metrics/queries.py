@@ -457,4 +457,5 @@ def risk(store: Store | None = None, *, method: str = "eu2023") -> MetricResult:
         china["mineral"] = china["mineral_key"].str.split("_").str[0]
         china = china.drop_duplicates("mineral")[["mineral", "eu_stage", "eu_china_share"]]
         table = table.merge(china, on="mineral", how="left")
-    return MetricResult(table, prov, {"method": method})
+    unique = {tuple(sorted((k, str(v)) for k, v in p.items())): p for p in prov}
+    return MetricResult(table, list(unique.values()), {"method": method})

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from critmin.errors import InvalidParameterError, ScenarioError
+from critmin.errors import InvalidParameterError, ScenarioError, SolveError
 from critmin.models.pe_data import MarketBaseline, market_problem
 from critmin.models.pe_solver import solve_market
 from critmin.models.scenario import ELASTICITY_SIGNS, Elasticities, Scenario
@@ -47,7 +47,7 @@ def _run_batch(baseline: MarketBaseline, scenario: Scenario, mode: str, factors:
         problem = market_problem(baseline, scenario, el)
         try:
             sol = solve_market(problem, mode)
-        except ScenarioError:
+        except (ScenarioError, SolveError):
             # e.g. a ban with a drawn substitution <= 1: no equilibrium; kept and counted
             rows.extend((first + k, c, np.nan, np.nan, np.nan, False) for c in problem.countries)
             continue
