@@ -111,3 +111,12 @@ def test_more_distance_decay_keeps_more_supply_at_home(store) -> None:
         return float(b.flows.loc[b.flows["domestic"], "quantity_t"].sum())
 
     assert domestic(high) >= domestic(low)
+
+
+def test_user_absorption_weights_replace_gdp(store) -> None:
+    base = build_baseline(store, "nickel", "mine", 2022, absorption={"CHN": 3.0, "JPN": 1.0})
+    assert base.diagnostics["absorption_proxy"] == "user weights"
+    cols = base.col_targets
+    assert cols["CHN"] + cols["JPN"] == pytest.approx(cols.sum())
+    with pytest.raises(InvalidParameterError, match="absorption"):
+        build_baseline(store, "nickel", "mine", 2022, absorption={"CHN": -1.0})

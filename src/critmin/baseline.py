@@ -368,8 +368,16 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     obs.loc[no_q, "quantity_t"] = obs.loc[no_q, "value_usd"] / uv[no_q]
     obs = obs[obs["quantity_t"] > 0]
 
+    weights = None
+    if absorption is not None:
+        weights = pd.Series(absorption, dtype="float64")
+        bad = weights[(weights < 0) | weights.isna()]
+        if len(bad) or weights.sum() <= 0:
+            raise InvalidParameterError("absorption weights must be >= 0 with a positive sum; "
+                                        f"got {weights.to_dict()}.")
     countries = sorted(set(prod.index) | set(obs["exporter"]) | set(obs["importer"])
-                       | set(countries) | set(_largest(store, int(year), top_absorbers, have)))
+                       | set(countries) | set(weights.index if weights is not None else ())
+                       | set(_largest(store, int(year), top_absorbers, have)))
     pos = {c: i for i, c in enumerate(countries)}
     n = len(countries)
     fixed = np.full((n, n), np.nan)
@@ -380,16 +388,8 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     production = prod.reindex(countries).fillna(0.0).to_numpy()
     rows = np.maximum(production, obs_rows)
     total = rows.sum()
-    if absorption is not None:
-        weights = pd.Series(absorption, dtype="float64")
-        bad = weights[(weights < 0) | weights.isna()]
-        if len(bad):
-            raise InvalidParameterError(f"absorption weights must be >= 0; got {bad.to_dict()}.")
-        countries = sorted(set(countries) | set(weights.index))
-        pos = {c: i for i, c in enumerate(countries)}
+    if weights is not None:
         absorb = weights.reindex(countries).fillna(0.0).to_numpy()
-        if absorb.sum() <= 0:
-            raise InvalidParameterError("absorption weights sum to 0; give at least one > 0.")
         gdp_sources = []
     else:
         absorb, gdp_sources = _absorption(store, countries, int(year), have)
@@ -406,7 +406,8 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         # large economy whose every supplier with spare supply is already observed). Fall
         # back to the production-constrained gravity model: rows still match production
         # exactly; absorption is what the prior allocates (col_targets then report it).
-        matrix = production_constrained(prior * absorb[None, :], rows, fixed)
+        floor = 1e-9 * absorb.max()  # every country keeps a sliver of prior weight
+        matrix = production_constrained(prior * np.maximum(absorb, floor)[None, :], rows, fixed)
         cols = matrix.sum(axis=0)
         diag = {"iterations": 1, "max_margin_error": 0.0,
                 "constraint": "production constrained (absorption targets infeasible: "
@@ -437,7 +438,8 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                  "reexport_rows": [countries[k] for k in np.nonzero(obs_rows > production)[0]],
                  "world_unit_value_usd_per_t": None if np.isnan(world_uv) else world_uv,
                  "production_stage": pst, "distance_elasticity": distance_elasticity,
-                 "home_bias": home_bias, "absorption_proxy": "gdp" if gdp_sources else "uniform",
+                 "home_bias": home_bias, "absorption_proxy": ("user weights" if weights is not None
+                                      else "gdp" if gdp_sources else "uniform"),
                  "distance_source": "distances" if dist_sources else "constant (no distances table)"})
     sources = set(obs["source"]) | set(prod_sources) | set(gdp_sources) | set(dist_sources)
     provenance = tuple(store.provenance_records(["flows", "production", "gdp", "distances"],

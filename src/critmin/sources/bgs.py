@@ -102,13 +102,42 @@ def parse_file(path: Path, fix: Fix | None = None) -> pd.DataFrame:
             "quantity_t": value, "flag": flag,
             "estimated": bool(re.search(r"\bestimate", notes, re.IGNORECASE)),
             "edition": 2023, "source": SOURCE, "note": notes or None, "unit": unit,
-            "value_text": qty_text or precision,
+            "value_text": qty_text or precision, "_sum_into": entry.get("sum_into"),
         })
     if unmapped:
         raise SourceFormatError(f"{path.name}: BGS series not in {SERIES_PATH.name}: "
                                 + "; ".join(repr(k) for k in sorted(unmapped))
                                 + ". Map each to {mineral, stage, basis} or {ignore: reason}.")
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return _sum_parts(pd.DataFrame(rows, columns=[*COLUMNS, "_sum_into"]))
+
+
+def _sum_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sum the additive sub-series declared with ``sum_into`` into one row per country-year.
+
+    The sum counts only reported numbers (min_count=1: all-missing stays missing); the note
+    names the parts and their bases, so each number still traces to its BGS series.
+    """
+    parts = frame[frame["_sum_into"].notna()]
+    rest = frame[frame["_sum_into"].isna()]
+    if parts.empty:
+        return rest.drop(columns="_sum_into").reset_index(drop=True)
+    keys = ["mineral", "stage", "_sum_into", "code", "year"]
+    rows = []
+    for (mineral, stage, basis, code, year), g in parts.groupby(keys, sort=False):
+        filled = g[g["quantity_t"].notna()]
+        detail = "; ".join(f"{b}: {q:g} t" for b, q in zip(filled["basis"], filled["quantity_t"]))
+        rows.append({
+            "table": "production", "mineral": mineral, "stage": stage, "basis": basis,
+            "label": g["label"].iloc[0], "code": code, "year": year,
+            "quantity_t": filled["quantity_t"].sum() if not filled.empty else None,
+            "flag": None if not filled.empty else g["flag"].iloc[0],
+            "estimated": bool(filled["estimated"].any()), "edition": 2023, "source": SOURCE,
+            "note": ("sum of BGS series " + detail) if len(filled) > 1 else
+                    (filled["note"].iloc[0] if not filled.empty else g["note"].iloc[0]),
+            "unit": g["unit"].iloc[0], "value_text": "; ".join(g["value_text"].astype(str)),
+        })
+    summed = pd.DataFrame(rows, columns=COLUMNS)
+    return pd.concat([rest.drop(columns="_sum_into"), summed], ignore_index=True)
 
 
 def parse_bgs(folder: Path, fix: Fix | None = None) -> Parsed:
