@@ -114,9 +114,13 @@ def test_more_distance_decay_keeps_more_supply_at_home(store) -> None:
 
 
 def test_user_absorption_weights_replace_gdp(store) -> None:
-    base = build_baseline(store, "nickel", "mine", 2022, absorption={"CHN": 3.0, "JPN": 1.0})
+    weights = {"CHN": 3.0, "JPN": 1.0, "IDN": 0.5, "PHL": 0.1, "AUS": 0.1, "CAN": 0.1}
+    base = build_baseline(store, "nickel", "mine", 2022, absorption=weights)
     assert base.diagnostics["absorption_proxy"] == "user weights"
+    assert base.diagnostics["constraint"].startswith("doubly constrained")
     cols = base.col_targets
-    assert cols["CHN"] + cols["JPN"] == pytest.approx(cols.sum())
+    # A country without a weight absorbs only what it is observed to import.
+    assert cols["USA"] == pytest.approx(8_000.0)
+    assert cols["CHN"] > cols["JPN"] > cols["IDN"]
     with pytest.raises(InvalidParameterError, match="absorption"):
         build_baseline(store, "nickel", "mine", 2022, absorption={"CHN": -1.0})

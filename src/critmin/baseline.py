@@ -400,7 +400,7 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     prior[np.diag_indices(n)] *= home_bias
     try:
         matrix, diag = complete_matrix(prior, rows, cols, fixed, tol=tol, max_iter=max_iter)
-        diag["constraint"] = "doubly constrained (production and GDP-share absorption)"
+        diag["constraint"] = "doubly constrained (production and absorption)"
     except SolveError as exc:
         # The observed pattern can make the GDP-share absorption targets infeasible (a
         # large economy whose every supplier with spare supply is already observed). Fall

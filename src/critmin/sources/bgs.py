@@ -24,6 +24,7 @@ import yaml
 from critmin.config import DATA_DIR
 from critmin.errors import SourceFormatError
 from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_file
+from critmin.sources.units import scale
 
 SOURCE = "bgs-wms"
 FOLDER = "bgs"
@@ -90,7 +91,7 @@ def parse_file(path: Path, fix: Fix | None = None) -> pd.DataFrame:
             value, flag = (0.0, None) if precision.startswith("Nil") else (None, "NA")
         else:
             try:
-                value = float(qty_text) * float(units[unit])
+                value = scale(float(qty_text), float(units[unit]))
             except ValueError as exc:
                 raise SourceFormatError(f"{path.name}: quantity {qty_text!r} is not a number") from exc
         notes = _text(rec["concat_figure_notes_text"])

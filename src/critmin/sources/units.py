@@ -145,12 +145,22 @@ def tonnes_per(unit: str) -> float | None:
     return table[key]
 
 
+def scale(value: float, factor: float) -> float:
+    """``value * factor``, dividing by the inverse for factors below one so that published
+    decimals stay clean (18,400 kg -> 18.4 t, not 18.400000000000002)."""
+    if 0 < factor < 1:
+        inverse = 1 / factor
+        if abs(inverse - round(inverse)) < 1e-9:
+            return value / round(inverse)
+    return value * factor
+
+
 def to_tonnes(value: float, unit: str) -> float:
     """``value`` in ``unit`` as metric tonnes; SourceFormatError for a non-mass unit."""
     factor = tonnes_per(unit)
     if factor is None:
         raise SourceFormatError(f"{unit!r} is not a unit of mass; it cannot be converted to tonnes.")
-    return value * factor
+    return scale(value, factor)
 
 
 def from_tonnes(tonnes: float, unit: str) -> float:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from critmin.errors import SourceFormatError
 from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_file
-from critmin.sources.units import _labels_yaml, parse_cell, tonnes_per, unit_from_token
+from critmin.sources.units import _labels_yaml, parse_cell, scale, tonnes_per, unit_from_token
 
 PUBLISHER = "U.S. Geological Survey"
 EDITIONS = {
@@ -110,7 +110,7 @@ def _record(rows: list[dict], *, table: str, entry: dict, label: str, year: int,
     rows.append({
         "table": table, "mineral": entry["mineral"], "stage": entry["stage"],
         "basis": entry["basis"], "label": label, "year": int(year),
-        "quantity_t": None if cell.value is None else cell.value * factor,
+        "quantity_t": None if cell.value is None else scale(cell.value, factor),
         "flag": cell.flag, "estimated": bool(estimated or cell.estimated),
         "edition": edition, "source": source_id(edition), "note": note or None,
         "unit": unit, "value_text": _clean(cell_text),
