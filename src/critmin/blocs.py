@@ -65,6 +65,7 @@ class Bloc:
     as_of: str = ""
     uncertainty: str = "low"
     origin: str = ""  # the YAML file it was read from
+    aliases: tuple[str, ...] = ()  # other names accepted on the command line
 
     def __repr__(self) -> str:
         return f"Bloc({self.name!r}, {len(self.members)} members)"
@@ -86,6 +87,7 @@ class _BlocIn(BaseModel):
     note: str = ""
     as_of: str = ""
     uncertainty: Literal["low", "medium", "high"] = "low"
+    aliases: list[str] = Field(default_factory=list)
 
     @field_validator("members")
     @classmethod
@@ -132,7 +134,8 @@ def read_bloc_file(path: Path) -> list[Bloc]:
     if dups:
         raise BlocFileError(f"Bloc file {path} defines {dups} more than once.")
     return [Bloc(name=b.name, members=tuple(b.members), source=b.source, note=b.note,
-                 title=b.title, as_of=b.as_of, uncertainty=b.uncertainty, origin=str(path))
+                 title=b.title, as_of=b.as_of, uncertainty=b.uncertainty, origin=str(path),
+                 aliases=tuple(b.aliases))
             for b in parsed.blocs]
 
 
@@ -150,12 +153,15 @@ def _load(user_dir: str) -> dict[str, Bloc]:
                     raise BlocFileError(f"Packaged bloc {b.name!r} is defined twice "
                                         f"({found[key].origin} and {path}).")
                 found[key] = b
+    for b in list(found.values()):
+        for alias in b.aliases:
+            found.setdefault(alias.lower(), b)
     return found
 
 
 def blocs() -> dict[str, Bloc]:
     """Every bloc, packaged and user-defined, by name."""
-    return {b.name: b for b in _load(str(user_blocs_dir())).values()}
+    return {b.name: b for b in _load(str(user_blocs_dir())).values()}  # aliases fold back
 
 
 def clear_cache() -> None:

@@ -62,3 +62,9 @@ def test_volumes_are_not_converted() -> None:
         to_tonnes(1.0, "million cubic meters")
     with pytest.raises(SourceFormatError, match="unknown unit"):
         to_tonnes(1.0, "bushels")
+
+
+@given(n=st.integers(min_value=0, max_value=10**9))
+def test_kilograms_convert_without_float_noise(n: int) -> None:
+    # 18,400 kg is 18.4 t exactly as Python writes it, not 18.400000000000002
+    assert to_tonnes(float(n), "kilograms") == n / 1000
