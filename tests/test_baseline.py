@@ -124,3 +124,8 @@ def test_user_absorption_weights_replace_gdp(store) -> None:
     assert cols["CHN"] > cols["JPN"] > cols["IDN"]
     with pytest.raises(InvalidParameterError, match="absorption"):
         build_baseline(store, "nickel", "mine", 2022, absorption={"CHN": -1.0})
+
+
+def test_mineral_without_production_lists_the_minerals_with_data(store) -> None:
+    with pytest.raises(UnknownMineralError, match="nickel"):
+        build_baseline(store, "cobalt", "mine", 2022)

@@ -153,7 +153,7 @@ def _margin_error(x: np.ndarray, r: np.ndarray, c: np.ndarray) -> float:
 
 def _newton_step(x: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray | None:
     """x_ij (1 + u_i + v_j) with (u, v) solving the linearised margin equations."""
-    n, m = x.shape
+    n = x.shape[0]
     rs, cs = x.sum(axis=1), x.sum(axis=0)
     system = np.block([[np.diag(rs), x], [x.T, np.diag(cs)]])
     rhs = np.concatenate([r - rs, c - cs])

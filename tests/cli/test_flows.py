@@ -142,3 +142,33 @@ def test_wrong_comtrade_columns_exit_2(store: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["data", "import", "comtrade", str(path), "--store", str(store)])
     assert result.exit_code == 2 and "lacks column" in result.output
     assert _sha(store) == before
+
+
+def test_import_baci_release_folder_uses_its_country_table(store: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "BACI_HS17_V202401"
+    folder.mkdir()
+    (folder / "BACI_HS17_Y2021_V202401.csv").write_text('t,i,j,k,v,q\n2021,710,156,261000,10,"  30"\n')
+    (folder / "BACI_HS17_Y2022_V202401.csv").write_text('t,i,j,k,v,q\n2022,710,156,261000,20,"  60"\n')
+    (folder / "country_codes_V202401.csv").write_text(
+        "country_code,country_name,country_iso2,country_iso3\n710,South Africa,ZA,ZAF\n156,China,CN,CHN\n")
+    result = runner.invoke(app, ["data", "import", "baci", str(folder), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    flows = Store.open(store).table("flows", mineral="chromium")
+    assert sorted(flows["year"]) == [2021, 2022]
+    assert set(flows["exporter"]) == {"ZAF"}
+    zipped = tmp_path / "BACI_HS17_V202401.zip"
+    zipped.write_bytes(b"PK")
+    result = runner.invoke(app, ["data", "import", "baci", str(zipped), "--store", str(store)])
+    assert result.exit_code == 2 and "unzip" in result.output
+
+
+def test_import_comtrade_bulk_tab_separated(store: Path, tmp_path: Path) -> None:
+    path = tmp_path / "comtrade_bulk.txt"
+    path.write_text("refYear\treporterCode\tflowCode\tpartnerCode\tpartner2Code\tcmdCode\tnetWgt\tprimaryValue\n"
+                    "2022\t156\tM\t608\t0\t260400\t30000000000\t2500000000\n"
+                    "2022\t156\tM\t608\t608\t260400\t30000000000\t2500000000\n")
+    result = runner.invoke(app, ["data", "import", "comtrade", str(path), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    flows = Store.open(store).table("flows", source="comtrade-bulk")
+    assert len(flows) == 1  # the partner2 sub-total row is not counted twice
+    assert flows["quantity_gross_t"].item() == 3e7

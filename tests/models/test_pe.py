@@ -221,6 +221,7 @@ def test_shock_values_are_validated() -> None:
 def test_generalised_jacobian_matches_finite_differences(mode: str, sparse: bool) -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, tonnes=150.0),
                    Shock("licensing", exporters=("USA",), importers=("JPN",), share=0.5),
+                   Shock("licensing", exporters=("CHN",), importers=("USA",), share=0.9),  # overlaps
                    Shock("tariff", importers=("JPN",), exporters=("USA",), rate=0.1),
                    Shock("export_tax", exporters=("JPN",), importers=None, rate=0.05))
     system = _System(market_problem(toy_baseline(), sc), mode)
@@ -245,3 +246,29 @@ def test_diagnostics_report_convergence() -> None:
     assert d["converged"] and d["residual"] <= 1e-10
     assert d["n_quotas"] == 2 and d["n_binding_quotas"] == 2
     assert d["complementarity_residual"] < 1e-9
+
+
+class _FakeStore:
+    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
+        self.tables = tables
+
+    def table(self, name: str, **filters: object) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def test_protee_substitution_is_one_minus_the_median_tariff_elasticity() -> None:
+    from critmin.models.pe_data import protee_substitution
+
+    te = pd.DataFrame({"hs6": ["250410", "250490", "999999"], "sigma": [-17.0, -13.0, -2.0],
+                       "zero": False, "positive": False, "imputed": [False, False, False]})
+    sigma, note = protee_substitution(_FakeStore({"trade_elasticities": te}), "graphite", "mine")
+    assert sigma == pytest.approx(16.0) and "250410" in note
+    te["imputed"] = True
+    sigma, note = protee_substitution(_FakeStore({"trade_elasticities": te}), "graphite", "mine")
+    assert sigma is None and "no estimate" in note
+
+
+def test_a_data_based_substitution_replaces_the_mineral_value() -> None:
+    base = replace(toy_baseline(), substitution=8.0)
+    prob = market_problem(base, _scenario())
+    assert (prob.sigma == 8.0).all()

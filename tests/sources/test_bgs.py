@@ -23,7 +23,7 @@ def parsed(shared_data: Path):
 
 def test_row_count_and_origin(parsed) -> None:
     out, _ = parsed
-    assert len(out.frame) == 24276
+    assert len(out.frame) == 23084
     (origin,) = out.origins
     assert origin.source == "bgs-wms" and origin.licence == "BGS attribution"
     assert "14 files" in origin.file
@@ -93,3 +93,12 @@ def test_unknown_series_is_named(tmp_path: Path) -> None:
     pd.DataFrame([row]).to_csv(path, index=False, compression="gzip")
     with pytest.raises(SourceFormatError, match="'unobtainium | '"):
         bgs.parse_bgs(tmp_path)
+
+
+def test_ferro_alloy_parts_are_summed_per_country(parsed) -> None:
+    f = parsed[0].frame
+    cr = f[(f["mineral"] == "chromium") & (f["year"] == 2023)]
+    assert cr["basis"].nunique() == 1
+    kaz = cr[cr["code"] == "KAZ"].iloc[0]
+    assert kaz["quantity_t"] == 1_583_927 + 96_999          # ferro-chrome + ferro-silico-chrome
+    assert "ferro-silico-chromium" in kaz["note"]

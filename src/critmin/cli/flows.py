@@ -183,6 +183,7 @@ def _import(kind: str, paths: list[Path], store: Path | None,
 
     target = store_path(store)
     existing = Store.open(target)
+    paths, country_codes = _expand(kind, paths, country_codes)
     new_flows, new_unmapped, origins = [], [], []
     with progress(f"Importing {kind}") as advance:
         for i, path in enumerate(paths):
@@ -228,9 +229,37 @@ def _import(kind: str, paths: list[Path], store: Path | None,
                   f"[bold]{target}[/bold] (sources: {', '.join(sorted(replaced))}).")
 
 
+def _expand(kind: str, paths: list[Path], country_codes: Path | None,
+            ) -> tuple[list[Path], Path | None]:
+    """Files to import: a directory stands for the release files in it (BACI_*.csv, and
+    its country_codes_V*.csv unless one is given; or every Comtrade CSV/TXT)."""
+    from critmin.errors import SourceFormatError
+
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if path.suffix == ".zip":
+            msg = (f"{path} is a zip archive: unzip it and pass the folder or the "
+                   f"{'BACI_*.csv' if kind == 'baci' else 'CSV'} files.")
+            raise SourceFormatError(msg)
+        if path.is_dir():
+            patterns = (("BACI_*.csv", "BACI_*.csv.gz") if kind == "baci"
+                        else ("*.csv", "*.csv.gz", "*.txt", "*.txt.gz"))
+            found = sorted({f for pat in patterns for f in path.glob(pat)})
+            if not found:
+                raise SourceFormatError(f"{path} holds no {' or '.join(patterns)} files.")
+            out.extend(found)
+            tables = sorted(path.glob("country_codes_V*.csv"))
+            if kind == "baci" and country_codes is None and tables:
+                country_codes = tables[-1]
+        else:
+            out.append(path)
+    return out, country_codes
+
+
 @import_app.command("baci")
 def import_baci(
-    paths: Annotated[list[Path], typer.Argument(help="BACI_<HS>_Y<year>_V<version>.csv files.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="BACI_<HS>_Y<year>_V<version>.csv files, or the unzipped release folder.")],
     country_codes: Annotated[Path | None, typer.Option(
         help="The release's country_codes_V*.csv [default: the bundled V202501 table].")] = None,
     store: StoreOpt = None,

@@ -122,8 +122,7 @@ def run_cmd(file: FileArg,
 
     sc = load_scenario(file)
     st = _store_if_needed(sc, store)
-    with progress(f"scenario {sc.name}", total=max(len(sc.baseline.markets), 1)) as advance:
-        advance("building baselines", 0, max(len(sc.baseline.markets), 1))
+    with progress(f"scenario {sc.name}", total=max(2 * len(sc.baseline.markets), 1)) as advance:
         result = run_scenario(sc, st, mode=mode.value, on_market=advance)
     doc = result.to_json_doc()
     if out is not None:

@@ -211,4 +211,11 @@ def run_scenario(scenario: Scenario | str, store: Any = None, *, mode: str = "ex
     from critmin.models.scenario import load_scenario
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return PartialEquilibrium(mode=mode).solve(load_baselines(sc, store), sc, on_market=on_market)
+    baselines = load_baselines(sc, store, on_market=on_market)
+    offset = len(baselines) if sc.baseline.flows_csv is None else 0
+
+    def solved(label: str, done: int, total: int) -> None:
+        if on_market is not None:
+            on_market(f"solve {label}", offset + done, offset + total)
+
+    return PartialEquilibrium(mode=mode).solve(baselines, sc, on_market=solved)

@@ -14,7 +14,7 @@ of units — and converted back to USD/t with ``price_usd_per_t``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ class MarketBaseline:
     price_source: str = ""
     quantity_unit: str = "t"
     provenance: tuple[dict[str, Any], ...] = ()
+    substitution: float | None = None   # market-wide sigma from data (ProTEE), if requested
 
     def __post_init__(self) -> None:
         missing = [c for c in ("exporter", "importer", "flow_t") if c not in self.flows.columns]
@@ -188,6 +189,10 @@ def baseline_from_store(store: Any, scenario: Scenario, mineral: str, stage: str
         price, price_source = _store_price(store, mineral, spec.year)
     if price is None and "value_usd" in flows.columns:
         price, price_source = _unit_value(flows)
+    sigma = None
+    if scenario.elasticities.substitution_from == "protee":
+        sigma, note = protee_substitution(store, mineral, stage)
+        prov.append({"source": "cepii-protee", "used_for": f"substitution {mineral} {stage}", "note": note})
     est = getattr(built, "estimated_share", None)
     if est is not None:
         prov.append({"source": "critmin.baseline", "used_for": f"{mineral} {stage} {spec.year}",
@@ -195,7 +200,32 @@ def baseline_from_store(store: Any, scenario: Scenario, mineral: str, stage: str
     return MarketBaseline(mineral=mineral, stage=stage, year=spec.year,
                           flows=flows[[c for c in FLOW_COLUMNS if c in flows.columns]],
                           price_usd_per_t=price, price_source=price_source,
-                          provenance=tuple(prov))
+                          provenance=tuple(prov), substitution=sigma)
+
+
+def protee_substitution(store: Any, mineral: str, stage: str) -> tuple[float | None, str]:
+    """Armington sigma for a mineral-stage from CEPII ProTEE: ``1 - median(epsilon)``.
+
+    ProTEE's epsilon is the elasticity of imports to the tariff factor (1 + t), which in a
+    CES demand system is ``-(sigma - 1)``. Codes whose estimate ProTEE flags as imputed,
+    zero or positive are left out. None (with the reason) when no code has an estimate.
+    """
+    from critmin.vocab import hs_codes
+
+    codes = hs_codes(mineral, stage)
+    try:
+        table = store.table("trade_elasticities")
+    except Exception:  # noqa: BLE001  (no ProTEE table in this store: say so)
+        return None, "no trade_elasticities table in the store; defaults used"
+    t = table[table["hs6"].isin(codes) & table["sigma"].notna()]
+    for flag in ("imputed", "zero", "positive"):
+        if flag in t.columns:
+            t = t[~t[flag].fillna(False).astype(bool)]
+    if not len(t):
+        return None, f"ProTEE has no estimate for HS {', '.join(codes)}; defaults used"
+    eps = float(t["sigma"].median())
+    return 1.0 - eps, (f"sigma = 1 - median ProTEE epsilon {eps:.2f} over HS {', '.join(sorted(t['hs6']))} "
+                       "(Fontagne, Guimbard & Orefice 2022; long-run, cross-section estimates)")
 
 
 def _unit_value(flows: pd.DataFrame) -> tuple[float | None, str]:
@@ -238,25 +268,44 @@ def _store_price(store: Any, mineral: str, year: int | None) -> tuple[float | No
     return float(by_series.median()), note
 
 
-def load_baselines(scenario: Scenario, store: Any = None) -> list[MarketBaseline]:
-    """Every market baseline the scenario names, from its files or from ``store``."""
+def load_baselines(scenario: Scenario, store: Any = None, on_market: Any = None) -> list[MarketBaseline]:
+    """Every market baseline the scenario names, from its files or from ``store``.
+
+    ``on_market(label, done, total)`` is called after each baseline (progress bars).
+    """
     if scenario.baseline.flows_csv is not None:
         return [baseline_from_csv(scenario)]
     if store is None:
         raise ScenarioError(f"scenario {scenario.name!r} reads its baseline from the store; "
                             "build it with `critmin data build` or pass --store.")
-    return [baseline_from_store(store, scenario, m, st) for m, st in scenario.baseline.markets]
+    out = []
+    markets = scenario.baseline.markets
+    for k, (m, st) in enumerate(markets):
+        out.append(baseline_from_store(store, scenario, m, st))
+        if on_market is not None:
+            on_market(f"baseline {m} {st}", k + 1, 2 * len(markets))
+    return out
 
 
 # ---------------------------------------------------------------- one market's arrays
 
 @dataclass(slots=True, eq=False)
 class Quota:
-    """``sum of flows over mask <= limit``; a limit of 0 is a ban."""
+    """``sum of flows over the pairs (exporter[k], importer[k]) <= limit``; 0 is a ban.
 
-    mask: np.ndarray
+    Pairs are index arrays, not an n x n mask: a licence regime makes one quota per
+    destination, and 200 dense masks would dominate the cost of a 200-country market.
+    """
+
+    exporter: np.ndarray
+    importer: np.ndarray
     limit: float
     label: str
+
+    def mask(self, n: int) -> np.ndarray:
+        out = np.zeros((n, n), dtype=bool)
+        out[self.exporter, self.importer] = True
+        return out
 
     @property
     def is_ban(self) -> bool:
@@ -302,6 +351,12 @@ def market_problem(baseline: MarketBaseline, scenario: Scenario,
                    elasticities: Elasticities | None = None) -> MarketProblem:
     """The arrays of one market after applying ``scenario``'s shocks for its mineral."""
     el = elasticities or scenario.elasticities
+    if baseline.substitution is not None:
+        # the data-based sigma replaces the mineral-level value; country overrides still win
+        others = tuple((m, p) for m, p in el.by_mineral if m != baseline.mineral)
+        own = dict(dict(el.by_mineral).get(baseline.mineral, ()))
+        own["substitution"] = baseline.substitution
+        el = replace(el, by_mineral=(*others, (baseline.mineral, tuple(sorted(own.items())))))
     countries = baseline.countries
     idx = {c: k for k, c in enumerate(countries)}
     n = len(countries)
@@ -355,17 +410,15 @@ def _apply(prob: MarketProblem, s: Shock, baseline: MarketBaseline, offdiag: np.
         for e in np.flatnonzero(ex):
             dest = im & offdiag[e]
             if s.kind == "export_quota":
-                mask = np.zeros_like(pairs)
-                mask[e] = dest
-                base = prob.q0[mask].sum()
+                js = np.flatnonzero(dest)
+                base = prob.q0[e, js].sum()
                 limit = s.tonnes if s.tonnes is not None else float(s.share) * base
-                prob.quotas.append(Quota(mask, float(limit), f"{what}: {c[e]}"))
+                prob.quotas.append(Quota(np.full(len(js), e), js, float(limit), f"{what}: {c[e]}"))
             else:
                 for j in np.flatnonzero(dest & (prob.q0[e] > 0)):
-                    mask = np.zeros_like(pairs)
-                    mask[e, j] = True
                     limit = s.tonnes if s.tonnes is not None else float(s.share) * prob.q0[e, j]
-                    prob.quotas.append(Quota(mask, float(limit), f"{what}: {c[e]}->{c[j]}"))
+                    prob.quotas.append(Quota(np.array([e]), np.array([j]), float(limit),
+                                             f"{what}: {c[e]}->{c[j]}"))
     elif s.kind == "preferential_zone":
         mem = _mask(c, s.members)
         prob.members = tuple(sorted(set(prob.members) | set(s.members)))

@@ -105,7 +105,15 @@ class ElasticityDraws:
         kwargs: dict[str, Any] = {"scheduler": self.scheduler}
         if self.scheduler != "synchronous":
             kwargs["num_workers"] = self.n_workers
-        parts = dask.compute(*tasks, **kwargs)
+        if self.scheduler == "processes":
+            kwargs["chunksize"] = 1  # dask's default chunk of several tasks would leave a worker idle
+        import multiprocessing
+
+        # fork (where the platform has it) starts workers without re-importing critmin,
+        # pandas and scipy, which otherwise costs seconds per worker
+        ctx = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with dask.config.set({"multiprocessing.context": ctx}):
+            parts = dask.compute(*tasks, **kwargs)
         return pd.concat(parts, ignore_index=True)
 
     @staticmethod

@@ -82,8 +82,8 @@ class _System:
         quotas = []
         for qt in p.quotas:
             if qt.is_ban and not self.linear:
-                self.banned |= qt.mask
-            elif (q0[qt.mask] > 0).any():
+                self.banned[qt.exporter, qt.importer] = True
+            elif (q0[qt.exporter, qt.importer] > 0).any():
                 quotas.append(qt)
         self.quotas = quotas
         self.live = (q0 > 0) & ~self.banned
@@ -114,19 +114,34 @@ class _System:
         self.Mexp = sp.csr_matrix((ones, (e, np.arange(self.npairs))), shape=(n, self.npairs))
         # quota membership: sparse K x npairs
         K = len(quotas)
-        pos = {f: k for k, f in enumerate(self.flat)}
-        rows, cols = [], []
+        pos = np.full(n * n, -1)
+        pos[self.flat] = np.arange(self.npairs)
+        rows, cols = [np.zeros(0, int)], [np.zeros(0, int)]
         for k, qt in enumerate(quotas):
-            for f in np.flatnonzero(qt.mask.ravel()):
-                if f in pos:
-                    rows.append(k)
-                    cols.append(pos[f])
+            at = pos[qt.exporter * n + qt.importer]
+            at = at[at >= 0]
+            rows.append(np.full(len(at), k))
+            cols.append(at)
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
         self.B = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(K, self.npairs))
         self.B.sort_indices()
         self.Bt = self.B.T.tocsr()
-        self._arange = np.arange(self.npairs + 1)
+        # the same membership as (quota, pair) triples, and the quota pairs sharing a pair,
+        # so the Jacobian's quota blocks are bincounts instead of sparse products
+        self.tk = np.repeat(np.arange(K), np.diff(self.B.indptr))
+        self.tp = self.B.indices.copy()
+        k1, k2, pp = [self.tk], [self.tk], [self.tp]
+        counts = np.bincount(self.tp, minlength=self.npairs)
+        for p_ in np.flatnonzero(counts > 1):
+            ks = self.tk[self.tp == p_]
+            a_, b_ = np.meshgrid(ks, ks)
+            off = a_ != b_
+            k1.append(a_[off])
+            k2.append(b_[off])
+            pp.append(np.full(off.sum(), p_))
+        self.qq_k1, self.qq_k2, self.qq_p = np.concatenate(k1), np.concatenate(k2), np.concatenate(pp)
         self.qlimit = np.array([qt.limit for qt in quotas], dtype=float)
-        self.qscale = np.array([max(q0[qt.mask].sum(), 1e-12) for qt in quotas], dtype=float)
+        self.qscale = np.array([max(q0[qt.exporter, qt.importer].sum(), 1e-12) for qt in quotas], dtype=float)
         self.ix = np.flatnonzero(self.active_x)
         self.nu, self.K = len(self.ix), K
         self.small = self.npairs * (n + K) <= 200_000
@@ -161,11 +176,11 @@ class _System:
                     "market or use a positive quota.")
         if self.linear:
             for j in range(p.n):
-                srcs = [qt for qt in self.quotas if qt.is_ban and qt.mask[:, j].any()]
+                srcs = [qt for qt in self.quotas if qt.is_ban and (qt.importer == j).any()]
                 if srcs and q0[:, j].sum() > 0:
                     banned = np.zeros(p.n, dtype=bool)
                     for qt in srcs:
-                        banned |= qt.mask[:, j]
+                        banned[qt.exporter[qt.importer == j]] = True
                     if not (q0[~banned, j] > 0).any():
                         raise ScenarioError(
                             f"infeasible quota set for {p.mineral}: every source of {c[j]} (domestic "
@@ -192,18 +207,6 @@ class _System:
         out = np.full(n * n, fill)
         out[self.flat] = values
         return out.reshape(n, n)
-
-    def _imp(self, v: np.ndarray) -> sp.csc_matrix:
-        """importer x pair matrix with ``v`` on each pair's importer (built, not sorted)."""
-        return sp.csc_matrix((v, self.m, self._arange), shape=(self.p.n, self.npairs))
-
-    def _exp(self, v: np.ndarray) -> sp.csc_matrix:
-        return sp.csc_matrix((v, self.e, self._arange), shape=(self.p.n, self.npairs))
-
-    def _quota(self, v: np.ndarray) -> sp.csr_matrix:
-        """Quota membership scaled by pair values ``v``."""
-        B = self.B
-        return sp.csr_matrix((v[B.indices], B.indices, B.indptr), shape=B.shape)
 
     def sparse(self, values: np.ndarray) -> sp.csr_matrix:
         """Pair values as a sparse exporter x importer matrix (no sorting: CSR order)."""
@@ -318,12 +321,13 @@ class _System:
             dQu = WcolK @ SA_s.T - (Bd * (Wsig * a)) @ Exp.T
             dQr = WcolK @ C - (Bd * (Wsig * cz)) @ Bd.T
         elif self.K:
-            Bt = self.Bt
-            C = self._imp(share * cz) @ Bt                                 # importer x quota
-            Jmr = (Wk_s @ C - self._exp(Wsig * cz) @ Bt).toarray()
-            WcolK = self._quota(W) @ self._imp(kappa[m]).T                  # quota x importer
-            dQu = (WcolK @ SA_s.T - self._quota(Wsig * a) @ self._exp(np.ones(self.npairs)).T).toarray()
-            dQr = (WcolK @ C - self._quota(Wsig * cz) @ Bt).toarray()
+            K, tk, tp = self.K, self.tk, self.tp
+            C = np.bincount(m[tp] * K + tk, (share * cz)[tp], minlength=n * K).reshape(n, K)
+            Jmr = Wk_s @ C - np.bincount(e[tp] * K + tk, (Wsig * cz)[tp], minlength=n * K).reshape(n, K)
+            WcolK = np.bincount(tk * n + m[tp], Wk[tp], minlength=K * n).reshape(K, n)
+            dQu = (SA_s @ WcolK.T).T - np.bincount(tk * n + e[tp], (Wsig * a)[tp], minlength=K * n).reshape(K, n)
+            dQr = WcolK @ C - np.bincount(self.qq_k1 * K + self.qq_k2, (Wsig * cz)[self.qq_p],
+                                          minlength=K * K).reshape(K, K)
         if self.K:
             J[: self.nu, self.nu:] = -Jmr[self.ix] / X0s[self.ix, None]
             dh_u = -dQu[:, self.ix] / self.qscale[:, None]

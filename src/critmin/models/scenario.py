@@ -146,6 +146,8 @@ class Elasticities:
     by_country: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
     by_mineral_country: tuple[tuple[str, str, tuple[tuple[str, float], ...]], ...] = ()
     sources: tuple[tuple[str, str], ...] = ()
+    #: "defaults", or "protee": substitution from CEPII ProTEE per mineral-stage (store baselines)
+    substitution_from: str = "defaults"
 
     def __post_init__(self) -> None:
         for name in ELASTICITY_SIGNS:
@@ -153,6 +155,9 @@ class Elasticities:
         for key, pairs in self.by_mineral + self.by_country:
             for name, value in pairs:
                 check_elasticity(name, value, f"elasticities for {key}: ")
+        if self.substitution_from not in ("defaults", "protee"):
+            raise InvalidParameterError(f"substitution_from must be 'defaults' or 'protee'. "
+                                        f"Got {self.substitution_from!r}.")
 
     @classmethod
     def defaults(cls) -> Elasticities:

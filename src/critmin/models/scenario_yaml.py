@@ -170,6 +170,8 @@ class ElasticitiesIn(_In):
     substitution: float | None = None
     by_mineral: Overrides = Field(default_factory=dict)
     by_country: Overrides = Field(default_factory=dict)
+    substitution_from: Literal["defaults", "protee"] = Field(
+        "defaults", description="protee: sigma = 1 - epsilon of CEPII ProTEE for the market's HS codes")
 
     @field_validator("import_demand", "export_supply", "substitution", mode="after")
     @classmethod
@@ -337,6 +339,7 @@ def _elasticities(e: ElasticitiesIn) -> Elasticities:
     return Elasticities(**values,
                         by_mineral=tuple((m, tuple(sorted(p.items()))) for m, p in sorted(by_mineral.items())),
                         by_country=tuple((c, tuple(sorted(p.items()))) for c, p in sorted(e.by_country.items())),
+                        substitution_from=e.substitution_from,
                         sources=tuple(sorted(sources.items())))
 
 

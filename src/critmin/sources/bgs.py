@@ -126,7 +126,7 @@ def _sum_parts(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (mineral, stage, basis, code, year), g in parts.groupby(keys, sort=False):
         filled = g[g["quantity_t"].notna()]
-        detail = "; ".join(f"{b}: {q:g} t" for b, q in zip(filled["basis"], filled["quantity_t"]))
+        detail = "; ".join(f"{b}: {q:,.0f} t" for b, q in zip(filled["basis"], filled["quantity_t"]))
         rows.append({
             "table": "production", "mineral": mineral, "stage": stage, "basis": basis,
             "label": g["label"].iloc[0], "code": code, "year": year,

@@ -14,6 +14,7 @@ own store and never reach the bundled snapshot.
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -120,8 +121,12 @@ def read_comtrade(path: Path, *, origin: Origin | None = None) -> Parsed:
     """
     path = require_file(Path(path), "UN Comtrade")
     try:
+        # Comtrade+ bulk files are tab-separated (.txt/.gz); API exports are CSV.
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
+            sep = "\t" if "\t" in fh.readline() else ","
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                          encoding="utf-8-sig")
+                          encoding="utf-8-sig", sep=sep)
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise SourceFormatError(f"UN Comtrade: {path} is truncated or malformed: {exc}") from exc
     missing = [f for f in REQUIRED if _pick(raw, f) is None]

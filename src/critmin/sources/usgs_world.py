@@ -107,6 +107,8 @@ def _record(rows: list[dict], *, table: str, entry: dict, label: str, year: int,
         msg = (f"{file}: {entry.get('mineral')} rows are in {unit!r}, not a mass. Map the label "
                "to {ignore: reason} in usgs_labels.yml or declare a mass unit.")
         raise SourceFormatError(msg)
+    if entry.get("form"):  # the country's own product form in a mixed-form table
+        note = f"form: {entry['form']}" + (f" -- {note}" if note else "")
     rows.append({
         "table": table, "mineral": entry["mineral"], "stage": entry["stage"],
         "basis": entry["basis"], "label": label, "year": int(year),
