@@ -32,15 +32,15 @@ def store(tmp_path: Path):
                        ("PHL", "JPN", 3.0e8, 25_000.0, "observed"),
                        ("AUS", "CHN", 4.0e8, 3_000.0, "mirror"),
                        ("CAN", "USA", 1.0e8, 8_000.0, "observed")])
-    # A BACI row for the same cell as a Comtrade one: BACI wins the cell.
+    # A BACI extract row (exporter PHL) for the same cell as a Comtrade one: BACI wins it.
     baci = flow_rows([("PHL", "CHN", 2.4e9, 290_000.0, "observed")],
-                     source="baci-hs17-y2022-v202401")
+                     source="baci-hs17-y2022-v202401-extract")
     return make_store(tmp_path / "s.duckdb", production, pd.concat([flows, baci]), COUNTRIES)
 
 
 def test_baci_takes_precedence_for_a_cell(store) -> None:
     obs = observed_flows(store, "nickel", "mine", 2022).set_index(["exporter", "importer"])
-    assert obs.loc[("PHL", "CHN"), "source"] == "baci-hs17-y2022-v202401"
+    assert obs.loc[("PHL", "CHN"), "source"] == "baci-hs17-y2022-v202401-extract"
     assert obs.loc[("PHL", "CHN"), "quantity_t"] == 290_000.0
     assert obs.loc[("AUS", "CHN"), "method"] == "mirror"
 
@@ -69,7 +69,7 @@ def test_observed_cells_are_unchanged_and_margins_match(store) -> None:
     # Estimated values use the observed unit value; every row has a value.
     assert base.flows["value_usd"].notna().all()
     assert {p["source"] for p in base.provenance} >= {"usgs-fixture", "comtrade-fixture",
-                                                      "baci-hs17-y2022-v202401"}
+                                                      "baci-hs17-y2022-v202401-extract"}
     assert "estimated_share" in repr(base)
 
 
@@ -113,7 +113,12 @@ def test_more_distance_decay_keeps_more_supply_at_home(store) -> None:
     assert domestic(high) >= domestic(low)
 
 
-def test_user_absorption_weights_replace_gdp(store) -> None:
+def test_user_absorption_weights_replace_gdp(tmp_path: Path) -> None:
+    production = production_rows("nickel", "mine", 2022, {
+        "IDN": 1_600_000.0, "PHL": 330_000.0, "AUS": 160_000.0, "CAN": 140_000.0})
+    flows = flow_rows([("PHL", "CHN", 2.5e9, 300_000.0, "observed"),
+                       ("CAN", "USA", 1.0e8, 8_000.0, "observed")])
+    store = make_store(tmp_path / "a.duckdb", production, flows, COUNTRIES)
     weights = {"CHN": 3.0, "JPN": 1.0, "IDN": 0.5, "PHL": 0.1, "AUS": 0.1, "CAN": 0.1}
     base = build_baseline(store, "nickel", "mine", 2022, absorption=weights)
     assert base.diagnostics["absorption_proxy"] == "user weights"
@@ -129,3 +134,34 @@ def test_user_absorption_weights_replace_gdp(store) -> None:
 def test_mineral_without_production_lists_the_minerals_with_data(store) -> None:
     with pytest.raises(UnknownMineralError, match="nickel"):
         build_baseline(store, "cobalt", "mine", 2022)
+
+
+def test_a_full_baci_year_leaves_only_domestic_supply_to_estimate(tmp_path: Path) -> None:
+    production = production_rows("nickel", "mine", 2022, {
+        "IDN": 1_600_000.0, "PHL": 330_000.0, "OTH": 50_000.0})
+    baci = flow_rows([("PHL", "CHN", 2.4e9, 290_000.0, "observed"),
+                      ("IDN", "CHN", 5.0e7, 10_000.0, "observed")],
+                     source="baci-hs17-y2022-v202401")
+    comtrade = flow_rows([("IDN", "JPN", 1e6, 100.0, "mirror")])  # not in BACI: dropped
+    s = make_store(tmp_path / "f.duckdb", production, pd.concat([baci, comtrade]), COUNTRIES)
+    base = build_baseline(s, "nickel", "mine", 2022)
+    est = base.flows[base.flows["method"] == "estimated"]
+    # Every named exporter is complete in BACI: estimates are domestic supply, plus the
+    # exports of the unattributed OTH.
+    assert est.loc[est["exporter"] != "OTH", "domestic"].all()
+    assert (~est.loc[est["exporter"] == "OTH", "domestic"]).any()
+    assert ("IDN", "JPN") not in set(zip(base.flows["exporter"], base.flows["importer"]))
+    assert "PHL" in base.diagnostics["complete_exporters"]
+    np.testing.assert_allclose(base.matrix().sum(axis=1), base.row_targets, rtol=1e-9)
+
+
+def test_baci_extract_completes_only_its_exporters(tmp_path: Path) -> None:
+    production = production_rows("nickel", "mine", 2022, {"PHL": 330_000.0, "IDN": 1_600_000.0})
+    flows = flow_rows([("PHL", "CHN", 2.4e9, 290_000.0, "observed")],
+                      source="baci-hs92-y2022-v202401-extract")
+    s = make_store(tmp_path / "e.duckdb", production, flows, COUNTRIES)
+    base = build_baseline(s, "nickel", "mine", 2022)
+    assert base.diagnostics["complete_exporters"] == ["PHL"]
+    est = base.flows[base.flows["method"] == "estimated"]
+    assert est.loc[est["exporter"] == "PHL", "domestic"].all()
+    assert (~est.loc[est["exporter"] == "IDN", "domestic"]).any()  # IDN exports estimated

@@ -239,6 +239,20 @@ def _production(store: Store, mineral: str, stage: str, year: int) -> tuple[pd.S
     return prod[prod > 0], str(basis), sorted(set(rows["source"]))
 
 
+def _baci_exporters(store: Store, year: int) -> set[str]:
+    """Exporters whose every flow of ``year`` is in a BACI file of the store ("*": all,
+    when a full BACI year is loaded)."""
+    frame = store.sql("SELECT DISTINCT source, exporter FROM flows WHERE year = ? AND "
+                      "source LIKE 'baci-%'", [int(year)])
+    if frame.empty:
+        return set()
+    if (~frame["source"].str.endswith("-extract")).any():  # a full year: every exporter
+        full = frame.loc[~frame["source"].str.endswith("-extract"), "source"].iloc[0]
+        return set(store.sql("SELECT DISTINCT exporter FROM flows WHERE source = ?",
+                             [full])["exporter"]) | {"*"}
+    return set(frame["exporter"])
+
+
 def _largest(store: Store, year: int, n: int, have: set[str]) -> list[str]:
     if n <= 0 or "gdp" not in have:
         return []
@@ -347,7 +361,12 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     obs = observed_flows(store, m.id, st, int(year))
     if not include_shared:
         obs = obs[~obs["hs_shared"].astype(bool)]
-    obs = obs[obs["exporter"] != obs["importer"]].reset_index(drop=True)
+    obs = obs[obs["exporter"] != obs["importer"]]
+    # For exporters a BACI file covers completely, BACI is the record: other sources'
+    # cells that BACI does not list are dropped rather than mixed in.
+    covered = _baci_exporters(store, int(year))
+    in_baci = (obs["exporter"] != "OTH") if "*" in covered else obs["exporter"].isin(covered)
+    obs = obs[~in_baci | obs["source"].str.startswith("baci-")].reset_index(drop=True)
     # Observed cells need a quantity: where only a value is published, divide by the
     # exporter's (else the world's) observed unit value; flagged quantity_from_value.
     priced = obs[(obs["quantity_t"] > 0) & (obs["value_usd"] > 0)]
@@ -398,6 +417,14 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     dist, dist_sources = _distances(store, countries, have)
     prior = dist ** -distance_elasticity
     prior[np.diag_indices(n)] *= home_bias
+    # BACI lists every non-zero flow of the exporters it covers (all of them in a full
+    # year, the named ones in an extract): their unobserved export cells are zero, not
+    # unknown, so their residual supply can only be used (or stocked) at home.
+    complete = ([c for c in countries if c != "OTH"] if "*" in covered
+                else sorted(set(countries) & covered))
+    for c in complete:
+        k = pos[c]
+        prior[k, :] = np.where(np.arange(n) == k, prior[k, :], 0.0)
     try:
         matrix, diag = complete_matrix(prior, rows, cols, fixed, tol=tol, max_iter=max_iter)
         diag["constraint"] = "doubly constrained (production and absorption)"
@@ -434,7 +461,7 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         if q_total > 0 else 0.0
     v_total = float(tidy["value_usd"].sum(min_count=1)) if tidy["value_usd"].notna().any() else 0.0
     est_v = float(tidy.loc[tidy["method"] == "estimated", "value_usd"].sum())
-    diag.update({"countries": n, "observed_cells": len(obs),
+    diag.update({"countries": n, "observed_cells": len(obs), "complete_exporters": complete,
                  "reexport_rows": [countries[k] for k in np.nonzero(obs_rows > production)[0]],
                  "world_unit_value_usd_per_t": None if np.isnan(world_uv) else world_uv,
                  "production_stage": pst, "distance_elasticity": distance_elasticity,

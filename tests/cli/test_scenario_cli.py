@@ -114,3 +114,13 @@ def test_list_shows_the_library() -> None:
     names = {r["file"] for r in rows}
     assert "ministerial-2026-price-floor.yaml" in names
     assert all(r["status"] in ("ok", "model: ge") for r in rows)
+
+
+def test_run_totals_welfare_over_named_blocs(scenario_file: Path) -> None:
+    result = runner.invoke(app, ["scenario", "run", str(scenario_file), "--format", "json", "--bloc", "G7"])
+    assert result.exit_code == 0, result.output
+    blocs = {r["bloc"]: r for r in json.loads(result.output)["welfare_by_bloc"]}
+    assert {"zone", "G7", "world"} <= set(blocs)
+    assert blocs["G7"]["n_members"] == 7
+    bad = runner.invoke(app, ["scenario", "run", str(scenario_file), "--bloc", "G77x"])
+    assert bad.exit_code == 2 and "is not a known bloc" in bad.output

@@ -111,6 +111,8 @@ def run_cmd(file: FileArg,
                                                "exact: levels (bans, large shocks).")] = Mode.exact,
             fmt: Annotated[RunFormat, typer.Option("--format", "-f")] = RunFormat.table,
             out: Annotated[Path | None, typer.Option("--out", help="Write tidy CSVs and result.json here.")] = None,
+            bloc: Annotated[list[str] | None, typer.Option(
+                "--bloc", help="Also total welfare over this bloc (name from `critmin blocs`); repeatable.")] = None,
             store: StoreOpt = None) -> None:
     """Run a scenario: flows, prices, shortfalls and welfare after the shocks."""
     if _model_of(file) == "ge":
@@ -124,7 +126,8 @@ def run_cmd(file: FileArg,
     st = _store_if_needed(sc, store)
     with progress(f"scenario {sc.name}", total=max(2 * len(sc.baseline.markets), 1)) as advance:
         result = run_scenario(sc, st, mode=mode.value, on_market=advance)
-    doc = result.to_json_doc()
+    blocs = {name: name for name in bloc or ()}
+    doc = result.to_json_doc(blocs)
     if out is not None:
         _write_out(out, result, doc)
     if fmt is RunFormat.json:
@@ -133,6 +136,8 @@ def run_cmd(file: FileArg,
     unit = result.welfare_unit
     console.print(rich_table(headline_table(result), title=f"{sc.name} ({mode.value}) — money in {unit}"))
     console.print(rich_table(welfare_table(result), title=f"Welfare change by country ({unit})"))
+    if blocs or result.members:
+        console.print(rich_table(result.welfare_by_bloc(blocs), title=f"Welfare change by bloc ({unit})"))
     console.print(result.summary())
     if out is not None:
         console.print(f"[dim]Wrote CSVs and result.json to {out}[/dim]")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 from critmin.errors import ScenarioError, SolveError
@@ -310,7 +311,9 @@ class _System:
             Wk_s, SA_s = self.sparse(Wk), self.sparse(share * a)
             Jmu = (Wk_s @ SA_s.T).toarray()
         Jmu[np.diag_indices(n)] -= np.bincount(e, Wsig * a, minlength=n)
-        JF = (np.diag(dsup) - Jmu) / X0s[:, None]
+        Jmu *= -1.0
+        Jmu[np.diag_indices(n)] += dsup
+        JF = Jmu / X0s[:, None]
         J = np.zeros((self.nu + self.K, self.nu + self.K))
         J[: self.nu, : self.nu] = JF[np.ix_(self.ix, self.ix)]
         if self.K and self.small:
@@ -362,9 +365,9 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
         it += 1
         grad = J.T @ Phi
         try:
-            d = np.linalg.solve(J, -Phi)
+            d = scipy.linalg.solve(J, -Phi, check_finite=False, overwrite_a=False)
             ok = np.all(np.isfinite(d)) and grad @ d <= -rho_ * np.linalg.norm(d) ** p_exp
-        except np.linalg.LinAlgError:
+        except (np.linalg.LinAlgError, ValueError):
             ok = False
         if ok:
             newton_steps += 1

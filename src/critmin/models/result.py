@@ -132,10 +132,12 @@ class PEResult:
         by = self.welfare_by_country().set_index("country")
         rows = []
         for name, members in wanted.items():
+            members = list(members)
             mem = [m for m in members if m in by.index]
             row = by.loc[mem].sum(numeric_only=True).to_dict()
-            rows.append({"bloc": name, "n_members": len(list(members)), **row})
-        rows.append({"bloc": "world", "n_members": len(by), **by.sum(numeric_only=True).to_dict()})
+            rows.append({"bloc": name, "n_members": len(members), "n_in_markets": len(mem), **row})
+        rows.append({"bloc": "world", "n_members": len(by), "n_in_markets": len(by),
+                     **by.sum(numeric_only=True).to_dict()})
         return pd.DataFrame(rows)
 
     def concentration(self) -> pd.DataFrame:
@@ -231,8 +233,8 @@ class PEResult:
                                               for k, d in self.diagnostics.items()))
         return "\n".join(lines)
 
-    def to_json_doc(self) -> dict[str, Any]:
-        """The ``critmin scenario run --format json`` document."""
+    def to_json_doc(self, blocs: dict[str, Iterable[str]] | None = None) -> dict[str, Any]:
+        """The ``critmin scenario run --format json`` document (``blocs``: extra bloc totals)."""
         flows = self.flows.rename(columns={"flow_t_baseline": "baseline", "flow_t": "scenario"})
         flows = flows[["mineral", "stage", "exporter", "importer", "baseline", "scenario", "change_share",
                        "landed_price_usd_per_t", "method"]]
@@ -242,7 +244,7 @@ class PEResult:
             "prices": self.prices(), "flows": flows,
             "countries": self.countries,
             "welfare": self.welfare_by_country(),
-            "welfare_by_bloc": self.welfare_by_bloc(),
+            "welfare_by_bloc": self.welfare_by_bloc(blocs),
             "concentration": self.concentration(),
             "diagnostics": self.diagnostics, "elasticities": self.elasticities,
             "provenance": list(self.provenance),
