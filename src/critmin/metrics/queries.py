@@ -66,16 +66,8 @@ class UnknownSeriesError(UnknownNameError):
 
 
 # A name the vocabulary knows but the store has no data for: the message lists what has.
-class NoMineralDataError(UnknownMineralError):
-    kind = "mineral with data in the store"
-
-
-class NoStageDataError(UnknownStageError):
-    kind = "stage with data"
-
-
-class NoYearDataError(UnknownYearError):
-    kind = "year with data"
+# The same errors as the store views raise, so callers catch one family.
+from critmin.store.views import NoMineralDataError, NoStageDataError, NoYearDataError  # noqa: E402
 
 
 def _family(source: pd.Series) -> pd.Series:

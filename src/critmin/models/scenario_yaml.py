@@ -76,12 +76,11 @@ class LicensingIn(QuotaIn):
     type: Literal["licensing"]  # type: ignore[assignment]
 
 
-class ReferencePriceIn(_In):
+class _MarketKeyIn(_In):
+    """A mineral and a stage, normalised to vocabulary ids."""
+
     mineral: str
     stage: str
-    price: float = Field(gt=0)
-    unit: str
-    source: str = ""
 
     @field_validator("mineral", mode="after")
     @classmethod
@@ -96,6 +95,15 @@ class ReferencePriceIn(_In):
         from critmin.vocab import stage
 
         return stage(v).value
+
+
+class ReferencePriceIn(_MarketKeyIn):
+    mineral: str
+    stage: str
+    price: float = Field(gt=0)
+    unit: str
+    source: str = ""
+
 
     @field_validator("unit", mode="after")
     @classmethod
@@ -203,25 +211,12 @@ class ElasticitiesIn(_In):
         return out
 
 
-class MarketIn(_In):
+class MarketIn(_MarketKeyIn):
     mineral: str
     stage: str
     production_stage: str | None = Field(None, description="USGS stage bounding supply, if "
                                          "the trade stage has no production data")
 
-    @field_validator("mineral", mode="after")
-    @classmethod
-    def _m(cls, v: str) -> str:
-        from critmin.vocab import mineral
-
-        return mineral(v).id
-
-    @field_validator("stage", mode="after")
-    @classmethod
-    def _s(cls, v: str) -> str:
-        from critmin.vocab import stage
-
-        return stage(v).value
 
     @field_validator("production_stage", mode="after")
     @classmethod
