@@ -44,19 +44,23 @@ EL = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0)
 
 
 CPU: dict[int, float] = {}
+MEDIAN: dict[int, float] = {}
 
 
 def best_of(fn, repeat: int = 5) -> float:
     """Best wall time of ``repeat`` runs; the CPU time of that run goes to ``CPU[id(fn)]``
-    (the machine is shared, so CPU time shows what contention adds to the wall time)."""
-    best, cpu = float("inf"), float("inf")
+    and the median wall time to ``MEDIAN[id(fn)]`` (the machine is shared, so CPU time
+    shows what contention adds to the wall time)."""
+    best, cpu, walls = float("inf"), float("inf"), []
     for _ in range(repeat):
         t, c = time.perf_counter(), time.process_time()
         fn()
         wall = time.perf_counter() - t
+        walls.append(wall)
         if wall < best:
             best, cpu = wall, time.process_time() - c
     CPU[id(fn)] = cpu
+    MEDIAN[id(fn)] = float(np.median(walls))
     return best
 
 
@@ -89,7 +93,7 @@ def bench_one_market(quick: bool) -> None:
     t_full = best_of(lambda: model.solve(base, sc), 3 if quick else 5)
     problem = market_problem(base, sc)
     solve_only = lambda: solve_market(problem, "exact")
-    t_solve = best_of(solve_only, 3 if quick else 5)
+    t_solve = best_of(solve_only, 5 if quick else 15)
 
     smooth = Scenario("smooth", elasticities=EL, shocks=(sc.shocks[2],))
     system = _System(market_problem(base, smooth), "exact")
@@ -100,14 +104,19 @@ def bench_one_market(quick: bool) -> None:
         if not out.success:
             raise RuntimeError(out.message)
 
-    t_root = best_of(scipy_root, 2 if quick else 3)
+    t_root = best_of(scipy_root, 3 if quick else 5)
     print(f"[1] one market, {problem.n} countries, {d['n_pairs']} trading pairs, {d['n_quotas']} quotas, "
-          f"{d['n_levied_pairs']} levied pairs: {d['iterations']} Newton iterations, residual {d['residual']:.1e}")
-    print(f"    critmin semismooth Newton (solve only): {t_solve * 1e3:8.1f} ms wall, "
-          f"{CPU[id(solve_only)] * 1e3:.1f} ms CPU   target <= 50 ms   (load average {os.getloadavg()[0]:.1f})")
+          f"{d['n_levied_pairs']} levied pairs: {d['iterations']} Newton iterations "
+          f"({d['schur_solves']} Schur-complement / {d['bordered_lu_solves']} bordered-LU directions, "
+          f"{d['line_search_halvings']} halvings), residual {d['residual']:.1e}")
+    print(f"    critmin semismooth Newton (solve only): {t_solve * 1e3:8.1f} ms wall best, "
+          f"{MEDIAN[id(solve_only)] * 1e3:.1f} ms median, {CPU[id(solve_only)] * 1e3:.1f} ms CPU   "
+          f"target <= 50 ms   (load average {os.getloadavg()[0]:.1f})")
     print(f"    critmin solve + result tables:          {t_full * 1e3:8.1f} ms")
-    print(f"    baseline scipy.optimize.root (hybr) on the smooth tariff-only system: {t_root * 1e3:8.1f} ms")
-    print(f"    ratio critmin / baseline = {t_solve / t_root:.3f}")
+    print(f"    baseline scipy.optimize.root (hybr) on the smooth tariff-only system: {t_root * 1e3:8.1f} ms best, "
+          f"{MEDIAN[id(scipy_root)] * 1e3:.1f} ms median")
+    print(f"    ratio critmin / baseline = {t_solve / t_root:.3f} (best), "
+          f"{MEDIAN[id(solve_only)] / MEDIAN[id(scipy_root)]:.3f} (median)")
 
 
 def store_markets() -> tuple[list[MarketBaseline], str, float]:

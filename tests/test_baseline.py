@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flow_fixtures import flow_rows, make_store, production_rows
+from flow_fixtures import flow_rows, make_store, origin, production_rows
 
 from critmin.baseline import Baseline, build_baseline, observed_flows
 from critmin.errors import (
@@ -19,6 +19,8 @@ from critmin.errors import (
     UnknownStageError,
     UnknownYearError,
 )
+from critmin.store import Store
+from critmin.store.catalog import TableData, write_store
 
 COUNTRIES = ["AUS", "CAN", "CHN", "IDN", "JPN", "PHL", "USA"]
 
@@ -165,3 +167,110 @@ def test_baci_extract_completes_only_its_exporters(tmp_path: Path) -> None:
     est = base.flows[base.flows["method"] == "estimated"]
     assert est.loc[est["exporter"] == "PHL", "domestic"].all()
     assert (~est.loc[est["exporter"] == "IDN", "domestic"]).any()  # IDN exports estimated
+
+
+# --- USGS import sources and home absorption ------------------------------------------
+
+def _gallium_store(path: Path) -> Store:
+    """Gallium refinery 2023: China dominates; USGS gives US imports and their sources."""
+    countries = ["CAN", "CHN", "DEU", "JPN", "KOR", "RUS", "USA"]
+    production = production_rows("gallium", "refinery", 2023, {
+        "CHN": 700.0, "JPN": 10.0, "KOR": 5.0, "RUS": 5.0})
+    flows = flow_rows([], mineral="gallium", stage="refinery", year=2023, hs="811292")
+    make_store(path, production, flows, countries)
+    shares = pd.DataFrame({
+        "mineral": "gallium", "stage": "refinery", "form": "Metal", "all_forms": False,
+        "country": ["CAN", "JPN", "CHN", "DEU", "OTH"],
+        "label": ["Canada", "Japan", "China", "Germany", "Other countries"],
+        "share": [0.28, 0.22, 0.18, 0.16, 0.16], "bound": None, "period": "2021-24",
+        "commodity": "Gallium", "note": None, "source": "usgs-imports-fixture"})
+    salient = pd.DataFrame([{
+        "mineral": "gallium", "year": 2023, "statistic": "Import: Imports for consumption: Metal",
+        "value": 11_400.0, "unit": "kilograms", "flag": None, "estimated": False,
+        "edition": 2026, "source": "usgs-salient-fixture", "commodity": "Gallium",
+        "column": "Import", "description": None, "value_text": "11,400"}])
+    write_store(path, [TableData("us_import_sources", shares, (origin("usgs-imports-fixture"),)),
+                       TableData("us_salient", salient, (origin("usgs-salient-fixture"),))],
+                base=path)
+    return Store.open(path)
+
+
+def test_usa_cells_follow_usgs_import_sources(tmp_path: Path) -> None:
+    store = _gallium_store(tmp_path / "ga.duckdb")
+    base = build_baseline(store, "gallium", "refinery", 2023)
+    cells = base.flows.set_index(["exporter", "importer"])
+    us = base.diagnostics["us_import_sources"]
+    assert us["us_imports_t"] == pytest.approx(11.4)  # 11,400 kg of metal
+    for c, share in {"CAN": 0.28, "JPN": 0.22, "CHN": 0.18, "DEU": 0.16}.items():
+        cell = cells.loc[(c, "USA")]
+        assert cell["quantity_t"] == pytest.approx(11.4 * share, rel=1e-12)  # held fixed
+        assert cell["method"] == "estimated"
+        assert "USGS import-source shares 2021–24" in cell["note"]
+        assert cell["source"] == "usgs-imports-fixture"
+    # "Other countries" (16 %) goes to unnamed exporters with spare supply: total = 11.4 t.
+    us_in = base.flows[(base.flows["importer"] == "USA") & ~base.flows["domestic"]]
+    assert us_in["quantity_t"].sum() == pytest.approx(11.4, rel=1e-8)
+    # Canada and Germany produce no primary gallium: their supply is what they ship (hubs).
+    assert base.row_targets["CAN"] == pytest.approx(11.4 * 0.28)
+    m = base.matrix()
+    np.testing.assert_allclose(m.sum(axis=1), base.row_targets, rtol=1e-6)
+    np.testing.assert_allclose(m.sum(axis=0), base.col_targets, rtol=1e-6)
+    assert {p["source"] for p in base.provenance} >= {"usgs-imports-fixture",
+                                                      "usgs-salient-fixture"}
+    # China is ~18 % of US supply, not ~100 %.
+    china_share = cells.loc[("CHN", "USA"), "quantity_t"] / us_in["quantity_t"].sum()
+    assert china_share == pytest.approx(0.18, abs=1e-9)
+    off = build_baseline(store, "gallium", "refinery", 2023, us_import_shares=False)
+    assert off.diagnostics["us_import_sources"] is None
+    assert off.flows["note"].isna().all()
+
+
+def test_home_share_is_calibrated_to_us_imports_and_keeps_output_at_home(tmp_path: Path) -> None:
+    store = _gallium_store(tmp_path / "ga.duckdb")
+    base = build_baseline(store, "gallium", "refinery", 2023)
+    d = base.diagnostics
+    assert d["home_share_source"].startswith("calibrated")
+    assert 0.0 <= d["home_share"] <= 1.0
+    cells = base.flows.set_index(["exporter", "importer"])
+    home = cells.loc[("CHN", "CHN"), "quantity_t"] / base.row_targets["CHN"]
+    gdp_only = build_baseline(store, "gallium", "refinery", 2023, home_share=0.0)
+    home0 = gdp_only.flows.set_index(["exporter", "importer"]).loc[("CHN", "CHN"), "quantity_t"]
+    assert gdp_only.diagnostics["home_share_source"] == "user"
+    assert home > home0 / gdp_only.row_targets["CHN"]
+    assert home > 0.8  # most Chinese gallium is used in China
+    with pytest.raises(InvalidParameterError, match="home_share must be between 0 and 1"):
+        build_baseline(store, "gallium", "refinery", 2023, home_share=1.5)
+
+
+def test_observed_us_cell_at_a_specific_code_beats_usgs_shares(tmp_path: Path) -> None:
+    _gallium_store(tmp_path / "ga.duckdb")
+    flows = flow_rows([("JPN", "USA", 5.0e6, 2.0, "observed")], mineral="gallium",
+                      stage="refinery", year=2023, hs="811292")
+    flows["hs_shared"] = False  # as if a gallium-only national line were loaded
+    write_store(tmp_path / "ga.duckdb", [TableData("flows", flows, (origin("comtrade-fixture",
+                                                                           False),))],
+                base=tmp_path / "ga.duckdb")
+    base = build_baseline(Store.open(tmp_path / "ga.duckdb"), "gallium", "refinery", 2023)
+    cell = base.flows.set_index(["exporter", "importer"]).loc[("JPN", "USA")]
+    assert cell["quantity_t"] == 2.0 and cell["method"] == "observed"
+    assert pd.isna(cell["note"])
+
+
+def test_real_gallium_and_aluminum_baselines_are_plausible(source_store) -> None:
+    ga = build_baseline(source_store, "gallium", "refinery", 2023)
+    cells = ga.flows.set_index(["exporter", "importer"])
+    us_in = ga.flows[(ga.flows["importer"] == "USA") & ~ga.flows["domestic"]]
+    # MCS 2026: US imports 11,400 kg of gallium metal in 2023, 18 % from China (2021-24).
+    assert us_in["quantity_t"].sum() == pytest.approx(11.4, rel=1e-6)
+    assert cells.loc[("CHN", "USA"), "quantity_t"] == pytest.approx(0.18 * 11.4, rel=1e-9)
+    assert cells.loc[("CHN", "CHN"), "quantity_t"] / ga.row_targets["CHN"] > 0.8
+    # Aluminum: the 'refinery' stage is alumina (Al2O3, HS 281820), 'smelter' primary metal
+    # (HS 760110). Neither stage may ship more across borders than the world produces, and
+    # the GDP proxy used to send ~70 % of each abroad (98 Mt of alumina).
+    for stage, ceiling in (("refinery", 0.35), ("smelter", 0.45)):
+        al = build_baseline(source_store, "aluminum", stage, 2023)
+        trade = al.flows.loc[~al.flows["domestic"], "quantity_t"].sum()
+        assert trade < ceiling * al.row_targets.sum(), (stage, trade)
+    smelter = build_baseline(source_store, "aluminum", "smelter", 2023)
+    assert smelter.basis == "Al metal"
+    assert smelter.row_targets.sum() == pytest.approx(70e6, rel=0.05)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
-from critmin import blocs
 from critmin.blocs import Bloc, BlocFileError
 from critmin.errors import UnknownBlocError
 from critmin.store.harmonise import valid_iso3
+
+# The package re-exports the function `critmin.blocs`, which shadows the submodule attribute.
+blocs = importlib.import_module("critmin.blocs")
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,10 @@ contained content, consistent with USGS production and with every observed flow:
    country whose observed exports exceed its production (a re-exporter or hub) gets its
    observed exports as supply.
 2. Column targets (absorption): each country's observed imports plus a share of the
-   unallocated world supply, in proportion to GDP (the absorption proxy).
+   unallocated world supply: a home share ``h`` in proportion to production, the rest in
+   proportion to GDP; ``h`` is calibrated on USGS US imports where the store has them.
+   Where USGS publishes the US import sources, the USA's import cells are set from US
+   imports x the published shares and held fixed (``note`` says so).
 3. Prior: doubly-constrained gravity (Wilson 1967), ``dist_km ** -theta`` with a
    home-bias factor on the diagonal; masses enter through the targets.
 4. Iterative proportional fitting (RAS) of the free cells to the residual targets,
@@ -29,6 +32,7 @@ import pandas as pd
 
 from critmin import vocab
 from critmin.errors import InvalidParameterError, SolveError, UnknownYearError
+from critmin.sources.usgs_imports import MASS_UNITS, US_IMPORT_STATISTICS
 from critmin.store.catalog import Store
 
 # Lower rank wins a cell. BACI is reconciled by CEPII; importer reports (observed) beat
@@ -189,7 +193,8 @@ class Baseline:
 
     ``flows`` is tidy: exporter, importer, quantity_t (contained content on ``basis``),
     value_usd, method (observed, mirror, estimated), source, domestic (exporter ==
-    importer: domestic supply). ``estimated_share`` is the share of total quantity in
+    importer: domestic supply), note (how an estimated cell was set, e.g. "USGS
+    import-source shares 2021–24 x US imports ..."; empty otherwise). ``estimated_share`` is the share of total quantity in
     estimated cells (domestic supply included).
     """
 
@@ -294,9 +299,81 @@ def _distances(store: Store, countries: list[str],
     return d, sorted(set(dist["source"]))
 
 
+# Share of the world's free supply absorbed where it is produced when nothing in the store
+# calibrates it (see docs/baseline.md, "Home absorption"): an assumption, reported as such.
+DEFAULT_HOME_SHARE = 0.75
+USGS_NOTE = "USGS import-source shares 2021–24"
+
+
+def us_import_sources(store: Store, mineral: str, stage: str) -> pd.DataFrame:
+    """USGS MCS 2026 shares of US imports by source country for ``mineral`` at ``stage``.
+
+    The form whose stage is ``stage``, else the single form covering all forms of the
+    mineral; empty when the store has no ``us_import_sources`` table, no such form, or
+    several candidate forms (ambiguous). Shares are renormalised to sum to 1 (the published
+    percentages are rounded and "<1" is a bound).
+    """
+    if "us_import_sources" not in set(store.tables()):
+        return pd.DataFrame(columns=["country", "share", "form", "source"])
+    rows = store.table("us_import_sources", mineral=mineral)
+    for pick in (rows[rows["stage"] == stage], rows[rows["all_forms"].astype(bool)]):
+        forms = pick.drop_duplicates(["commodity", "form"])
+        if len(forms) == 1:
+            out = pick[["country", "share", "form", "period", "source"]].copy()
+            out["share"] = out["share"] / out["share"].sum()
+            return out.reset_index(drop=True)
+        if len(forms) > 1:
+            break
+    return pd.DataFrame(columns=["country", "share", "form", "source"])
+
+
+def us_imports_t(store: Store, mineral: str, stage: str,
+                 year: int) -> tuple[float | None, str, set[str]]:
+    """US imports for consumption of ``year`` in tonnes of content (USGS salient), or None.
+
+    The newest MCS edition reporting the year under the declared statistic is used
+    (:data:`critmin.sources.usgs_imports.US_IMPORT_STATISTICS`); returns (tonnes,
+    description, the salient sources used).
+    """
+    stats = US_IMPORT_STATISTICS.get((mineral, stage))
+    if not stats or "us_salient" not in set(store.tables()):
+        return None, "", set()
+    rows = store.table("us_salient", mineral=mineral, year=int(year))
+    total, parts, used = 0.0, [], set()
+    for statistic, factor, basis in stats:
+        hit = rows[(rows["statistic"] == statistic) & rows["value"].notna()
+                   & rows["unit"].isin(list(MASS_UNITS))]
+        if hit.empty:
+            return None, "", set()
+        hit = hit.sort_values("edition").iloc[-1]
+        used.add(str(hit["source"]))
+        total += float(hit["value"]) * MASS_UNITS[str(hit["unit"])] * factor
+        parts.append(f"{statistic} {hit['value']:,.0f} {hit['unit']} ({basis}; {hit['source']})")
+    return total, "; ".join(parts), used
+
+
+def _home_share(home_share: float | None, us_absorption: float | None, k_us: int | None,
+                p: np.ndarray, g: np.ndarray, free_total: float) -> tuple[float, str]:
+    """The share of free supply absorbed where produced, and where it comes from.
+
+    Calibrated, when USGS gives US absorption, so that the rule's US absorption
+    ``h p_US + (1 - h) g_US`` (shares of the free supply) matches it.
+    """
+    if home_share is not None:
+        return float(home_share), "user"
+    if us_absorption is not None and k_us is not None and free_total > 0:
+        t = us_absorption / free_total
+        den = g[k_us] - p[k_us]
+        if den > 1e-9 and t <= g[k_us]:
+            return float(np.clip((g[k_us] - t) / den, 0.0, 1.0)), \
+                "calibrated to USGS US imports for consumption"
+    return DEFAULT_HOME_SHARE, "default assumption (no calibration data)"
+
+
 def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                    production_stage: str | None = None, distance_elasticity: float = 1.0,
                    home_bias: float = 5.0, include_shared: bool = False,
+                   home_share: float | None = None, us_import_shares: bool = True,
                    countries: tuple[str, ...] = (), top_absorbers: int = 30,
                    absorption: pd.Series | dict[str, float] | None = None,
                    tol: float = 1e-10, max_iter: int = 2_000) -> Baseline:
@@ -325,6 +402,14 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         Absorption weights by ISO3 (e.g. consumption in tonnes from a market study) that
         replace the GDP proxy; countries not listed get weight 0 unless they have observed
         imports. GDP (``gdp`` table) by default.
+    home_share : float, optional
+        Share (0-1) of the world's free supply absorbed where it is produced; the rest is
+        spread by GDP. None: calibrated so that the USA's absorption matches USGS US
+        imports for consumption where the store has them, else ``DEFAULT_HOME_SHARE``
+        (``diagnostics["home_share_source"]`` says which). 0 is the pure GDP proxy.
+    us_import_shares : bool
+        Set the USA's import cells from USGS US imports x the MCS 2026 import-source
+        shares where published (held fixed, ``method = "estimated"``, ``note`` says so).
     include_shared : bool
         Whether flows of shared HS codes (e.g. 811292: Ga, Ge, In, Nb, ...) count as
         observed cells. Off by default: a shared code's value is an upper bound for each
@@ -344,6 +429,8 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
             f"distance_elasticity must be > 0. Got {distance_elasticity!r}.")
     if not home_bias >= 1:
         raise InvalidParameterError(f"home_bias must be >= 1. Got {home_bias!r}.")
+    if home_share is not None and not 0.0 <= home_share <= 1.0:
+        raise InvalidParameterError(f"home_share must be between 0 and 1. Got {home_share!r}.")
     m = vocab.mineral(mineral)
     st = vocab.stage(stage).value
     pst = vocab.stage(production_stage).value if production_stage else st
@@ -394,34 +481,79 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         if len(bad) or weights.sum() <= 0:
             raise InvalidParameterError("absorption weights must be >= 0 with a positive sum; "
                                         f"got {weights.to_dict()}.")
+    shares = (us_import_sources(store, m.id, st) if us_import_shares
+              else pd.DataFrame(columns=["country", "share", "form", "source"]))
+    us_extra = {"USA", *(c for c in shares["country"] if c != "OTH")} if len(shares) else set()
     countries = sorted(set(prod.index) | set(obs["exporter"]) | set(obs["importer"])
                        | set(countries) | set(weights.index if weights is not None else ())
-                       | set(_largest(store, int(year), top_absorbers, have)))
+                       | set(_largest(store, int(year), top_absorbers, have)) | us_extra)
     pos = {c: i for i, c in enumerate(countries)}
     n = len(countries)
     fixed = np.full((n, n), np.nan)
     for e, i, q in obs[["exporter", "importer", "quantity_t"]].itertuples(index=False):
         fixed[pos[e], pos[i]] = q
-    obs_rows = np.nansum(fixed, axis=1)
-    obs_cols = np.nansum(fixed, axis=0)
     production = prod.reindex(countries).fillna(0.0).to_numpy()
-    rows = np.maximum(production, obs_rows)
-    total = rows.sum()
     if weights is not None:
         absorb = weights.reindex(countries).fillna(0.0).to_numpy()
-        gdp_sources = []
+        gdp_sources: list[str] = []
     else:
         absorb, gdp_sources = _absorption(store, countries, int(year), have)
-    free_total = total - obs_cols.sum()
-    cols = obs_cols + free_total * absorb / absorb.sum()
+    covered_set = set(countries) - {"OTH"} if "*" in covered else set(countries) & covered
+    obs_cols = np.nansum(fixed, axis=0)
+    free0 = np.maximum(production, np.nansum(fixed, axis=1)).sum() - obs_cols.sum()
+    p_share = production / production.sum()
+    g_share = absorb / absorb.sum()
+    k_us = pos.get("USA")
+    us_t, us_desc, salient_sources = (us_imports_t(store, m.id, st, int(year)) if len(shares)
+                                      else (None, "", set()))
+    if weights is not None:  # user weights replace the whole absorption rule
+        h, h_source = 0.0, "user absorption weights"
+    else:
+        us_abs = None if us_t is None or k_us is None else us_t + production[k_us]
+        h, h_source = _home_share(home_share, None if us_abs is None else
+                                  max(us_abs - obs_cols[k_us], 0.0), k_us, p_share, g_share,
+                                  free0)
+    w = h * p_share + (1.0 - h) * g_share
+    # USGS import sources: the USA's import cells from the published shares (held fixed).
+    usgs_cells: dict[tuple[str, str], str] = {}
+    remainder = 0.0
+    if len(shares) and k_us is not None:
+        if us_t is None:
+            us_t = max(free0 * w[k_us] + obs_cols[k_us] - production[k_us], 0.0)
+            us_desc = "US imports from the baseline's absorption rule (no USGS statistic " \
+                      "on this stage's content basis)"
+        note = f"{USGS_NOTE} x US imports {year}: {us_desc}"
+        for c, sh in shares[["country", "share"]].itertuples(index=False):
+            q = us_t * float(sh)
+            if c == "USA":
+                continue
+            k = pos.get(c)
+            if k is None or (c in covered_set and np.isnan(fixed[k, k_us])):
+                remainder += q  # "Other countries", or an exporter BACI records in full
+            elif np.isnan(fixed[k, k_us]):  # an observed (mineral-specific) cell stands
+                fixed[k, k_us] = q
+                usgs_cells[(c, "USA")] = note
+    obs_rows = np.nansum(fixed, axis=1)
+    obs_cols = np.nansum(fixed, axis=0)
+    rows = np.maximum(production, obs_rows)
+    total = rows.sum()
+    if usgs_cells or remainder > 0:
+        cols = np.zeros(n)
+        cols[k_us] = obs_cols[k_us] + remainder + h * max(rows[k_us] - obs_rows[k_us], 0.0)
+        others = np.arange(n) != k_us
+        free_other = max(total - cols[k_us] - obs_cols[others].sum(), 0.0)
+        wo = w[others]
+        cols[others] = obs_cols[others] + free_other * wo / max(wo.sum(), 1e-300)
+    else:
+        free_total = total - obs_cols.sum()
+        cols = obs_cols + free_total * w
     dist, dist_sources = _distances(store, countries, have)
     prior = dist ** -distance_elasticity
     prior[np.diag_indices(n)] *= home_bias
     # BACI lists every non-zero flow of the exporters it covers (all of them in a full
     # year, the named ones in an extract): their unobserved export cells are zero, not
     # unknown, so their residual supply can only be used (or stocked) at home.
-    complete = ([c for c in countries if c != "OTH"] if "*" in covered
-                else sorted(set(countries) & covered))
+    complete = sorted(covered_set)
     for c in complete:
         k = pos[c]
         prior[k, :] = np.where(np.arange(n) == k, prior[k, :], 0.0)
@@ -433,8 +565,8 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         # large economy whose every supplier with spare supply is already observed). Fall
         # back to the production-constrained gravity model: rows still match production
         # exactly; absorption is what the prior allocates (col_targets then report it).
-        floor = 1e-9 * absorb.max()  # every country keeps a sliver of prior weight
-        matrix = production_constrained(prior * np.maximum(absorb, floor)[None, :], rows, fixed)
+        floor = 1e-9 * w.max()  # every country keeps a sliver of prior weight
+        matrix = production_constrained(prior * np.maximum(w, floor)[None, :], rows, fixed)
         cols = matrix.sum(axis=0)
         diag = {"iterations": 1, "max_margin_error": 0.0,
                 "constraint": "production constrained (absorption targets infeasible: "
@@ -449,7 +581,13 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                       on=["exporter", "importer"], how="left")
     est = tidy["method"].isna()
     tidy["method"] = tidy["method"].fillna("estimated")
+    cell_note = pd.Series([usgs_cells.get((e, i)) for e, i in
+                           zip(tidy["exporter"], tidy["importer"])], index=tidy.index,
+                          dtype="object")
+    usgs_source = shares["source"].iloc[0] if len(shares) else None
+    tidy.loc[cell_note.notna() & est, "source"] = usgs_source
     tidy["source"] = tidy["source"].fillna("critmin-baseline")
+    tidy["note"] = cell_note
     tidy["quantity_from_value"] = tidy["quantity_from_value"].astype("boolean").fillna(False).astype(bool)
     tidy["hs_shared"] = tidy["hs_shared"].astype("boolean").fillna(False).astype(bool)
     tidy["domestic"] = tidy["exporter"] == tidy["importer"]
@@ -467,10 +605,22 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                  "production_stage": pst, "distance_elasticity": distance_elasticity,
                  "home_bias": home_bias, "absorption_proxy": ("user weights" if weights is not None
                                       else "gdp" if gdp_sources else "uniform"),
+                 "home_share": h, "home_share_source": h_source,
+                 "us_import_sources": ({"form": str(shares["form"].iloc[0]),
+                                        "us_imports_t": us_t, "basis": us_desc,
+                                        "cells_fixed": len(usgs_cells),
+                                        "other_countries_t": remainder}
+                                       if len(shares) and k_us is not None else None),
                  "distance_source": "distances" if dist_sources else "constant (no distances table)"})
     sources = set(obs["source"]) | set(prod_sources) | set(gdp_sources) | set(dist_sources)
-    provenance = tuple(store.provenance_records(["flows", "production", "gdp", "distances"],
-                                                sources=sorted(sources)))
+    tables = ["flows", "production", "gdp", "distances"]
+    if len(shares) and k_us is not None:
+        sources |= set(shares["source"])
+        tables.append("us_import_sources")
+        if salient_sources:
+            sources |= salient_sources
+            tables.append("us_salient")
+    provenance = tuple(store.provenance_records(tables, sources=sorted(sources)))
     return Baseline(mineral=m.id, stage=st, year=int(year), basis=basis, flows=tidy,
                     row_targets=pd.Series(rows, index=pd.Index(countries, name="exporter")),
                     col_targets=pd.Series(cols, index=pd.Index(countries, name="importer")),
@@ -479,5 +629,6 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                     provenance=provenance, diagnostics=diag)
 
 
-__all__ = ["Baseline", "build_baseline", "complete_matrix", "observed_flows",
-           "production_constrained"]
+__all__ = ["DEFAULT_HOME_SHARE", "Baseline", "build_baseline",
+           "complete_matrix", "observed_flows", "production_constrained", "us_import_sources",
+           "us_imports_t"]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from critmin import blocs as blocs_mod
 from critmin.cli import app
 from critmin.sources.origin import Origin
 from critmin.store.catalog import TableData, write_store
 from critmin.vocab import minerals
+
+# The package re-exports the function `critmin.blocs`, which shadows the submodule attribute.
+blocs_mod = importlib.import_module("critmin.blocs")
 
 runner = CliRunner()
 

@@ -216,19 +216,28 @@ def test_shock_values_are_validated() -> None:
 
 # ------------------------------------------------------------------ solver internals
 
-@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
-@pytest.mark.parametrize("mode", ["gsim", "exact"])
-def test_generalised_jacobian_matches_finite_differences(mode: str, sparse: bool) -> None:
+def _quota_system(mode: str) -> _System:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, tonnes=150.0),
                    Shock("licensing", exporters=("USA",), importers=("JPN",), share=0.5),
                    Shock("licensing", exporters=("CHN",), importers=("USA",), share=0.9),  # overlaps
                    Shock("tariff", importers=("JPN",), exporters=("USA",), rate=0.1),
                    Shock("export_tax", exporters=("JPN",), importers=None, rate=0.05))
-    system = _System(market_problem(toy_baseline(), sc), mode)
-    system.small = not sparse  # both assembly paths (dense for small markets, sparse for large)
-    rng = np.random.default_rng(0)
+    return _System(market_problem(toy_baseline(), sc), mode)
+
+
+def _random_point(system: _System, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
     y = rng.normal(scale=0.05, size=system.nu + system.K)
     y[system.nu:] = np.abs(y[system.nu:]) + 0.01
+    return y
+
+
+@pytest.mark.parametrize("mode", ["gsim", "exact"])
+def test_generalised_jacobian_matches_finite_differences(mode: str) -> None:
+    # J is the Schur complement A11 + A12 A21 of the bordered Newton matrix
+    system = _quota_system(mode)
+    assert system.K == 3 and len(system.iC) > 0 and len(system.iF) > 0   # both parts of A11
+    y = _random_point(system)
     _, J, _ = system.evaluate(y)
     h = 1e-7
     fd = np.empty_like(J)
@@ -237,6 +246,50 @@ def test_generalised_jacobian_matches_finite_differences(mode: str, sparse: bool
         e[k] = h
         fd[:, k] = (system.evaluate(y + e, jac=False)[0] - system.evaluate(y - e, jac=False)[0]) / (2 * h)
     np.testing.assert_allclose(J, fd, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["gsim", "exact"])
+def test_both_newton_routes_solve_the_dense_generalised_jacobian(mode: str) -> None:
+    system = _quota_system(mode)
+    for seed in range(3):
+        y = _random_point(system, seed)
+        Phi, J, state = system.evaluate(y)
+        vals = system.newton_values(state)
+        blocks = system.blocks(vals)
+        np.testing.assert_allclose(system.gradient(blocks, Phi), J.T @ Phi, rtol=1e-12, atol=1e-14)
+        expected = np.linalg.solve(J, -Phi)
+        d_schur, route = system.newton_direction(vals, blocks, Phi)
+        assert route == "schur"
+        d_lu, route = system.newton_direction(vals, blocks, Phi, schur=False)
+        assert route == "bordered"
+        for d in (d_schur, d_lu):
+            np.testing.assert_allclose(d, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_failed_schur_check_falls_back_to_the_pivoted_lu_with_the_same_result(monkeypatch) -> None:
+    from critmin.models import pe_solver
+
+    sc = _scenario(Shock("licensing", exporters=("CHN",), importers=None, share=0.5),
+                   Shock("tariff", importers=("JPN",), exporters=("USA",), rate=0.1))
+    problem = market_problem(toy_baseline(), sc)
+    fast = solve_market(problem, "exact")
+    assert fast.diagnostics["schur_solves"] == fast.diagnostics["iterations"] > 0
+    monkeypatch.setattr(pe_solver, "SCHUR_CHECK", -1.0)    # no Schur solve passes the check
+    slow = solve_market(problem, "exact")
+    assert slow.diagnostics["schur_solves"] == 0
+    assert slow.diagnostics["bordered_lu_solves"] == slow.diagnostics["iterations"] > 0
+    np.testing.assert_allclose(slow.w, fast.w, rtol=1e-9)
+    np.testing.assert_allclose(slow.flows, fast.flows, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(slow.rent, fast.rent, rtol=1e-9, atol=1e-9)
+
+
+def test_a_market_without_quotas_needs_no_sparse_lu() -> None:
+    # without quotas A11 is diagonal: every unknown is in F and the C block is empty
+    sc = _scenario(Shock("export_tax", exporters=("CHN",), importers=None, rate=0.2))
+    system = _System(market_problem(toy_baseline(), sc), "exact")
+    assert system.K == 0 and len(system.iC) == 0
+    sol = solve_market(market_problem(toy_baseline(), sc), "exact")
+    assert sol.diagnostics["converged"] and sol.diagnostics["schur_solves"] == sol.diagnostics["iterations"]
 
 
 def test_diagnostics_report_convergence() -> None:

@@ -12,9 +12,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from flow_fixtures import flow_rows, make_store, production_rows
+import pandas as pd
+from flow_fixtures import flow_rows, make_store, origin, production_rows
 
 from critmin.baseline import build_baseline, complete_matrix, production_constrained
+from critmin.store import Store
+from critmin.store.catalog import TableData, write_store
 
 
 @st.composite
@@ -66,7 +69,23 @@ def store_inputs(draw):
     observed = draw(st.lists(st.sampled_from(pairs), max_size=10, unique=True))
     rows = [(a, b, draw(st.floats(1.0, 1e8)), draw(st.floats(0.1, 1e5)),
              draw(st.sampled_from(["observed", "mirror"]))) for a, b in observed]
-    return production, rows
+    home_share = draw(st.one_of(st.none(), st.floats(0.0, 1.0)))
+    # USGS import sources for the USA: some named exporters plus "Other countries".
+    named = draw(st.lists(st.sampled_from([c for c in COUNTRIES if c != "USA"]), max_size=4,
+                          unique=True))
+    weights = [draw(st.floats(0.01, 1.0)) for _ in named] + [draw(st.floats(0.0, 1.0))]
+    shares = {c: w / sum(weights) for c, w in zip([*named, "OTH"], weights)} if named else {}
+    return production, rows, home_share, shares
+
+
+def _with_import_sources(path, shares):
+    frame = pd.DataFrame({"mineral": "nickel", "stage": "mine", "form": "Ores", "all_forms": False,
+                          "country": list(shares), "label": list(shares),
+                          "share": list(shares.values()), "bound": None, "period": "2021-24",
+                          "commodity": "Nickel", "note": None, "source": "usgs-imports-fixture"})
+    write_store(path, [TableData("us_import_sources", frame, (origin("usgs-imports-fixture"),))],
+                base=path)
+    return Store.open(path)
 
 
 @pytest.fixture(scope="module")
@@ -74,15 +93,27 @@ def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("baseline-props")
 
 
-@settings(max_examples=10, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(store_inputs())
 def test_baseline_properties(workdir, inputs) -> None:
-    production, rows = inputs
+    production, rows, home_share, shares = inputs
     path = workdir / "s.duckdb"
     store = make_store(path, production_rows("nickel", "mine", 2022, production),
                        flow_rows(rows), COUNTRIES)
-    base = build_baseline(store, "nickel", "mine", 2022)
+    if shares:
+        store = _with_import_sources(path, shares)
+    base = build_baseline(store, "nickel", "mine", 2022, home_share=home_share)
+    assert 0.0 <= base.diagnostics["home_share"] <= 1.0
+    us = base.diagnostics["us_import_sources"]
+    if shares and base.diagnostics["constraint"].startswith("doubly"):
+        cells = base.flows.set_index(["exporter", "importer"])
+        observed_pairs = {(a, b) for a, b, *_ in rows}
+        for c, share in shares.items():  # USGS cells are held fixed at imports x share
+            if c != "OTH" and (c, "USA") not in observed_pairs and us["us_imports_t"] > 0:
+                assert cells.loc[(c, "USA"), "quantity_t"] == pytest.approx(
+                    us["us_imports_t"] * share, rel=1e-12)
+                assert cells.loc[(c, "USA"), "method"] == "estimated"
     cells = base.flows.set_index(["exporter", "importer"])
     for a, b, _, q, method in rows:  # observed cells unchanged
         assert cells.loc[(a, b), "quantity_t"] == q

@@ -119,3 +119,77 @@ def test_exposure_figures_are_shares_except_import_reliance(rows, prod, members)
     # negative exactly for net exporters (where defined)
     defined = out["import_reliance_share"].notna()
     assert ((out.loc[defined, "import_reliance_share"] < 0) == (net[defined] < 0)).all()
+
+
+# --- partial coverage: one country's reported trade ------------------------------------
+
+def _one_reporter(rows, reporter):
+    """Every flow involves ``reporter``: its imports (observed) and its exports (mirror)."""
+    out = []
+    for partner, v, inbound in rows:
+        if partner == reporter:
+            continue
+        e, i = (partner, reporter) if inbound else (reporter, partner)
+        out.append({"exporter": e, "importer": i, "value_usd": v, "quantity_t": v / 10,
+                    "method": "observed" if inbound else "mirror", "source": "one-country"})
+    f = pd.DataFrame(out, columns=["exporter", "importer", "value_usd", "quantity_t",
+                                   "method", "source"])
+    f["mineral"], f["stage"], f["year"] = "x", "mine", 2023
+    return f
+
+
+one_reporter_rows = st.lists(
+    st.tuples(st.sampled_from(COUNTRIES), st.floats(min_value=1.0, max_value=1e4),
+              st.booleans()), min_size=2, max_size=20)
+
+
+@SETTINGS
+@given(one_reporter_rows, st.sampled_from(COUNTRIES),
+       st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=4, unique=True))
+def test_one_countrys_release_covers_exactly_units_inside_it(rows, reporter, members):
+    from critmin.metrics.exposure import import_reporters
+
+    f = _one_reporter(rows, reporter)
+    if len(f) < 2:
+        return
+    cov = import_reporters(f, members)
+    assert cov["reported_by"].iloc[0] == reporter
+    assert bool(cov["complete_coverage"].iloc[0]) == (set(members) == {reporter})
+
+
+@SETTINGS
+@given(one_reporter_rows, st.sampled_from(COUNTRIES), st.sampled_from(COUNTRIES))
+def test_observed_basis_flags_partial_rows_and_keeps_shares_in_range(rows, reporter, unit):
+    from critmin.metrics import exposure_basis
+
+    f = _one_reporter(rows, reporter)
+    base = exposure(f, unit, governance=gov)
+    out, prov = exposure_basis.apply_basis(base, None, unit, (unit,), basis="observed")
+    assert prov == []
+    partial = ~out["complete_coverage"].astype(bool)
+    assert (out.loc[partial, "flow_basis"] == exposure_basis.PARTIAL).all()
+    assert (out.loc[~partial, "flow_basis"] == exposure_basis.OBSERVED).all()
+    assert (out.loc[~partial, "coverage_share"] == 1.0).all()
+    assert out.loc[partial, "coverage_share"].isna().all()
+    assert out.loc[partial, "note"].str.contains(f"only {reporter}'s reported trade").all()
+    # the observed view changes no figure of the pure function
+    pd.testing.assert_frame_equal(out[base.columns], base)
+
+
+@SETTINGS
+@given(flows_strategy, st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=5,
+                                unique=True))
+def test_withheld_rows_keep_no_sourcing_figure(rows, members):
+    from critmin.metrics.exposure import SHARE_COLUMNS, withhold_shares
+
+    out = exposure(_flows(rows), members, governance=gov)
+    mask = pd.Series([i % 2 == 0 for i in range(len(out))], index=out.index)
+    held = withhold_shares(out, mask)
+    for c in SHARE_COLUMNS:
+        assert held.loc[mask, c].isna().all(), c
+        pd.testing.assert_series_equal(held.loc[~mask, c].astype("float64")
+                                       if c != "top_source" else held.loc[~mask, c],
+                                       out.loc[~mask, c].astype("float64")
+                                       if c != "top_source" else out.loc[~mask, c].astype("object"),
+                                       check_dtype=False)
+    assert (held["imports"] == out["imports"]).all()

@@ -14,7 +14,14 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from critmin.config import settings
@@ -51,7 +58,7 @@ def open_store(store: Path | None) -> Store:
 def progress(description: str, total: int | None = None) -> Iterator[Any]:
     """A rich progress bar on stderr; yields ``advance(label, done, total)``."""
     bar = Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"),
-                   BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   BarColumn(), MofNCompleteColumn(),  # "0/?" while the total is unknown
                    TimeElapsedColumn(), console=err_console, transient=True,
                    disable=not err_console.is_terminal and not _force_progress())
     with bar:

@@ -18,7 +18,7 @@ import typer
 from critmin.cli._common import StoreOpt, console, dump_json, open_store, progress, rich_table
 from critmin.cli.app import app
 from critmin.models.pe import run_scenario
-from critmin.reports.metrics import concentration_ranking, exposure_table
+from critmin.reports.metrics import concentration_ranking, exposure_table, exposure_view
 from critmin.reports.production import production_summary
 from critmin.reports.scenario import headline_table, welfare_table
 
@@ -74,7 +74,12 @@ def demo(
     report = ["# critmin demo", "", f"Store: `{s.path}`", ""]
     for name, title, frame, prov in sections:
         console.print()
-        console.print(rich_table(frame, title=title))
+        # the exposure table prints short codes; its CSV keeps the full notes
+        shown, legend = (exposure_view(frame, exposure.extra.get("against", "CHN"))
+                         if name == "exposure" else (frame, ""))
+        console.print(rich_table(shown, title=title))
+        if legend:
+            console.print(f"[dim]{legend}[/dim]")
         frame.to_csv(out / f"{name}.csv", index=False)
         report += [f"## {title}", "", f"Table: `{name}.csv`", "", "Sources:"]
         report += [f"- {p.get('source')} ({p.get('vintage')}; {p.get('licence')})"

@@ -34,10 +34,10 @@ def _countries(text: str | None) -> tuple[str, ...] | None:
     if text is None:
         return None
     try:
-        from critmin import blocs
+        from critmin.blocs import resolve
     except ImportError:  # blocs not installed: ISO3 or country names only
         return tuple(country(p.strip()) for p in text.split(",") if p.strip())
-    return tuple(blocs.resolve(text))
+    return tuple(resolve(text))
 
 
 def _check_has_flows(store, mineral_id: str, stage: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -160,7 +160,7 @@ def flows(
               if shared else "")
     if fmt is Format.table:
         cols = ["stage", "exporter", "importer", "value_usd", "quantity_t", "method",
-                "hs_codes", "source"]
+                "hs_codes", *(["hs_shared"] if shared else []), "source"]
     emit(rows[cols], fmt, title=f"{m.name} observed flows {year}",
          provenance=s.provenance_records(["flows"], sources=sorted(set(rows["source"]))),
          extra={"mineral": m.id, "stage": st, "year": int(year), "estimated_share": 0.0},

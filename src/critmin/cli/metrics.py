@@ -30,11 +30,14 @@ class Measure(StrEnum):
     quantity_t = "quantity_t"
 
 
+class Basis(StrEnum):
+    auto = "auto"
+    observed = "observed"
+    baseline = "baseline"
+
+
 CONCENTRATION_TABLE = ["mineral", "stage", "year", "top_country", "cr1_share", "cr3_share",
                        "hhi", "n_producers", "hhi_wgi", "cr1_flag", "hhi_flag"]
-EXPOSURE_TABLE = ["mineral", "stage", "year", "import_reliance_share", "top_source",
-                  "top_source_share", "source_hhi", "against_share", "outside_bloc_share",
-                  "low_governance_share", "estimated_share"]
 RISK_TABLE = ["eu_name", "sr_published", "ei_published", "sr_computed", "gap",
               "eu_china_share", "critmin_china_share_2016_2020", "critmin_top_country",
               "critmin_cr1_share", "critmin_hhi_wgi", "status"]
@@ -128,8 +131,22 @@ def exposure(
         help="ISO3 code whose share of imports is reported.")] = "CHN",
     wgi_threshold: Annotated[float, typer.Option(
         help="Suppliers with mean WGI below this count as low-governance (WGI units).")] = 0.0,
-    measure: Annotated[Measure, typer.Option(help="Shares on value or on tonnes.")]
-        = Measure.value_usd,
+    measure: Annotated[Measure, typer.Option(help="Shares on value or on tonnes (observed "
+        "rows; completed-baseline rows are in tonnes).")] = Measure.value_usd,
+    basis: Annotated[Basis, typer.Option(
+        help="auto: observed flows where the release records the unit's own imports, the "
+        "completed baseline (observed + estimated cells) where it records them only partly "
+        "(e.g. India seen only through US exports), shares withheld where no baseline can be "
+        "built; observed: the release as it is, partial rows flagged; baseline: every row "
+        "on the completed baseline.")] = Basis.auto,
+    observed: Annotated[bool, typer.Option(
+        "--observed", help="Shorthand for --basis observed.")] = False,
+    max_baselines: Annotated[int, typer.Option(
+        help="At most this many baselines per query (about 0.5 s each; newest year of each "
+        "mineral-stage first); other partial rows are withheld.")] = 40,
+    latest: Annotated[bool, typer.Option(
+        "--latest", help="One row per mineral-stage: the newest year with usable figures.")]
+        = False,
     usgs_nir: Annotated[bool, typer.Option(
         "--usgs-nir", help="Instead (USA only): recompute the USGS net import reliance from "
         "the MCS salient statistics and compare it with the published values.")] = False,
@@ -139,7 +156,9 @@ def exposure(
 ) -> None:
     """Exposure of an importer or bloc: import reliance, source shares and source HHI.
 
-    For a bloc, trade among its members is netted out.
+    For a bloc, trade among its members is netted out. Each row says what it rests on
+    (flow_basis): the observed release, or the completed baseline where the release records
+    the unit's imports only partly; coverage_share and estimated_share give the limits.
     """
     from critmin.metrics import queries
 
@@ -169,17 +188,23 @@ def exposure(
              title=f"USGS MCS {edition} net import reliance, published vs recomputed",
              provenance=res.provenance, extra=res.extra)
         return
+    from critmin.reports.metrics import exposure_view
+
     with progress("exposure") as advance:
         advance("reading flows", 0, 1)
         res = queries.exposure(s, unit, mineral=mineral or None, stage=stage, year=year,
                                against=against, wgi_threshold=wgi_threshold,
-                               measure=measure.value)
+                               measure=measure.value,
+                               basis=Basis.observed.value if observed else basis.value,
+                               max_baselines=max_baselines, latest=latest, advance=advance)
         advance("done", 1, 1)
-    table = res.frame if fmt is not Format.table else _cols(res.frame, EXPOSURE_TABLE)
+    if fmt is not Format.table:
+        emit(res.frame, fmt, title="", provenance=res.provenance, extra=res.extra)
+        return
+    table, legend = exposure_view(res.frame, res.extra["against"])
     emit(table, fmt, title=f"Exposure of {res.extra['unit']}", provenance=res.provenance,
-         extra=res.extra,
-         footer=f"Members: {', '.join(res.extra['members'])}. against = {res.extra['against']}."
-         if fmt is Format.table else "")
+         extra=res.extra, footer=f"Members: {', '.join(res.extra['members'])}. "
+         f"Observed rows: shares of {res.extra['measure']}. [dim]{legend}[/dim]")
 
 
 @app.command("risk")

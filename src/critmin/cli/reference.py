@@ -7,7 +7,9 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from critmin import blocs as blocs_mod
+from critmin.blocs import bloc as find_bloc
+from critmin.blocs import blocs as all_blocs
+from critmin.blocs import user_blocs_dir
 from critmin.cli._common import Format, FormatOpt, StoreOpt, console, emit, open_store, progress
 from critmin.cli.app import app
 from critmin.store.coverage import country_coverage
@@ -62,15 +64,15 @@ def blocs(
         frame = pd.DataFrame([{
             "bloc": b.name, "title": b.title, "members": len(b), "as_of": b.as_of,
             "uncertainty": b.uncertainty, "source": b.source, "note": b.note, "file": b.origin}
-            for b in blocs_mod.blocs().values()])
+            for b in all_blocs().values()])
         shown = frame[["bloc", "title", "members", "as_of", "uncertainty"]] \
             if fmt is Format.table else frame
         emit(shown, fmt, title="Blocs",
-             footer=f"Add your own YAML files in {blocs_mod.user_blocs_dir()} "
+             footer=f"Add your own YAML files in {user_blocs_dir()} "
                     "(or $CRITMIN_BLOCS_DIR).",
-             extra={"user_blocs_dir": str(blocs_mod.user_blocs_dir())})
+             extra={"user_blocs_dir": str(user_blocs_dir())})
         return
-    b = blocs_mod.bloc(name)
+    b = find_bloc(name)
     frame = pd.DataFrame({"country": list(b.members),
                           "name": [country_name(c) for c in b.members]})
     meta = {"bloc": b.name, "title": b.title, "as_of": b.as_of, "uncertainty": b.uncertainty,

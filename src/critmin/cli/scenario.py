@@ -141,7 +141,9 @@ def run_cmd(file: FileArg,
     console.print(result.summary())
     if out is not None:
         console.print(f"[dim]Wrote CSVs and result.json to {out}[/dim]")
-    srcs = sorted({str(p.get("source")) for p in result.provenance})
+    # Every number traces to a source *and* its vintage; model-side entries have no vintage.
+    srcs = sorted({f"{p.get('source')} ({p['vintage']})" if p.get("vintage") else str(p.get("source"))
+                   for p in result.provenance})
     console.print(f"[dim]Sources: {'; '.join(srcs)}[/dim]")
 
 

@@ -30,6 +30,24 @@ bloc). Flows are ``exporter -> importer`` rows per ``mineral, stage, year``.
 
 A bloc with a single member has exactly the exposure of that country.
 
+Coverage
+--------
+A release may not hold the unit's imports at all. :func:`import_reporters` says, per
+group, whose imports the release records completely (``reported_by``):
+
+* an exporter extract (a ``source`` ending in ``-extract``, e.g. a BACI extract of named
+  exporters): nobody's imports;
+* one reporting country (the importer of every ``observed`` row and the exporter of every
+  ``mirror`` row is the same country, e.g. USITC DataWeb: US imports by partner and US
+  exports by destination), or without ``method`` one country on every flow: that country
+  only. Its exports to India are *its* report, not India's sourcing;
+* otherwise a world matrix (a full BACI year): every country (``"*"``).
+
+``complete_coverage`` is true when every member is among them. Where it is false, the
+supplier shares of the release describe a partial matrix, not the unit's sourcing;
+:mod:`critmin.metrics.exposure_basis` then completes the matrix with the baseline or
+withholds the shares (:func:`withhold_shares`).
+
 Releases are never added together: where several releases (BACI, UN Comtrade, USITC
 DataWeb) report flows of the same mineral, stage and year, :func:`choose_source` keeps the
 one that reports the most trade of the unit (ties: the one with more tonnes recorded), and
@@ -53,8 +71,13 @@ EXPOSURE_COLUMNS = (
     "apparent_consumption_t", "import_reliance_share", "n_sources", "top_source",
     "top_source_share", "source_hhi", "against", "against_share", "outside_bloc_share",
     "low_governance_share", "wgi_coverage_share", "estimated_share", "shared_hs_code",
-    "flow_source", "flows_of_one_country",
+    "flow_source", "flows_of_one_country", "reported_by", "complete_coverage",
 )
+# Figures that describe the unit's sourcing: null when only a partial matrix is observed.
+SHARE_COLUMNS = ("n_sources", "top_source", "top_source_share", "source_hhi",
+                 "against_share", "outside_bloc_share", "low_governance_share",
+                 "wgi_coverage_share")
+WORLD = "*"
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -245,11 +268,74 @@ def exposure(flows: pd.DataFrame, members: Iterable[str] | str, *,
     partial = out["flows_of_one_country"].notna() & ~out["flows_of_one_country"].isin(
         [next(iter(m))] if len(m) == 1 else [])
     out.loc[partial, "import_reliance_share"] = np.nan
+    cover = import_reporters(flows, m)
+    out["reported_by"] = cover["reported_by"].reindex(groups) if not cover.empty else None
+    out["complete_coverage"] = (cover["complete_coverage"].reindex(groups)
+                                .fillna(False).astype(bool) if not cover.empty else False)
     out = out.reset_index()
     if "_group" in out.columns:
         out = out.drop(columns="_group")
         k = []
     return out[[*k, *EXPOSURE_COLUMNS]]
+
+
+def import_reporters(flows: pd.DataFrame, members: Iterable[str] | str) -> pd.DataFrame:
+    """Whose imports the release records completely, per group (see *Coverage* above).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the group keys: ``reported_by`` (``"*"`` for a world matrix, else the
+        ISO3 codes joined by ``", "``, empty for nobody) and ``complete_coverage`` (every
+        member is covered).
+    """
+    _require(flows, ["exporter", "importer"], "import_reporters()")
+    m = _members(members)
+    k = _group_keys(flows)
+    if not k:
+        flows = flows.assign(_group=0)
+        k = ["_group"]
+    flows = flows[flows["exporter"] != flows["importer"]]
+    if flows.empty:
+        return pd.DataFrame(columns=["reported_by", "complete_coverage"])
+    groups = flows[k].drop_duplicates().sort_values(k).set_index(k).index
+    one = _one_country(flows, k, groups)
+    by: dict[object, str] = {}
+    for key, g in flows.groupby(k, sort=True):
+        key = key if len(k) > 1 else (key[0] if isinstance(key, tuple) else key)
+        src = g["source"].astype("string") if "source" in g.columns else None
+        if src is not None and src.str.endswith("-extract").fillna(False).all():
+            by[key] = ""                     # named exporters' shipments only
+            continue
+        rep = None
+        if "method" in g.columns:
+            # the reporter is the importer of importer-reported rows and the exporter of
+            # exporter-reported (mirror) rows: one such country is a one-country release
+            meth = g["method"].astype("string")
+            cand = set(g.loc[meth == "observed", "importer"]) \
+                | set(g.loc[meth == "mirror", "exporter"])
+            if len(cand) == 1:
+                rep = next(iter(cand))
+        if rep is None and pd.notna(one.get(key)):
+            rep = str(one[key])
+        by[key] = rep if rep is not None else WORLD
+    rep = pd.Series(by, dtype="object").reindex(groups)
+    complete = rep.map(lambda r: r == WORLD or m <= set(filter(None, str(r).split(", "))))
+    return pd.DataFrame({"reported_by": rep, "complete_coverage": complete.astype(bool)},
+                        index=groups)
+
+
+def withhold_shares(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """``frame`` with the sourcing figures (:data:`SHARE_COLUMNS`) nulled where ``mask``."""
+    out = frame.copy()
+    for c in SHARE_COLUMNS:
+        if c in out.columns:
+            if c == "n_sources":
+                out[c] = out[c].astype("Int64").mask(mask)
+            else:
+                out[c] = out[c].astype("object").mask(mask) if c == "top_source" \
+                    else out[c].astype("float64").mask(mask)
+    return out
 
 
 def _one_country(flows: pd.DataFrame, k: list[str], groups: pd.Index) -> pd.Series:

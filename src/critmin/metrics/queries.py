@@ -253,9 +253,10 @@ def resolve_unit(name: str) -> tuple[str, tuple[str, ...]]:
     UnknownBlocError
         Neither a bloc nor a country; lists the blocs and says an ISO3 code works too.
     """
-    from critmin import blocs
+    # by name: the package re-exports the function ``blocs``, which shadows the module
+    from critmin.blocs import resolve
 
-    members = blocs.resolve(name)
+    members = resolve(name)
     label = members[0] if len(members) == 1 and "," not in name else name
     return label, tuple(members)
 
@@ -267,14 +268,27 @@ def flow_minerals(store: Store) -> list[str]:
 
 def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = None,
              stage: str | None = None, year: int | None = None, against: str = "CHN",
-             wgi_threshold: float = 0.0, measure: str = "value_usd") -> MetricResult:
+             wgi_threshold: float = 0.0, measure: str = "value_usd", basis: str = "auto",
+             max_baselines: int = 40, latest: bool = False,
+             advance: Any = None) -> MetricResult:
     """Exposure of a country or bloc per mineral, stage and year, from the ``flows`` table.
 
     Import reliance uses the members' production from the default series, in tonnes, for
     the same mineral, stage and year.
+
+    Where the release records the unit's imports only partly (e.g. USITC DataWeb holds
+    India's imports only as US exports to India), ``basis="auto"`` recomputes the row on
+    the completed baseline, or withholds the supplier shares when none can be built;
+    ``basis="observed"`` keeps the partial matrix, flagged; ``basis="baseline"`` completes
+    every row. Each row says which in ``flow_basis``, with ``coverage_share``,
+    ``estimated_share``, ``share_measure`` and ``note`` (see
+    :mod:`critmin.metrics.exposure_basis`). ``latest`` keeps one row per mineral-stage
+    (the newest usable year); ``advance(label, done, total)`` reports progress.
     """
+    from critmin.metrics import exposure_basis as basis_mod
     from critmin.store.harmonise import country as to_iso3
 
+    basis_mod.check_basis(basis)
     label, members = resolve_unit(unit)
     against_code = to_iso3(against)
     minerals = [mineral] if isinstance(mineral, str) else list(mineral or [])
@@ -305,14 +319,22 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
     gov = governance_means(store)
     out = exp_mod.exposure(flows, members, production=prod, governance=gov,
                            against=against_code, wgi_threshold=wgi_threshold, measure=measure)
+    out, base_prov = basis_mod.apply_basis(
+        out, store, label, members, basis=basis, governance=gov, against=against_code,
+        wgi_threshold=wgi_threshold, measure=measure, max_baselines=max_baselines,
+        latest=latest, advance=advance)
     out.insert(0, "unit", label)
     prov = _provenance(store, ["flows"], flows["source"].unique() if "source" in flows else None)
     if prod is not None:
         prov += _provenance(store, ["production"], prod["source"].unique())
     if gov is not None:
         prov += _provenance(store, ["governance"])
+    prov = list({tuple(sorted((k, str(v)) for k, v in p.items())): p
+                 for p in prov + base_prov}.values())
     extra = {"unit": label, "members": list(members), "against": against_code,
-             "measure": measure, "wgi_threshold": wgi_threshold}
+             "measure": measure, "wgi_threshold": wgi_threshold, "basis": basis,
+             "flow_basis": {b: int((out["flow_basis"] == b).sum())
+                            for b in sorted(set(out["flow_basis"]))}}
     return MetricResult(out, prov, extra)
 
 

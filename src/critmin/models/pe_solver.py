@@ -28,14 +28,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
+import scipy.sparse.linalg
 
 from critmin.errors import ScenarioError, SolveError
 from critmin.models.pe_data import MarketProblem
 
 #: A composite price index above this multiple of its baseline triggers a warning.
 EXTREME_PRICE_RATIO = 3.0
+
+#: Largest ``|J d + Phi|`` (relative to ``|Phi|``) accepted from the Schur-complement solve
+#: before the Newton direction is recomputed by a pivoted LU of the whole bordered system.
+SCHUR_CHECK = 1e-8
 
 
 @dataclass(slots=True, eq=False)
@@ -54,6 +58,17 @@ class MarketSolution:
     composite_demand: np.ndarray  # D_j (composite units, base = base expenditure)
     stockpile: np.ndarray         # release in composite units
     diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+def _csc_pattern(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> tuple:
+    """Map COO entries (duplicates allowed) to the slots of a CSC matrix, once, so a matrix
+    with this pattern is assembled from new values by one ``bincount``."""
+    nr = shape[0]
+    key = cols.astype(np.int64) * nr + rows
+    uniq, slot = np.unique(key, return_inverse=True)
+    indices = (uniq % nr).astype(np.int32)
+    indptr = np.searchsorted(uniq // nr, np.arange(shape[1] + 1)).astype(np.int32)
+    return slot.ravel(), indices, indptr, len(uniq), shape
 
 
 class _System:
@@ -80,12 +95,19 @@ class _System:
         self.has_sub = ~np.isnan(self.sub_ref) & self.active_x
         # bans: structural in exact mode, FB quotas with limit 0 in gsim mode
         self.banned = np.zeros((n, n), dtype=bool)
-        quotas = []
-        for qt in p.quotas:
-            if qt.is_ban and not self.linear:
-                self.banned[qt.exporter, qt.importer] = True
-            elif (q0[qt.exporter, qt.importer] > 0).any():
-                quotas.append(qt)
+        # every quota's member pairs in one flat array (qid = quota number): a licence
+        # regime has one quota per destination, so per-quota Python loops would dominate
+        nq = len(p.quotas)
+        sizes = np.array([len(qt.exporter) for qt in p.quotas], dtype=int)
+        qid = np.repeat(np.arange(nq), sizes)
+        qe = np.concatenate([qt.exporter for qt in p.quotas]).astype(int) if nq else np.zeros(0, int)
+        qi = np.concatenate([qt.importer for qt in p.quotas]).astype(int) if nq else np.zeros(0, int)
+        is_ban = np.array([qt.is_ban for qt in p.quotas], dtype=bool)
+        if not self.linear:
+            self.banned[qe[is_ban[qid]], qi[is_ban[qid]]] = True
+        trades = np.bincount(qid, q0[qe, qi] > 0, minlength=nq) > 0
+        kept = np.flatnonzero(trades & (self.linear | ~is_ban))
+        quotas = [p.quotas[k] for k in kept]
         self.quotas = quotas
         self.live = (q0 > 0) & ~self.banned
         self._check_feasible()
@@ -110,20 +132,15 @@ class _System:
         self.sig_p = self.sigma[m]
         # pairs come out of np.nonzero in row-major order, i.e. CSR order by exporter
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(e, minlength=n))])
-        ones = np.ones(self.npairs)
-        self.Mimp = sp.csr_matrix((ones, (m, np.arange(self.npairs))), shape=(n, self.npairs))
-        self.Mexp = sp.csr_matrix((ones, (e, np.arange(self.npairs))), shape=(n, self.npairs))
         # quota membership: sparse K x npairs
         K = len(quotas)
         pos = np.full(n * n, -1)
         pos[self.flat] = np.arange(self.npairs)
-        rows, cols = [np.zeros(0, int)], [np.zeros(0, int)]
-        for k, qt in enumerate(quotas):
-            at = pos[qt.exporter * n + qt.importer]
-            at = at[at >= 0]
-            rows.append(np.full(len(at), k))
-            cols.append(at)
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        renum = np.full(nq, -1)
+        renum[kept] = np.arange(K)
+        k_of = renum[qid]
+        at = np.where(k_of >= 0, pos[qe * n + qi], -1)
+        rows, cols = k_of[at >= 0], at[at >= 0]
         self.B = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(K, self.npairs))
         self.B.sort_indices()
         self.Bt = self.B.T.tocsr()
@@ -142,14 +159,68 @@ class _System:
             pp.append(np.full(off.sum(), p_))
         self.qq_k1, self.qq_k2, self.qq_p = np.concatenate(k1), np.concatenate(k2), np.concatenate(pp)
         self.qlimit = np.array([qt.limit for qt in quotas], dtype=float)
-        self.qscale = np.array([max(q0[qt.exporter, qt.importer].sum(), 1e-12) for qt in quotas], dtype=float)
+        self.qscale = np.maximum(np.bincount(qid, q0[qe, qi], minlength=nq)[kept], 1e-12)
         self.ix = np.flatnonzero(self.active_x)
         self.nu, self.K = len(self.ix), K
-        self.small = self.npairs * (n + K) <= 200_000
-        if self.small:
-            self.Bd = self.B.toarray()
-            self.Imp_d = self.Mimp.toarray()
-            self.Exp_d = self.Mexp.toarray()
+        self._newton_pattern()
+
+    def _newton_pattern(self) -> None:
+        """Fixed sparsity pattern of the bordered Newton matrix (see :meth:`newton_matrix`).
+
+        Only the values change between iterations, so the COO -> CSC map (duplicates summed)
+        is computed once and each assembly is a single ``bincount``.
+        """
+        n, e, m, K, nu = self.p.n, self.e, self.m, self.K, self.nu
+        tk, tp = self.tk, self.tp
+        pos_u = np.full(n, -1)
+        pos_u[self.ix] = np.arange(nu)
+        imps = np.unique(m)
+        self.G = len(imps)
+        pos_g = np.full(n, -1)
+        pos_g[imps] = nu + K + np.arange(self.G)
+        self.N = nu + K + self.G
+        ue, gm, rk = pos_u[e], pos_g[m], nu + tk
+        du, dr, dg = np.arange(nu), nu + np.arange(K), nu + K + np.arange(self.G)
+        # blocks in the order of the value vector built in newton_matrix()
+        rows = [du, ue, ue, ue[tp], dr, rk, rk, nu + self.qq_k1, gm, gm[tp], dg]
+        cols = [du, ue, gm, rk, dr, gm[tp], ue[tp], nu + self.qq_k2, ue, rk, dg]
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        n0 = nu + K
+        top, left = rows < n0, cols < n0
+        self._coo = (rows, cols)  # the whole matrix's pattern is built only if needed
+        # A11 is diagonal except where quotas couple rents with their exporters' prices:
+        # split its unknowns into F (only a diagonal entry) and C (coupled), so only the C
+        # block needs a sparse LU and A11^-1 on F is a division
+        off = top & left & (rows != cols)
+        coupled = np.zeros(n0, dtype=bool)
+        coupled[rows[off]] = coupled[cols[off]] = True
+        self.iF, self.iC = np.flatnonzero(~coupled), np.flatnonzero(coupled)
+        loc = np.zeros(self.N, dtype=int)                           # position within F or C
+        loc[self.iF], loc[self.iC] = np.arange(len(self.iF)), np.arange(len(self.iC))
+        nF, nC, G = len(self.iF), len(self.iC), self.G
+        in_c = np.append(coupled, False)[np.minimum(rows, n0)]     # row in C (False for g rows)
+        col_c = np.append(coupled, False)[np.minimum(cols, n0)]
+        sel = top & left & ~in_c
+        self._dF = (sel, loc[rows[sel]])
+        self._patterns = {}
+        for name, mask, r_, c_, shape in (
+                ("AC", top & left & in_c, loc[rows], loc[cols], (nC, nC)),
+                ("A12F", top & ~left & ~in_c, loc[rows], cols - n0, (nF, G)),
+                ("A12C", top & ~left & in_c, loc[rows], cols - n0, (nC, G)),
+                ("A21F", ~top & left & ~col_c, rows - n0, loc[cols], (G, nF)),
+                ("A21C", ~top & left & col_c, rows - n0, loc[cols], (G, nC))):
+            self._patterns[name] = (mask, _csc_pattern(r_[mask], c_[mask], shape))
+        # one matrix per block, built once; each iteration overwrites its values in place
+        # (constructing scipy.sparse matrices costs more than the arithmetic at this size)
+        self._mats = {k: self._new_matrix(k) for k in self._patterns}
+        self._mats["XF"] = self._new_matrix("A12F")          # A11^-1 A12 on F, same pattern
+        self._trans = {k: self._mats[k].T for k in ("AC", "A12F", "A12C", "A21F", "A21C")}
+
+    def _new_matrix(self, name: str) -> sp.csc_matrix:
+        if name not in self._patterns:   # "A": only for the pivoted fallback
+            self._patterns[name] = (slice(None), _csc_pattern(*self._coo, (self.N, self.N)))
+        _, (_, indices, indptr, nnz, shape) = self._patterns[name]
+        return sp.csc_matrix((np.zeros(nnz), indices, indptr), shape=shape)
 
     def _check_feasible(self) -> None:
         p, q0 = self.p, self.p.q0
@@ -292,55 +363,145 @@ class _System:
             return Phi, None, state
         return Phi, self.jacobian(state), state
 
-    def jacobian(self, state: dict) -> np.ndarray:
-        """An element of the generalised Jacobian at the point ``state`` was evaluated at."""
-        n, e, m, sp_ = self.p.n, self.e, self.m, self.sig_p
+    def newton_values(self, state: dict) -> np.ndarray:
+        """The Newton matrix bordered by the composite-price changes of the importers.
+
+        ``dM_ij = W_ij [kappa_j g_j - sigma_j z_ij]`` with ``g_j = sum_l s_lj z_lj``: each
+        importer's CES block couples only its own sources through the one number ``g_j``.
+        Keeping ``g`` as unknowns gives the sparse system ``[[A11, A12], [A21, -I]]`` whose
+        Schur complement ``A11 + A12 A21`` is the generalised Jacobian ``J`` of ``Phi``
+        (an element of the Clarke Jacobian at ``state``): solving it for ``(d, g)`` gives the
+        same Newton direction ``J d = -Phi`` without forming the dense ``J``.
+        """
+        e, m, sp_, tk, tp = self.e, self.m, self.sig_p, self.tk, self.tp
         W, rstar, share, kappa, drho_dw, dwdu, dland, dsup, X0s, r, nrm = state["_jac"]
         h = state["h"]
-        # ---- generalised Jacobian. dM_ij = W_ij [kappa_j sum_l s_lj z_lj - sigma_j z_ij],
-        # z = d rho / rho* (rho* = rho in exact mode, 1 in gsim)
-        a = drho_dw * dwdu[e] / rstar                    # z per unit of u_exporter
+        a = drho_dw * dwdu[e] / rstar                     # z per unit of u_exporter
         cz = dland / self.T0 / rstar                      # z per unit of rent
         Wk = W * kappa[m]
         Wsig = W * sp_
-        if self.small:
-            # small markets: dense algebra beats scipy.sparse's per-call overhead
-            Wk_s, SA_s = self.dense(Wk), self.dense(share * a)
-            Jmu = Wk_s @ SA_s.T
-        else:
-            Wk_s, SA_s = self.sparse(Wk), self.sparse(share * a)
-            Jmu = (Wk_s @ SA_s.T).toarray()
-        Jmu[np.diag_indices(n)] -= np.bincount(e, Wsig * a, minlength=n)
-        Jmu *= -1.0
-        Jmu[np.diag_indices(n)] += dsup
-        JF = Jmu / X0s[:, None]
-        J = np.zeros((self.nu + self.K, self.nu + self.K))
-        J[: self.nu, : self.nu] = JF[np.ix_(self.ix, self.ix)]
-        if self.K and self.small:
-            Bd, Imp, Exp = self.Bd, self.Imp_d, self.Exp_d
-            C = (Imp * (share * cz)) @ Bd.T                                # importer x quota
-            Jmr = Wk_s @ C - (Exp * (Wsig * cz)) @ Bd.T
-            WcolK = ((Bd * W) @ Imp.T) * kappa[None, :]                    # quota x importer
-            dQu = WcolK @ SA_s.T - (Bd * (Wsig * a)) @ Exp.T
-            dQr = WcolK @ C - (Bd * (Wsig * cz)) @ Bd.T
-        elif self.K:
-            K, tk, tp = self.K, self.tk, self.tp
-            C = np.bincount(m[tp] * K + tk, (share * cz)[tp], minlength=n * K).reshape(n, K)
-            Jmr = Wk_s @ C - np.bincount(e[tp] * K + tk, (Wsig * cz)[tp], minlength=n * K).reshape(n, K)
-            WcolK = np.bincount(tk * n + m[tp], Wk[tp], minlength=K * n).reshape(K, n)
-            dQu = (SA_s @ WcolK.T).T - np.bincount(tk * n + e[tp], (Wsig * a)[tp], minlength=K * n).reshape(K, n)
-            dQr = WcolK @ C - np.bincount(self.qq_k1 * K + self.qq_k2, (Wsig * cz)[self.qq_p],
-                                          minlength=K * K).reshape(K, K)
-        if self.K:
-            J[: self.nu, self.nu:] = -Jmr[self.ix] / X0s[self.ix, None]
-            dh_u = -dQu[:, self.ix] / self.qscale[:, None]
-            dh_r = -dQr / self.qscale[:, None]
-            safe = np.where(nrm > 0, nrm, 1.0)
-            da = np.where(nrm > 0, r / safe - 1.0, 1 / np.sqrt(2) - 1.0)
-            db = np.where(nrm > 0, h / safe - 1.0, 1 / np.sqrt(2) - 1.0)
-            J[self.nu:, : self.nu] = db[:, None] * dh_u
-            J[self.nu:, self.nu:] = np.diag(da) + db[:, None] * dh_r
-        return J
+        inv_x = 1.0 / X0s[e]
+        # Fischer-Burmeister derivatives (the point (r, h) = 0 takes the element (1/sqrt2 - 1))
+        safe = np.where(nrm > 0, nrm, 1.0)
+        da = np.where(nrm > 0, r / safe - 1.0, 1 / np.sqrt(2) - 1.0)
+        c = np.where(nrm > 0, h / safe - 1.0, 1 / np.sqrt(2) - 1.0) / self.qscale  # d phi / d sum M
+        Wsig_cz = Wsig * cz
+        vals = np.concatenate([
+            dsup[self.ix] / X0s[self.ix],        # F_i / u_i: supply
+            Wsig * a * inv_x,                    # F_i / u_i: own-price substitution
+            -Wk * inv_x,                         # F_i / g_j
+            (Wsig_cz * inv_x)[tp],               # F_i / r_k
+            da,                                  # phi_k / r_k
+            -c[tk] * Wk[tp],                     # phi_k / g_j
+            c[tk] * (Wsig * a)[tp],              # phi_k / u_i
+            c[self.qq_k1] * Wsig_cz[self.qq_p],  # phi_k / r_k'
+            share * a,                           # g_j / u_i
+            (share * cz)[tp],                    # g_j / r_k
+            -np.ones(self.G),                    # g_j
+        ])
+        return vals
+
+    def block(self, vals: np.ndarray, name: str) -> sp.csc_matrix:
+        """Block ``name`` of the bordered Newton matrix, its values set from ``vals`` in place
+        (its transpose in ``_trans`` shares them); see :meth:`blocks`."""
+        if name not in self._mats:
+            self._mats[name] = self._new_matrix(name)
+        mask, (slot, _, _, nnz, _) = self._patterns[name]
+        M = self._mats[name]
+        M.data[:] = np.bincount(slot, vals[mask], minlength=nnz)
+        return M
+
+    def blocks(self, vals: np.ndarray) -> dict:
+        """The bordered matrix ``[[A11, A12], [A21, -I]]`` by blocks, the unknowns of ``A11``
+        split into F (``A11`` diagonal there: ``dF``) and C (the sparse block ``AC``). The
+        matrices are the system's own and are overwritten by the next call."""
+        sel, at = self._dF
+        out = {k: self.block(vals, k) for k in ("AC", "A12F", "A12C", "A21F", "A21C")}
+        out["dF"] = np.bincount(at, vals[sel], minlength=len(self.iF)).astype(float, copy=False)
+        return out
+
+    def _a11(self, b: dict, x: np.ndarray, trans: bool = False) -> np.ndarray:
+        out = np.empty(len(x))
+        out[self.iF] = b["dF"] * x[self.iF]
+        out[self.iC] = (self._trans["AC"] if trans else b["AC"]) @ x[self.iC]
+        return out
+
+    def _a12(self, b: dict, g: np.ndarray) -> np.ndarray:
+        out = np.empty(len(self.iF) + len(self.iC))
+        out[self.iF], out[self.iC] = b["A12F"] @ g, b["A12C"] @ g
+        return out
+
+    def _a21(self, b: dict, x: np.ndarray) -> np.ndarray:
+        return b["A21F"] @ x[self.iF] + b["A21C"] @ x[self.iC]
+
+    def jacobian(self, state: dict) -> np.ndarray:
+        """The generalised Jacobian of ``Phi`` at ``state`` as a dense matrix (the Schur
+        complement ``A11 + A12 A21`` of the bordered system; for checks, Newton never forms it)."""
+        b = self.blocks(self.newton_values(state))
+        n0, F, C = self.nu + self.K, self.iF, self.iC
+        A11, A12, A21 = np.zeros((n0, n0)), np.zeros((n0, self.G)), np.zeros((self.G, n0))
+        A11[F, F] = b["dF"]
+        A11[np.ix_(C, C)] = b["AC"].toarray()
+        A12[F], A12[C] = b["A12F"].toarray(), b["A12C"].toarray()
+        A21[:, F], A21[:, C] = b["A21F"].toarray(), b["A21C"].toarray()
+        return A11 + A12 @ A21
+
+    def gradient(self, b: dict, Phi: np.ndarray) -> np.ndarray:
+        """``J^T Phi = A11^T Phi + A21^T A12^T Phi``, the gradient of ``psi = ||Phi||^2 / 2``."""
+        T = self._trans
+        v = T["A12F"] @ Phi[self.iF] + T["A12C"] @ Phi[self.iC]
+        out = self._a11(b, Phi, trans=True)
+        out[self.iF] += T["A21F"] @ v
+        out[self.iC] += T["A21C"] @ v
+        return out
+
+    def newton_direction(self, vals: np.ndarray, b: dict, Phi: np.ndarray,
+                         schur: bool = True) -> tuple[np.ndarray, str]:
+        """Solve ``J d = -Phi`` through the bordered system; return ``d`` and the route taken.
+
+        First route ("schur"): eliminate ``(u, r)`` -- a division on F, a sparse LU of the
+        small block ``AC`` on C -- and solve the dense system
+        ``(I + A21 A11^-1 A12) g = -A21 A11^-1 Phi`` on the importers' composite-price
+        changes; then ``d = -A11^-1 (Phi + A12 g)``. ``A11`` can be singular where ``J`` is
+        not (it lacks the CES cross-effects) and this elimination does not pivot across the
+        border, so the result is checked against ``J d + Phi``; failing that, the second
+        route ("bordered"): SuperLU with partial pivoting on the whole bordered matrix, which
+        is regular exactly when ``J`` is. Raises ``np.linalg.LinAlgError`` when both fail.
+        """
+        F, C, G = self.iF, self.iC, self.G
+        scale = max(float(np.max(np.abs(Phi), initial=0.0)), 1e-300)
+        if schur and np.all(b["dF"] != 0):
+            try:
+                inv_dF = 1.0 / b["dF"]
+                XF = self._mats["XF"]
+                np.multiply(b["A12F"].data, inv_dF[XF.indices], out=XF.data)   # A11^-1 A12 on F
+                Z = b["A21F"] @ XF.toarray()
+                y0 = np.empty(len(Phi))
+                y0[F] = inv_dF * Phi[F]
+                if len(C):
+                    lu = scipy.sparse.linalg.splu(b["AC"], permc_spec="COLAMD")
+                    XC = lu.solve(b["A12C"].toarray())             # A11^-1 A12 on C
+                    Z += b["A21C"] @ XC
+                    y0[C] = lu.solve(Phi[C])
+                Z[np.diag_indices(G)] += 1.0
+                g = np.linalg.solve(Z, -self._a21(b, y0))     # LAPACK gesv; raises if singular
+                d = -y0
+                d[F] -= XF @ g
+                if len(C):
+                    d[C] -= XC @ g
+                res = self._a11(b, d) + self._a12(b, self._a21(b, d)) + Phi
+                if np.all(np.isfinite(d)) and np.max(np.abs(res)) <= SCHUR_CHECK * scale:
+                    return d, "schur"
+            except (RuntimeError, ValueError, np.linalg.LinAlgError):  # singular AC or border
+                pass
+        rhs = np.zeros(self.N)
+        rhs[: len(Phi)] = -Phi
+        try:
+            A = self.block(vals, "A").copy()    # SuperLU gets its own copy of the values
+            d = scipy.sparse.linalg.splu(A, permc_spec="COLAMD").solve(rhs)[: len(Phi)]
+        except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
+            raise np.linalg.LinAlgError(str(exc)) from exc
+        return d, "bordered"
 
 
 def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e-10,
@@ -357,17 +518,21 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
     t0 = time.perf_counter()
     sys_ = _System(problem, mode)
     y = np.zeros(sys_.nu + sys_.K)
-    Phi, J, state = sys_.evaluate(y)
+    Phi, _, state = sys_.evaluate(y, jac=False)
     psi = 0.5 * float(Phi @ Phi)
     it, steps, newton_steps = 0, 0, 0
     beta, rho_, p_exp = 1e-4, 1e-10, 2.1
+    routes = {"schur": 0, "bordered": 0}
     while np.max(np.abs(Phi), initial=0.0) > tol and it < max_iter:
         it += 1
-        grad = J.T @ Phi
+        vals = sys_.newton_values(state)
+        blocks = sys_.blocks(vals)
+        grad = sys_.gradient(blocks, Phi)
         try:
-            d = scipy.linalg.solve(J, -Phi, check_finite=False, overwrite_a=False)
+            d, route = sys_.newton_direction(vals, blocks, Phi)
+            routes[route] += 1
             ok = np.all(np.isfinite(d)) and grad @ d <= -rho_ * np.linalg.norm(d) ** p_exp
-        except (np.linalg.LinAlgError, ValueError):
+        except np.linalg.LinAlgError:
             ok = False
         if ok:
             newton_steps += 1
@@ -391,7 +556,6 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
         if t < 1e-12:
             break
         y, Phi, state, psi = y_new, Phi_new, state_new, psi_new
-        J = sys_.jacobian(state)
     residual = float(np.max(np.abs(Phi), initial=0.0))
     _, _, r = sys_.unpack(y)
     comp = 0.0
@@ -399,7 +563,8 @@ def solve_market(problem: MarketProblem, mode: str = "exact", *, tol: float = 1e
         comp = float(np.max(np.abs(np.minimum(r, state["h"]))))
     diagnostics = {
         "mode": mode, "converged": residual <= tol, "iterations": it, "newton_steps": newton_steps,
-        "line_search_halvings": steps, "residual": residual, "tolerance": tol,
+        "line_search_halvings": steps,
+        "schur_solves": routes["schur"], "bordered_lu_solves": routes["bordered"], "residual": residual, "tolerance": tol,
         "complementarity_residual": comp, "n_countries": problem.n, "n_quotas": sys_.K,
         "n_banned_pairs": int(((problem.q0 > 0) & sys_.banned).sum()), "n_pairs": sys_.npairs,
         "n_binding_quotas": int(np.sum(r > 1e-12)) if sys_.K else 0,

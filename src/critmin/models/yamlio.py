@@ -3,8 +3,10 @@ name the file, the line and the field."""
 
 from __future__ import annotations
 
+import difflib
+import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -48,6 +50,8 @@ class YamlDoc:
                 if entry is not None:
                     line = entry[1].get(part, entry[0]) if part in node else entry[0]
                 if part not in node:
+                    if node.get("type") == part:  # pydantic puts a union's tag in loc
+                        continue
                     break
                 node = node[part]
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
@@ -80,8 +84,56 @@ def load_yaml(path: str | Path) -> YamlDoc:
     return YamlDoc(data, getattr(loader, "_lines", {}), str(path))
 
 
-def validation_message(doc: YamlDoc, exc: ValidationError) -> str:
-    """One line per problem: ``file:line: field.path: message``."""
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation can hold (through Optional, list, dict, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = get_origin(annotation)
+    if origin is None:
+        return []
+    args = get_args(annotation)
+    if origin is dict:
+        args = args[1:]
+    elif origin not in (list, tuple, set, Union, types.UnionType):
+        args = args[:1]  # Annotated[X, ...]
+    return [m for a in args for m in _models_in(a)]
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model that owns the mapping at ``loc``; list indices, dict keys and the tags of
+    discriminated unions (which pydantic puts in ``loc``) are stepped over."""
+    candidates = [model]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        current = candidates[0] if len(candidates) == 1 else None
+        if current is not None and part in current.model_fields:
+            candidates = _models_in(current.model_fields[part].annotation)
+        elif len(candidates) > 1:  # a union tag: keep the member whose `type` literal matches
+            tagged = [m for m in candidates if "type" in m.model_fields
+                      and part in get_args(m.model_fields["type"].annotation)]
+            candidates = tagged or candidates
+        # else: a free dict key (e.g. a mineral name in by_mineral); stay on the value model
+        if not candidates:
+            return None
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _accepted_fields(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    """For an unknown key: did-you-mean and the accepted keys of the enclosing mapping."""
+    owner = _model_at(model, loc[:-1]) if model is not None else None
+    if owner is None:
+        return ""
+    names = sorted(owner.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return f".{hint} Accepted: {', '.join(names)}"
+
+
+def validation_message(doc: YamlDoc, exc: ValidationError,
+                       model: type[BaseModel] | None = None) -> str:
+    """One line per problem: ``file:line: field.path: message``; for an unknown key, the
+    keys that are accepted there (when ``model`` is given)."""
     lines = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -89,7 +141,8 @@ def validation_message(doc: YamlDoc, exc: ValidationError) -> str:
         field = ".".join(str(p) for p in loc) or "(top level)"
         value = err.get("input")
         shown = f" (got {value!r})" if value is not None and not isinstance(value, (dict, list)) else ""
-        lines.append(f"{doc.path}:{line or '?'}: {field}: {err['msg']}{shown}")
+        extra = _accepted_fields(model, loc) if err.get("type") == "extra_forbidden" else ""
+        lines.append(f"{doc.path}:{line or '?'}: {field}: {err['msg']}{extra}{shown}")
     return "\n".join(lines)
 
 
@@ -98,4 +151,5 @@ def validate(doc: YamlDoc, model: type[BaseModel], context: dict[str, Any] | Non
     try:
         return model.model_validate(doc.data, context=context)
     except ValidationError as exc:
-        raise ScenarioError(f"{doc.path} does not validate:\n" + validation_message(doc, exc)) from exc
+        raise ScenarioError(f"{doc.path} does not validate:\n"
+                            + validation_message(doc, exc, model)) from exc

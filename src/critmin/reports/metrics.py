@@ -30,10 +30,21 @@ RECENT_YEARS = 5   # a mineral-stage whose latest data are older than this is no
 RANKING_COLUMNS = ["rank", "mineral", "stage", "year", "top_country", "cr1_share",
                    "cr3_share", "hhi", "hhi_wgi", "n_producers", "unattributed_share",
                    "cr1_flag", "hhi_flag", "source"]
-EXPOSURE_COLUMNS = ["unit", "mineral", "stage", "year", "import_reliance_share",
-                    "against_share", "top_source", "top_source_share", "source_hhi",
-                    "n_sources", "outside_bloc_share", "low_governance_share",
-                    "estimated_share", "flow_source", "note"]
+EXPOSURE_COLUMNS = ["unit", "mineral", "stage", "year", "flow_basis", "share_measure",
+                    "import_reliance_share", "against_share", "top_source",
+                    "top_source_share", "source_hhi", "n_sources", "outside_bloc_share",
+                    "low_governance_share", "estimated_share", "coverage_share",
+                    "reported_by", "shared_hs_code", "production_stage", "flow_source",
+                    "note"]
+# The terminal view of the exposure table: short headers and flags; the CSV and JSON keep
+# every column and the full ``note``.
+BASIS_SHORT = {"observed": "obs", "completed baseline": "base",
+               "observed, partial; shares withheld": "held", "observed, partial": "part"}
+VIEW_COLUMNS = {"unit": "unit", "mineral": "mineral", "stage": "stage", "year": "year",
+                "basis": "basis", "import_reliance_share": "IR",
+                "against_share": "vs", "top_source": "top", "top_source_share": "top_sh",
+                "source_hhi": "HHI", "estimated_share": "est", "coverage_share": "cov",
+                "flags": "flags"}
 
 
 def concentration_ranking(store: Store, n: int = 15) -> MetricResult:
@@ -83,8 +94,10 @@ def exposure_table(store: Store, importers: Sequence[str] = DEMO_IMPORTERS,
     for unit in importers:
         name = unit if _is_bloc(unit) else BLOC_ALIASES.get(unit, unit)
         try:
-            # one query per unit for every mineral: the store is opened once, not per mineral
-            res = queries.exposure(store, name, mineral=list(minerals), against=against)
+            # one query per unit for every mineral: the store is opened once, not per
+            # mineral; latest=True completes (baseline) only the rows the table shows
+            res = queries.exposure(store, name, mineral=list(minerals), against=against,
+                                   latest=True)
         except CritminError as exc:
             if not _no_data(exc):
                 raise
@@ -103,7 +116,9 @@ def exposure_table(store: Store, importers: Sequence[str] = DEMO_IMPORTERS,
                 frame = pd.DataFrame([{"mineral": m, "note": note}])
             frame = frame.assign(unit=unit)
             frame["note"] = frame["note"].fillna("") if "note" in frame else ""
-            frame["note"] = frame["note"].where(frame["note"] != "", _coverage_note(frame))
+            extra = _coverage_note(frame)
+            frame["note"] = frame["note"].where(
+                extra == "", frame["note"].str.cat(extra, sep="; ").str.strip("; "))
             rows.append(frame)
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     frame = frame.reindex(columns=EXPOSURE_COLUMNS)
@@ -115,17 +130,12 @@ def exposure_table(store: Store, importers: Sequence[str] = DEMO_IMPORTERS,
 
 
 def _coverage_note(frame: pd.DataFrame) -> pd.Series:
-    """Say so where the data can only be partial: one supplier, or a code shared by
+    """What the basis note does not say: one supplier in observed data, or a code shared by
     several minerals (the whole HS code is counted for each)."""
     notes = pd.Series("", index=frame.index)
-    if "n_sources" in frame:
-        one = frame["n_sources"].fillna(0) <= 1
+    if "n_sources" in frame and "flow_basis" in frame:
+        one = (frame["n_sources"].fillna(99) <= 1) & (frame["flow_basis"] == "observed")
         notes = notes.where(~one, "one supplier in the data: coverage may be partial")
-    if "flows_of_one_country" in frame:
-        one = frame["flows_of_one_country"]
-        solo = one.notna() & ~frame["unit"].eq(one)
-        notes = notes.where(~solo, (notes + "; ").str.lstrip("; ")
-                            + "only " + one.fillna("").astype(str) + "'s reported trade")
     if "shared_hs_code" in frame:
         shared = frame["shared_hs_code"].fillna(False).astype(bool)
         notes = notes.where(~shared, (notes + "; ").str.lstrip("; ")
@@ -133,10 +143,58 @@ def _coverage_note(frame: pd.DataFrame) -> pd.Series:
     return notes
 
 
-def _is_bloc(name: str) -> bool:
-    from critmin import blocs
+def exposure_view(frame: pd.DataFrame, against: str = "CHN") -> tuple[pd.DataFrame, str]:
+    """The exposure table for a terminal: short headers, a short ``basis`` code and
+    ``flags`` instead of the full ``note`` (kept in the CSV and JSON), and a legend.
 
-    return name.strip().lower() in {b.lower() for b in blocs.blocs()}
+    Returns
+    -------
+    view, legend
+        The table to print and the text that explains its codes.
+    """
+    view = frame.copy()
+    view["basis"] = view["flow_basis"].map(BASIS_SHORT) if "flow_basis" in view else None
+    view["flags"] = [_flags(r) for r in view.to_dict("records")]
+    view = view.reindex(columns=list(VIEW_COLUMNS))
+    view = view.rename(columns={**VIEW_COLUMNS, "against_share": against})
+    legend = ("basis: obs = the release records the unit's own imports; base = completed "
+              "baseline (observed cells kept, the rest estimated; figures in tonnes); held = "
+              "imports only partly recorded and no baseline, supplier shares withheld. "
+              f"IR import reliance; {against} share of imports from {against}; "
+              "top_sh share of the top supplier; HHI of suppliers (0-10,000); est share of "
+              "imports estimated; cov share observed. flags: X-only = the release holds "
+              "only X's reported trade; extract = an exporter extract; HS = HS code shared "
+              "with other minerals; mine, refinery = supply bounded by that stage's "
+              "production; 1 supplier; no baseline. Full notes in the CSV/JSON.")
+    return view, legend
+
+
+def _flags(row: dict) -> str:
+    out = []
+    note = str(row.get("note") or "")
+    basis = row.get("flow_basis")
+    who = row.get("reported_by")
+    if isinstance(basis, str) and basis != "observed":
+        out.append(f"{who}-only" if isinstance(who, str) and who not in ("", "*")
+                   else "extract" if who == "" else "")
+    if row.get("shared_hs_code") is True or row.get("shared_hs_code") == 1:
+        out.append("HS")
+    pst = row.get("production_stage")
+    if isinstance(pst, str) and pst != row.get("stage"):
+        out.append(pst)
+    if basis == "observed" and pd.notna(row.get("n_sources")) and row["n_sources"] <= 1:
+        out.append("1 supplier")
+    if basis == "observed, partial; shares withheld":
+        out.append("no baseline")
+    if not isinstance(basis, str):
+        out.append(note)                  # rows without data: their note is short
+    return " ".join(x for x in out if x)
+
+
+def _is_bloc(name: str) -> bool:
+    from critmin.blocs import blocs
+
+    return name.strip().lower() in {b.lower() for b in blocs()}
 
 
 def _no_data(exc: CritminError) -> bool:

@@ -60,7 +60,9 @@ def require_file(path: Path, what: str) -> Path:
     """``path`` if it is a readable non-empty file, else a SourceFormatError naming it."""
     path = Path(path)
     if not path.is_file():
-        msg = f"{what}: file not found: {path}. Pass --source-dir pointing at the release files."
+        # The same parsers serve `data build --source-dir` and `data import PATH`.
+        msg = (f"{what}: file not found: {path}. Check the path (`critmin data import`), or "
+               "pass --source-dir pointing at the release files (`critmin data build`).")
         raise SourceFormatError(msg)
     if path.stat().st_size == 0:
         raise SourceFormatError(f"{what}: file is empty: {path}")

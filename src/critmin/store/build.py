@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from critmin.config import SNAPSHOT_DIR
-from critmin.errors import StoreError
+from critmin.errors import SourceFormatError, StoreError
 from critmin.sources.origin import Origin
 from critmin.store import builders as builders_pkg
 from critmin.store.catalog import PROVENANCE_COLUMNS, Store, TableData, write_store
@@ -76,7 +76,11 @@ def build_tables(source_dir: Path, *, only: Iterable[str] | None = None,
     """Parse and harmonise every table from the raw files in ``source_dir``."""
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
-        raise StoreError(f"--source-dir {source_dir} is not a directory.")
+        # A wrong path is bad input (exit 2), not a broken store.
+        raise SourceFormatError(
+            f"--source-dir {source_dir} is not a directory. Give the folder that holds the raw "
+            "release files (the layout of ../shared/data, see SOURCES.md), or omit --source-dir "
+            "to build from the bundled snapshot.")
     plan = builders()
     if only is not None:
         wanted = set(only)
