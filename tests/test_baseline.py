@@ -223,6 +223,10 @@ def test_usa_cells_follow_usgs_import_sources(tmp_path: Path) -> None:
     off = build_baseline(store, "gallium", "refinery", 2023, us_import_shares=False)
     assert off.diagnostics["us_import_sources"] is None
     assert off.flows["note"].isna().all()
+    # Without the shares, the calibrated home share alone gives the USA its published
+    # absorption (11.4 t: no US production, no observed cell).
+    assert off.diagnostics["home_share_source"].startswith("calibrated")
+    assert off.col_targets["USA"] == pytest.approx(11.4, rel=1e-9)
 
 
 def test_home_share_is_calibrated_to_us_imports_and_keeps_output_at_home(tmp_path: Path) -> None:

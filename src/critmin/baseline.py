@@ -504,7 +504,9 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     p_share = production / production.sum()
     g_share = absorb / absorb.sum()
     k_us = pos.get("USA")
-    us_t, us_desc, salient_sources = (us_imports_t(store, m.id, st, int(year)) if len(shares)
+    # USGS US imports calibrate the home share even where no import sources are published.
+    us_t, us_desc, salient_sources = (us_imports_t(store, m.id, st, int(year))
+                                      if k_us is not None
                                       else (None, "", set()))
     if weights is not None:  # user weights replace the whole absorption rule
         h, h_source = 0.0, "user absorption weights"
@@ -617,9 +619,9 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     if len(shares) and k_us is not None:
         sources |= set(shares["source"])
         tables.append("us_import_sources")
-        if salient_sources:
-            sources |= salient_sources
-            tables.append("us_salient")
+    if salient_sources and (len(shares) or h_source.startswith("calibrated")):
+        sources |= salient_sources
+        tables.append("us_salient")
     provenance = tuple(store.provenance_records(tables, sources=sorted(sources)))
     return Baseline(mineral=m.id, stage=st, year=int(year), basis=basis, flows=tidy,
                     row_targets=pd.Series(rows, index=pd.Index(countries, name="exporter")),

@@ -127,3 +127,54 @@ def test_bad_input_is_one_clear_message_and_exit_2(store_path, args, needle):
 def test_missing_store_is_exit_1(tmp_path):
     result = runner.invoke(app, ["concentration", "--store", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "critmin data build" in result.output
+
+
+# --- partial coverage: a store holding only the USA's reported trade ----------------------
+
+_PARTIAL = Path(__file__).resolve().parents[1] / "metrics" / "partial_fixture.py"
+
+
+@pytest.fixture(scope="module")
+def partial_path(tmp_path_factory) -> str:
+    spec = importlib.util.spec_from_file_location("metrics_partial_fixture", _PARTIAL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.build(tmp_path_factory.mktemp("cli-partial") / "critmin.duckdb"))
+
+
+def test_exposure_of_a_partly_covered_country_rests_on_the_baseline(partial_path):
+    doc = _json(runner.invoke(app, ["exposure", "IND", "--year", "2024", "--format", "json",
+                                    "--store", partial_path]))
+    row = doc["rows"][0]
+    assert row["flow_basis"] == "completed baseline" and row["share_measure"] == "quantity_t"
+    assert row["top_source_share"] < 1 and 0 < row["estimated_share"] < 1
+    assert row["coverage_share"] == pytest.approx(1 - row["estimated_share"])
+    assert "only USA's reported trade" in row["note"]          # full text in JSON
+    assert doc["basis"] == "auto" and doc["flow_basis"] == {"completed baseline": 1}
+
+
+def test_observed_flag_keeps_the_partial_view(partial_path):
+    doc = _json(runner.invoke(app, ["exposure", "IND", "--year", "2024", "--observed",
+                                    "--format", "json", "--store", partial_path]))
+    row = doc["rows"][0]
+    assert row["flow_basis"] == "observed, partial" and row["top_source"] == "USA"
+    assert row["coverage_share"] is None and doc["basis"] == "observed"
+
+
+def test_exposure_table_is_short_and_explains_its_codes(partial_path):
+    result = runner.invoke(app, ["exposure", "IND", "--store", partial_path],
+                           env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "base" in out and "held" in out and "USA-only" in out
+    assert "basis: obs =" in out                        # the legend
+    assert "figures from the completed baseline" not in out   # notes stay in CSV/JSON
+    table = out.split("basis: obs =")[0]
+    rows = [line for line in table.splitlines() if "│ IND" in line]
+    assert len(rows) == 2                                # one line per row, no wrapping
+
+
+def test_bad_basis_is_exit_2(partial_path):
+    result = runner.invoke(app, ["exposure", "IND", "--basis", "modelled", "--store",
+                                 partial_path])
+    assert result.exit_code == 2 and "Traceback" not in result.output

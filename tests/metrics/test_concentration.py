@@ -26,6 +26,15 @@ def _production(rows, mineral="gallium", stage="refinery", year=2023, source="us
                           "country": c, "quantity_t": q} for c, q in rows])
 
 
+def test_estimated_share_is_the_world_share_of_rows_marked_estimated():
+    # world 100: CHN 60 (estimated), AUS 20, BRA 10 (estimated), OTH 10 -> (60 + 10) / 100
+    p = _production([("CHN", 60.0), ("AUS", 20.0), ("BRA", 10.0), ("OTH", 10.0),
+                     ("WLD", 100.0)])
+    p["estimated"] = [True, False, True, True, True]   # OTH and WLD are not producers
+    assert concentration(p).iloc[0].estimated_share == pytest.approx(0.7)
+    assert math.isnan(concentration(p.drop(columns="estimated")).iloc[0].estimated_share)
+
+
 def test_hhi_cr_and_cover_match_hand_computation():
     # world 100: CHN 60, AUS 20, BRA 10, OTH 10 -> shares .6 .2 .1 (OTH not a producer)
     p = _production([("CHN", 60.0), ("AUS", 20.0), ("BRA", 10.0), ("OTH", 10.0),

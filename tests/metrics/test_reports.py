@@ -48,3 +48,25 @@ def test_exposure_table_says_so_when_the_store_has_no_flows(tmp_path):
     con.close()
     res = exposure_table(Store.open(path), importers=("USA",), minerals=("gallium",))
     assert res.frame.iloc[0]["note"] == "no flows table in the store"
+
+
+def test_demo_exposure_of_a_partly_covered_country_is_not_the_partial_matrix(tmp_path):
+    from partial_fixture import build
+
+    from critmin.reports.metrics import exposure_view
+    from critmin.store import Store
+
+    store = Store.open(build(tmp_path / "partial.duckdb"))
+    res = exposure_table(store, importers=("USA", "IND"), minerals=("gallium",))
+    frame = res.frame.set_index("unit")
+    ind = frame.loc["IND"]
+    assert ind["year"] == 2024                          # newest year with a baseline
+    assert ind["flow_basis"] == "completed baseline" and ind["top_source_share"] < 1
+    assert "only USA's reported trade" in ind["note"]    # full text for the CSV
+    assert frame.loc["USA", "flow_basis"] == "observed"
+    view, legend = exposure_view(res.frame, res.extra["against"])
+    assert list(view.columns[:5]) == ["unit", "mineral", "stage", "year", "basis"]
+    assert "CHN" in view.columns and "note" not in view.columns
+    flags = view.set_index("unit")["flags"]
+    assert flags["IND"] == "USA-only" and flags["USA"] == ""
+    assert max(len(f) for f in flags) <= 30 and "X-only" in legend

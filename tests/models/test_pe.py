@@ -166,12 +166,19 @@ def test_concentration_uses_the_metrics_hhi() -> None:
 
 # ------------------------------------------------------------------ infeasible and bad input
 
-def test_banning_every_source_of_a_market_is_an_infeasible_quota_set() -> None:
+@pytest.mark.parametrize("mode", ["exact", "gsim"])
+def test_banning_every_source_of_a_market_is_an_infeasible_quota_set(mode: str) -> None:
     sc = _scenario(Shock("export_quota", exporters=("DEU",), importers=None, tonnes=0.0))
     base = MarketBaseline("gallium", "refinery", 2023, pd.DataFrame(
-        {"exporter": ["DEU", "CHN"], "importer": ["FRA", "CHN"], "flow_t": [10.0, 5.0]}))
+        {"exporter": ["DEU", "CHN", "CHN"], "importer": ["FRA", "CHN", "USA"], "flow_t": [10.0, 5.0, 1.0]}))
     with pytest.raises(ScenarioError, match="infeasible quota set.*FRA"):
-        PartialEquilibrium().solve(base, sc)
+        PartialEquilibrium(mode=mode).solve(base, sc)
+    # a market that keeps one source is feasible in both modes
+    sc = _scenario(Shock("export_quota", exporters=("DEU",), importers=("FRA",), tonnes=0.0))
+    base = MarketBaseline("gallium", "refinery", 2023, pd.DataFrame(
+        {"exporter": ["DEU", "DEU", "CHN", "CHN"], "importer": ["FRA", "DEU", "FRA", "CHN"],
+         "flow_t": [10.0, 5.0, 1.0, 5.0]}))
+    assert next(iter(PartialEquilibrium(mode=mode).solve(base, sc).diagnostics.values()))["converged"]
 
 
 def test_a_ban_with_substitution_at_most_one_has_no_equilibrium() -> None:

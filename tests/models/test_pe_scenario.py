@@ -78,7 +78,7 @@ def test_user_file_baseline_runs_end_to_end(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "pattern"), [
-    ("exporter: CHN", "exporter: CHX", r"s.yaml:15: shocks.0.export_quota.exporter: .*'CHX'"),
+    ("exporter: CHN", "exporter: CHX", r"s.yaml:16: shocks.0.export_quota.exporter: .*'CHX'"),
     ("members: [USA, JPN]", "members: G77x", r"members: .*'G77x' is not a known bloc"),
     ("mineral: gallium\n  stage", "mineral: galium\n  stage", r"'galium' is not a known mineral. Did you mean 'gallium'"),
     ("substitution: 4.0", "substitution: -4.0", r"s.yaml:11: elasticities.substitution: .*substitution must be > 0. Got -4.0"),
@@ -87,6 +87,9 @@ def test_user_file_baseline_runs_end_to_end(tmp_path: Path) -> None:
     ("tonnes: 0", "tonnes: -5", r"tonnes: Input should be greater than or equal to 0"),
     ("type: export_quota", "type: embargo", r"shocks.0: .*'embargo'"),
     ("price_usd_per_t: 500000", "price_usd_per_t: 500000\n  colour: red", r"baseline.colour: Extra inputs"),
+    ("tonnes: 0", "tonnes: 0\n    tonne: 1",
+     r"s.yaml:19: shocks.0.export_quota.tonne: Extra inputs .*Did you mean 'tonnes'\? Accepted: "
+     r"destinations, exporter, label, minerals, share, tonnes, type"),
 ])
 def test_bad_fields_name_the_line_the_field_and_what_is_accepted(tmp_path: Path, old: str, new: str,
                                                                  pattern: str) -> None:

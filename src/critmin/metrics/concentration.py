@@ -41,6 +41,9 @@ the release has none, e.g. most BGS series, whose world total is then the sum of
   producer with no world total (typical where a release reports each country in its own
   basis, e.g. boron minerals, or a BGS table listing one country) says nothing about
   concentration: its HHI of 10,000 is an artefact, so such rows are flagged, not dropped.
+* ``estimated_share``: the share of the world total held by producer rows the publisher
+  marks as estimated (USGS "e", BGS estimates); null when the input has no ``estimated``
+  column.
 * Flags, thresholds configurable: ``cr1_flag`` when ``cr1_share > 0.65`` (the single-country
   benchmark of the EU Critical Raw Materials Act, Regulation (EU) 2024/1252, Art. 5(1)(b))
   and ``hhi_flag`` when ``hhi >= 1,800`` ("highly concentrated" in the 2023 US Merger
@@ -69,7 +72,7 @@ CONCENTRATION_COLUMNS = (
     "world_t", "world_published_t", "attributed_t", "unattributed_share", "n_producers", "n_withheld",
     "top_country", "top_t", "cr1_share", "cr3_share", "hhi", "hhi_upper",
     "n_minus_1_cover_share", "hhi_wgi", "wgi_coverage_share", "cr1_flag", "hhi_flag",
-    "credible",
+    "credible", "estimated_share",
 )
 
 
@@ -288,6 +291,14 @@ def concentration(production: pd.DataFrame, governance: pd.DataFrame | None = No
     out["cr1_flag"] = out["cr1_share"] > thresholds.cr1_share
     out["hhi_flag"] = out["hhi"] >= thresholds.hhi
     out["credible"] = out["world_published_t"].notna() | (out["n_producers"] >= 2)
+    # Flag estimates: the share of the world total held by producer rows the publisher marks
+    # as estimated (null when the input carries no ``estimated`` column).
+    if "estimated" in frame:
+        est = frame["estimated"].fillna(False).astype(bool).to_numpy()
+        out["estimated_share"] = np.bincount(gid, weights=np.where(producer & est, q0, 0.0),
+                                             minlength=n) / world
+    else:
+        out["estimated_share"] = np.nan
     out = out[~np.isnan(world)].reset_index(drop=True)
     return out[[*k, *CONCENTRATION_COLUMNS]]
 

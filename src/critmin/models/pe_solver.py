@@ -109,6 +109,8 @@ class _System:
         kept = np.flatnonzero(trades & (self.linear | ~is_ban))
         quotas = [p.quotas[k] for k in kept]
         self.quotas = quotas
+        gban = (is_ban & trades)[qid]                 # gsim bans: zero quotas, kept as FB rows
+        self._gsim_banned = (qe[gban], qi[gban])
         self.live = (q0 > 0) & ~self.banned
         self._check_feasible()
         # pair arrays: every (exporter, importer) with a baseline flow; theta over all of
@@ -247,16 +249,14 @@ class _System:
                     "beyond any meaningful equilibrium. Raise elasticities.substitution for this "
                     "market or use a positive quota.")
         if self.linear:
-            for j in range(p.n):
-                srcs = [qt for qt in self.quotas if qt.is_ban and (qt.importer == j).any()]
-                if srcs and q0[:, j].sum() > 0:
-                    banned = np.zeros(p.n, dtype=bool)
-                    for qt in srcs:
-                        banned[qt.exporter[qt.importer == j]] = True
-                    if not (q0[~banned, j] > 0).any():
-                        raise ScenarioError(
-                            f"infeasible quota set for {p.mineral}: every source of {c[j]} (domestic "
-                            "supply included) is banned, so no finite price clears its market.")
+            banned = np.zeros((p.n, p.n), dtype=bool)
+            banned[self._gsim_banned] = True
+            dead = banned.any(axis=0) & (q0.sum(axis=0) > 0) & ~((q0 > 0) & ~banned).any(axis=0)
+            if dead.any():
+                j = int(np.flatnonzero(dead)[0])
+                raise ScenarioError(
+                    f"infeasible quota set for {p.mineral}: every source of {c[j]} (domestic "
+                    "supply included) is banned, so no finite price clears its market.")
         net = self.exp0 * (1 + p.demand_shift) - self.release
         short = np.flatnonzero(self.active_m & (net <= 0))
         if len(short):

@@ -23,7 +23,6 @@ Sources take an injectable :class:`httpx.Client`, so tests use ``httpx.MockTrans
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -35,6 +34,7 @@ import httpx
 
 from critmin.config import settings
 from critmin.errors import FetchError, UnknownNameError
+from critmin.sources.origin import sha256_file
 
 Progress = Callable[[str, int, int], None]
 LOCK_NAME = "critmin-fetch.lock.json"
@@ -177,14 +177,6 @@ def _write_lock(cache_dir: Path, lock: dict[str, dict[str, object]]) -> None:
 
 # --- download -------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _download(client: httpx.Client, url: str, part: Path, label: str,
               progress: Progress | None) -> str:
     """Stream ``url`` into ``part``, resuming from its current size. Returns the status."""
@@ -308,14 +300,14 @@ def _fetch_file(client: httpx.Client, src: FetchSource, f: RemoteFile, target_di
     if force:
         part.unlink(missing_ok=True)
     elif final.exists():
-        digest = _sha256(final)
+        digest = sha256_file(final)
         expected = f.sha256 or (recorded.get("sha256") if recorded.get("url") == f.url else None)
         if expected is None or digest == expected:
             return FetchResult(src.name, final, digest, final.stat().st_size, "present",
                                "pinned" if f.sha256 else "locked" if expected else "unchecked")
         # An installed file that no longer matches: fetch it again.
     status = _download(client, f.url, part, f.filename, progress)
-    digest = _sha256(part)
+    digest = sha256_file(part)
     size = part.stat().st_size
     if f.sha256 is not None and digest != f.sha256:
         bad = final.with_name(f"{final.name}.bad-{digest[:12]}")
