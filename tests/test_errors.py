@@ -2,8 +2,14 @@
 
 import pytest
 
-from critmin.errors import (CritminError, InputError, SolveError, UnknownMineralError,
-                            UnmappedLabelError, did_you_mean)
+from critmin.errors import (
+    CritminError,
+    InputError,
+    SolveError,
+    UnknownMineralError,
+    UnmappedLabelError,
+    did_you_mean,
+)
 
 
 def test_unknown_mineral_suggests_the_closest_name_and_lists_accepted():

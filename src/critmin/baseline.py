@@ -299,8 +299,11 @@ def _distances(store: Store, countries: list[str],
     return d, sorted(set(dist["source"]))
 
 
-# Share of the world's free supply absorbed where it is produced when nothing in the store
-# calibrates it (see docs/baseline.md, "Home absorption"): an assumption, reported as such.
+# Share of the world's free supply of a processed product (refinery, smelter, metal,
+# chemical stage) absorbed where it is produced when nothing in the store calibrates it: an
+# assumption inside the range calibrated on USGS US imports (0.61-0.97, docs/baseline.md
+# §4.1), reported as such. Ores (mine stage) keep the GDP proxy (0): they are shipped to
+# smelters abroad, not consumed where mined.
 DEFAULT_HOME_SHARE = 0.75
 USGS_NOTE = "USGS import-source shares 2021–24"
 
@@ -353,14 +356,18 @@ def us_imports_t(store: Store, mineral: str, stage: str,
 
 
 def _home_share(home_share: float | None, us_absorption: float | None, k_us: int | None,
-                p: np.ndarray, g: np.ndarray, free_total: float) -> tuple[float, str]:
+                p: np.ndarray, g: np.ndarray, free_total: float,
+                stage: str) -> tuple[float, str]:
     """The share of free supply absorbed where produced, and where it comes from.
 
-    Calibrated, when USGS gives US absorption, so that the rule's US absorption
-    ``h p_US + (1 - h) g_US`` (shares of the free supply) matches it.
+    0 for ores (the GDP proxy). For processed stages, calibrated when USGS gives US
+    absorption, so that the rule's US absorption ``h p_US + (1 - h) g_US`` (shares of the
+    free supply) matches it; else :data:`DEFAULT_HOME_SHARE`.
     """
     if home_share is not None:
         return float(home_share), "user"
+    if stage == "mine":  # ores go to smelters abroad; the US (few smelters) says nothing
+        return 0.0, "GDP proxy for ores"
     if us_absorption is not None and k_us is not None and free_total > 0:
         t = us_absorption / free_total
         den = g[k_us] - p[k_us]
@@ -514,27 +521,34 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         us_abs = None if us_t is None or k_us is None else us_t + production[k_us]
         h, h_source = _home_share(home_share, None if us_abs is None else
                                   max(us_abs - obs_cols[k_us], 0.0), k_us, p_share, g_share,
-                                  free0)
+                                  free0, st)
     w = h * p_share + (1.0 - h) * g_share
     # USGS import sources: the USA's import cells from the published shares (held fixed).
     usgs_cells: dict[tuple[str, str], str] = {}
     remainder = 0.0
     if len(shares) and k_us is not None:
-        if us_t is None:
+        published = us_t is not None
+        if not published:
             us_t = max(free0 * w[k_us] + obs_cols[k_us] - production[k_us], 0.0)
             us_desc = "US imports from the baseline's absorption rule (no USGS statistic " \
                       "on this stage's content basis)"
         note = f"{USGS_NOTE} x US imports {year}: {us_desc}"
+        spare = np.clip(production - np.nansum(fixed, axis=1), 0.0, None)
         for c, sh in shares[["country", "share"]].itertuples(index=False):
             q = us_t * float(sh)
+            k = pos.get(c)
             if c == "USA":
                 continue
-            k = pos.get(c)
             if k is None or (c in covered_set and np.isnan(fixed[k, k_us])):
                 remainder += q  # "Other countries", or an exporter BACI records in full
             elif np.isnan(fixed[k, k_us]):  # an observed (mineral-specific) cell stands
-                fixed[k, k_us] = q
-                usgs_cells[(c, "USA")] = note
+                # Published US imports make a named source without enough output a hub
+                # (it shipped them); an estimated total must not create supply: capped.
+                cell = q if published else min(q, spare[k])
+                remainder += q - cell
+                if cell > 0:
+                    fixed[k, k_us] = cell
+                    usgs_cells[(c, "USA")] = note
     obs_rows = np.nansum(fixed, axis=1)
     obs_cols = np.nansum(fixed, axis=0)
     rows = np.maximum(production, obs_rows)

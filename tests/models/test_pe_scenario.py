@@ -88,8 +88,8 @@ def test_user_file_baseline_runs_end_to_end(tmp_path: Path) -> None:
     ("type: export_quota", "type: embargo", r"shocks.0: .*'embargo'"),
     ("price_usd_per_t: 500000", "price_usd_per_t: 500000\n  colour: red", r"baseline.colour: Extra inputs"),
     ("tonnes: 0", "tonnes: 0\n    tonne: 1",
-     r"s.yaml:19: shocks.0.export_quota.tonne: Extra inputs .*Did you mean 'tonnes'\? Accepted: "
-     r"destinations, exporter, label, minerals, share, tonnes, type"),
+     (r"s.yaml:19: shocks.0.export_quota.tonne: Extra inputs .*Did you mean 'tonnes'\? Accepted: "
+      r"destinations, exporter, label, minerals, share, tonnes, type")),
 ])
 def test_bad_fields_name_the_line_the_field_and_what_is_accepted(tmp_path: Path, old: str, new: str,
                                                                  pattern: str) -> None:

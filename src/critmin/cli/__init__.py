@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from critmin.cli.app import app
 
-# Command modules register themselves on ``app`` when imported.
-from critmin.cli import data as _data  # noqa: E402,F401
-from critmin.cli import fetch as _fetch  # noqa: E402,F401
-from critmin.cli import reference as _reference  # noqa: E402,F401
-from critmin.cli import production as _production  # noqa: E402,F401
-from critmin.cli import flows as _flows  # noqa: E402,F401
-from critmin.cli import metrics as _metrics  # noqa: E402,F401
-from critmin.cli import scenario as _scenario  # noqa: E402,F401
-from critmin.cli import gravity as _gravity  # noqa: E402,F401
-from critmin.cli import demo as _demo  # noqa: E402,F401
+# Command modules register themselves on ``app`` when imported; the import order is the
+# order of `critmin --help`, so the block is deliberately not sorted.
+# ruff: noqa: I001
+from critmin.cli import data as _data  # noqa: F401
+from critmin.cli import fetch as _fetch  # noqa: F401
+from critmin.cli import reference as _reference  # noqa: F401
+from critmin.cli import production as _production  # noqa: F401
+from critmin.cli import flows as _flows  # noqa: F401
+from critmin.cli import metrics as _metrics  # noqa: F401
+from critmin.cli import scenario as _scenario  # noqa: F401
+from critmin.cli import gravity as _gravity  # noqa: F401
+from critmin.cli import demo as _demo  # noqa: F401
 
 __all__ = ["app", "main"]
 

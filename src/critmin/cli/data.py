@@ -7,8 +7,16 @@ from typing import Annotated
 
 import typer
 
-from critmin.cli._common import (Format, FormatOpt, StoreOpt, console, emit, open_store,
-                                 progress, store_path)
+from critmin.cli._common import (
+    Format,
+    FormatOpt,
+    StoreOpt,
+    console,
+    emit,
+    open_store,
+    progress,
+    store_path,
+)
 from critmin.cli.app import data_app
 from critmin.config import SNAPSHOT_DIR
 from critmin.store.build import build_store, build_tables, export_snapshot, read_snapshot

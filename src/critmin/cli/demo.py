@@ -63,8 +63,8 @@ def demo(
         result = run_scenario(_scenario_path(scenario), s)
         headline = headline_table(result)
         sections.append(("scenario_headline",
-                         f"Scenario {result.scenario_name}: headline "
-                         f"(money in {headline.attrs.get('unit', result.welfare_unit)})",
+                         (f"Scenario {result.scenario_name}: headline "
+                          f"(money in {headline.attrs.get('unit', result.welfare_unit)})"),
                          headline, list(result.provenance)))
         sections.append(("scenario_welfare", f"Scenario {result.scenario_name}: welfare by country",
                          welfare_table(result), []))
@@ -80,6 +80,11 @@ def demo(
         console.print(rich_table(shown, title=title))
         if legend:
             console.print(f"[dim]{legend}[/dim]")
+        # Every table on screen names its sources and their vintages, as `emit` does.
+        srcs = sorted({f"{p.get('source')} ({p['vintage']})" if p.get("vintage")
+                       else str(p.get("source")) for p in prov})
+        if srcs:
+            console.print(f"[dim]Sources: {'; '.join(srcs)}[/dim]")
         frame.to_csv(out / f"{name}.csv", index=False)
         report += [f"## {title}", "", f"Table: `{name}.csv`", "", "Sources:"]
         report += [f"- {p.get('source')} ({p.get('vintage')}; {p.get('licence')})"

@@ -15,6 +15,14 @@ their complementarity problem has the closed-form solution ``L = max(0, ref - T 
 (the min-map NCP function solved exactly); it is substituted, and Newton uses an element
 of the Clarke generalised Jacobian of the resulting piecewise-smooth map.
 
+The Newton system is solved without forming the dense Jacobian: each importer's CES block
+couples its sources only through its composite-price change ``g_j``, so with ``g`` as extra
+unknowns the system is sparse, ``[[A11, A12], [A21, -I]]``, and its Schur complement
+``A11 + A12 A21`` is the generalised Jacobian. ``A11`` is diagonal apart from the quota
+couplings, so the direction costs a division, a small sparse LU and one dense solve per
+importer set (see :meth:`_System.newton_direction`), with a pivoted sparse LU of the whole
+bordered matrix as the checked fallback; the direction is the same as ``J^-1 (-Phi)``.
+
 Globalisation follows De Luca, Facchinei & Kanzow (1996, Math. Programming 75): Newton
 direction when it is a sufficient descent direction of ``psi = ||Phi||^2 / 2``, else the
 steepest-descent direction, with an Armijo line search. Bans in ``exact`` mode are the
@@ -132,8 +140,6 @@ class _System:
         self.has_levy = ~np.isnan(levy_ref)
         self.levy_ref = np.where(self.has_levy, levy_ref, 0.0)
         self.sig_p = self.sigma[m]
-        # pairs come out of np.nonzero in row-major order, i.e. CSR order by exporter
-        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(e, minlength=n))])
         # quota membership: sparse K x npairs
         K = len(quotas)
         pos = np.full(n * n, -1)
@@ -167,7 +173,7 @@ class _System:
         self._newton_pattern()
 
     def _newton_pattern(self) -> None:
-        """Fixed sparsity pattern of the bordered Newton matrix (see :meth:`newton_matrix`).
+        """Fixed sparsity pattern of the bordered Newton matrix (see :meth:`newton_values`).
 
         Only the values change between iterations, so the COO -> CSC map (duplicates summed)
         is computed once and each assembly is a single ``bincount``.
@@ -183,7 +189,7 @@ class _System:
         self.N = nu + K + self.G
         ue, gm, rk = pos_u[e], pos_g[m], nu + tk
         du, dr, dg = np.arange(nu), nu + np.arange(K), nu + K + np.arange(self.G)
-        # blocks in the order of the value vector built in newton_matrix()
+        # blocks in the order of the value vector built in newton_values()
         rows = [du, ue, ue, ue[tp], dr, rk, rk, nu + self.qq_k1, gm, gm[tp], dg]
         cols = [du, ue, gm, rk, dr, gm[tp], ue[tp], nu + self.qq_k2, ue, rk, dg]
         rows, cols = np.concatenate(rows), np.concatenate(cols)
@@ -280,11 +286,6 @@ class _System:
         out[self.flat] = values
         return out.reshape(n, n)
 
-    def sparse(self, values: np.ndarray) -> sp.csr_matrix:
-        """Pair values as a sparse exporter x importer matrix (no sorting: CSR order)."""
-        n = self.p.n
-        return sp.csr_matrix((values, self.m, self.indptr), shape=(n, n))
-
     def evaluate(self, y: np.ndarray, jac: bool = True) -> tuple[np.ndarray, np.ndarray | None, dict]:
         p, n = self.p, self.p.n
         e, m = self.e, self.m
@@ -364,7 +365,8 @@ class _System:
         return Phi, self.jacobian(state), state
 
     def newton_values(self, state: dict) -> np.ndarray:
-        """The Newton matrix bordered by the composite-price changes of the importers.
+        """Entries of the Newton matrix bordered by the importers' composite-price changes,
+        in the order of the pattern built by :meth:`_newton_pattern` (duplicates are summed).
 
         ``dM_ij = W_ij [kappa_j g_j - sigma_j z_ij]`` with ``g_j = sum_l s_lj z_lj``: each
         importer's CES block couples only its own sources through the one number ``g_j``.
@@ -384,7 +386,7 @@ class _System:
         # Fischer-Burmeister derivatives (the point (r, h) = 0 takes the element (1/sqrt2 - 1))
         safe = np.where(nrm > 0, nrm, 1.0)
         da = np.where(nrm > 0, r / safe - 1.0, 1 / np.sqrt(2) - 1.0)
-        c = np.where(nrm > 0, h / safe - 1.0, 1 / np.sqrt(2) - 1.0) / self.qscale  # d phi / d sum M
+        c = np.where(nrm > 0, h / safe - 1.0, 1 / np.sqrt(2) - 1.0) / self.qscale  # -d phi / d sum M
         Wsig_cz = Wsig * cz
         vals = np.concatenate([
             dsup[self.ix] / X0s[self.ix],        # F_i / u_i: supply

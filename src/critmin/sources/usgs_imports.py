@@ -59,6 +59,13 @@ US_IMPORT_STATISTICS: dict[tuple[str, str], tuple[tuple[str, float, str], ...]] 
     ("aluminum", "refinery"): (("Import: Imports for consumption", 1.0,
                                 "alumina, calcined equivalent (USGS Alumina chapter)"),),
     ("cobalt", "refinery"): (("Import: Imports for consumption", 1.0, "Co content"),),
+    ("antimony", "refinery"): (("Import: Imports for consumption: Unwrought, powder", 1.0,
+                                "Sb metal"),),
+    ("antimony", "chemical"): (("Import: Imports for consumption: Oxide", 0.8353,
+                                "Sb2O3 gross weight x 0.8353 (Sb content, as hs_codes.yml)"),),
+    ("bauxite", "mine"): (("Import: Imports for consumption", 1.0, "bauxite, dry weight"),),
+    ("graphite", "mine"): (("Import: Imports for consumption", 1.0,
+                            "natural graphite, gross weight"),),
 }
 MASS_UNITS = {"kilograms": 1e-3, "metric tons": 1.0, "thousand metric tons": 1e3,
               "thousand metric dry tons": 1e3, "million metric tons": 1e6}
