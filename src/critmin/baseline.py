@@ -360,20 +360,20 @@ def _home_share(home_share: float | None, us_absorption: float | None, k_us: int
                 stage: str) -> tuple[float, str]:
     """The share of free supply absorbed where produced, and where it comes from.
 
-    0 for ores (the GDP proxy). For processed stages, calibrated when USGS gives US
-    absorption, so that the rule's US absorption ``h p_US + (1 - h) g_US`` (shares of the
-    free supply) matches it; else :data:`DEFAULT_HOME_SHARE`.
+    Calibrated when USGS gives US absorption, so that the rule's US absorption
+    ``h p_US + (1 - h) g_US`` (shares of the free supply) matches it; else 0 for ores (the
+    GDP proxy) and :data:`DEFAULT_HOME_SHARE` for processed stages.
     """
     if home_share is not None:
         return float(home_share), "user"
-    if stage == "mine":  # ores go to smelters abroad; the US (few smelters) says nothing
-        return 0.0, "GDP proxy for ores"
     if us_absorption is not None and k_us is not None and free_total > 0:
         t = us_absorption / free_total
         den = g[k_us] - p[k_us]
         if den > 1e-9 and t <= g[k_us]:
             return float(np.clip((g[k_us] - t) / den, 0.0, 1.0)), \
                 "calibrated to USGS US imports for consumption"
+    if stage == "mine":  # ores are mostly shipped to smelters abroad
+        return 0.0, "GDP proxy for ores (no calibration data)"
     return DEFAULT_HOME_SHARE, "default assumption (no calibration data)"
 
 

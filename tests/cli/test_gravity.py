@@ -109,3 +109,11 @@ def test_bad_scenario_exits_2_with_a_message_and_no_traceback(tmp_path, edit, me
     assert res.exit_code == 2
     assert message in res.output
     assert "Traceback" not in res.output
+
+
+def test_a_partial_equilibrium_file_names_the_command_that_runs_it():
+    pe = Path(__file__).resolve().parents[2] / "scenarios" / "us-india-2026.yaml"
+    result = runner.invoke(app, ["gravity", "run", str(pe)])
+    assert result.exit_code == 2
+    assert "partial-equilibrium scenario (model: pe)" in result.output
+    assert "critmin scenario run" in result.output and "Traceback" not in result.output

@@ -13,12 +13,19 @@ from critmin.store import Store
 runner = CliRunner()
 
 
+@pytest.fixture(params=["snapshot", "source"])
+def any_store(request: pytest.FixtureRequest) -> Store:
+    """The bundled snapshot (a fresh clone: always runs) and, where ../shared is present,
+    the store built from the raw files: both carry the same production rows."""
+    return request.getfixturevalue(f"{request.param}_store")
+
+
 def _run(store: Store, *args: str):
     return runner.invoke(app, ["production", *args, "--store", str(store.path)])
 
 
-def test_json_has_rows_with_iso3_and_provenance(source_store: Store) -> None:
-    result = _run(source_store, "cobalt", "--stage", "mine", "--year", "2024", "--format", "json")
+def test_json_has_rows_with_iso3_and_provenance(any_store: Store) -> None:
+    result = _run(any_store, "cobalt", "--stage", "mine", "--year", "2024", "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     by = {r["country"]: r for r in doc["rows"]}
@@ -28,10 +35,10 @@ def test_json_has_rows_with_iso3_and_provenance(source_store: Store) -> None:
     assert len(doc["provenance"][0]["sha256"]) == 64
 
 
-def test_csv_and_table(source_store: Store) -> None:
-    csv = _run(source_store, "Ga", "--year", "2024", "--source", "usgs-mcs2025-world", "-f", "csv")
+def test_csv_and_table(any_store: Store) -> None:
+    csv = _run(any_store, "Ga", "--year", "2024", "--source", "usgs-mcs2025-world", "-f", "csv")
     assert csv.exit_code == 0 and "CHN" in csv.stdout and "750.0" in csv.stdout
-    table = _run(source_store, "rare earths", "--stage", "mine", "--year", "2020")
+    table = _run(any_store, "rare earths", "--stage", "mine", "--year", "2020")
     assert table.exit_code == 0 and "Sources:" in table.stdout
 
 
@@ -43,9 +50,20 @@ def test_csv_and_table(source_store: Store) -> None:
     (["cobalt", "--source", "wiki"], "Accepted: 'usgs', 'bgs'"),
     (["dysprosium"], "within 'rare_earths'"),
 ])
-def test_bad_input_exits_2_with_one_clear_message(source_store: Store, args: list[str],
+def test_bad_input_exits_2_with_one_clear_message(any_store: Store, args: list[str],
                                                   message: str) -> None:
-    result = _run(source_store, *args)
+    result = _run(any_store, *args)
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_table_shows_the_newest_years_first(any_store: Store) -> None:
+    """The table shows 200 rows at most: a series from 1971 must not hide the latest years."""
+    latest = int(any_store.sql("SELECT max(year) AS y FROM production WHERE mineral = 'copper'")
+                 ["y"].iloc[0])
+    table = _run(any_store, "copper")
+    assert table.exit_code == 0, table.output
+    rows = [line for line in table.stdout.splitlines() if line.startswith("│")]
+    assert rows[0].split("│")[1].strip() == str(latest)
+    assert "│ 1971 │" not in table.stdout and "200 of" in table.stdout

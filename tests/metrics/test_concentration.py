@@ -181,6 +181,16 @@ def test_lone_producer_without_world_total_is_not_credible():
     assert concentration(_production([("TUR", 5.0), ("WLD", 9.0)])).iloc[0].credible
 
 
+def test_world_total_without_producers_is_not_credible_and_not_compared():
+    # USGS soda-ash refinery 2023: only "World total" rows -> HHI 0 is an artefact
+    bare = concentration(_production([("WLD", 65.0)], stage="refinery")).iloc[0]
+    assert bare.n_producers == 0 and bare.hhi == 0 and not bare.credible
+    conc = concentration(pd.concat([_production([("TUR", 5.0), ("USA", 4.0), ("WLD", 9.0)],
+                                                stage="mine"),
+                                    _production([("WLD", 65.0)], stage="refinery")]))
+    assert stage_comparison(conc.drop(columns="source")).empty
+
+
 def test_stage_comparison_names_the_more_concentrated_stage():
     p = pd.concat([_production([("AUS", 50.0), ("CHN", 50.0)], stage="mine"),
                    _production([("CHN", 90.0), ("JPN", 10.0)], stage="refinery")])

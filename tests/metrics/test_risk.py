@@ -58,7 +58,7 @@ def test_hhi_wgi_t_looks_up_governance_by_year():
 def test_hhi_wgi_t_rejects_a_trade_factor_outside_the_method():
     shares = pd.DataFrame({"country": ["CHN"], "share": [1.0], "wgi_scaled": [5.0],
                            "t": [0.5]})
-    with pytest.raises(InvalidParameterError, match="t must lie"):
+    with pytest.raises(InvalidParameterError, match=r"t must lie in \[1, 2\].*Got 0.5"):
         hhi_wgi_t(shares)
     with pytest.raises(SourceFormatError, match="wgi"):
         hhi_wgi_t(pd.DataFrame({"country": ["CHN"], "share": [1.0]}))

@@ -33,6 +33,12 @@ def production(
     s = open_store(store)
     frame = production_view(s, mineral, stage=stage, year=year, source=source)
     title = f"{mineral} production (t)" + (f", {stage}" if stage else "") + (f", {year}" if year else "")
-    shown = frame[TABLE_COLUMNS] if fmt is Format.table else frame
+    if fmt is Format.table:
+        # Newest years first: the table shows at most 200 rows, and a long BGS series
+        # (from 1971) would otherwise fill them with the oldest years. Stable sort keeps the
+        # view's order (largest producers first) within a year.
+        shown = frame[TABLE_COLUMNS].sort_values("year", ascending=False, kind="stable")
+    else:
+        shown = frame
     emit(shown, fmt, title=title,
          provenance=s.provenance_records(["production"], frame["source"].unique()))

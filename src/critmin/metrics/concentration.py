@@ -37,10 +37,11 @@ the release has none, e.g. most BGS series, whose world total is then the sum of
   EU supply-risk score (the trade factor ``t`` of the SR formula is applied in
   :mod:`critmin.metrics.risk`, not here). ``wgi_coverage_share`` is the share of world supply
   whose producer has a WGI score; ``hhi_wgi`` covers only those producers.
-* ``credible``: the group has a published world total or at least two producers. A lone
-  producer with no world total (typical where a release reports each country in its own
-  basis, e.g. boron minerals, or a BGS table listing one country) says nothing about
-  concentration: its HHI of 10,000 is an artefact, so such rows are flagged, not dropped.
+* ``credible``: the group has a published world total and a producer, or at least two
+  producers. A lone producer with no world total (typical where a release reports each
+  country in its own basis, e.g. boron minerals, or a BGS table listing one country) says
+  nothing about concentration: its HHI of 10,000 is an artefact; so is the HHI of 0 of a
+  world total with no producer named. Such rows are flagged, not dropped.
 * ``estimated_share``: the share of the world total held by producer rows the publisher
   marks as estimated (USGS "e", BGS estimates); null when the input has no ``estimated``
   column.
@@ -290,7 +291,10 @@ def concentration(production: pd.DataFrame, governance: pd.DataFrame | None = No
         governance, n)
     out["cr1_flag"] = out["cr1_share"] > thresholds.cr1_share
     out["hhi_flag"] = out["hhi"] >= thresholds.hhi
-    out["credible"] = out["world_published_t"].notna() | (out["n_producers"] >= 2)
+    # A world total with no attributed producer (e.g. USGS soda-ash refinery: only "World
+    # total" rows) has HHI 0 by construction: as much an artefact as a lone producer's 10,000.
+    out["credible"] = ((out["world_published_t"].notna() & (out["n_producers"] >= 1))
+                       | (out["n_producers"] >= 2))
     # Flag estimates: the share of the world total held by producer rows the publisher marks
     # as estimated (null when the input carries no ``estimated`` column).
     if "estimated" in frame:
@@ -425,8 +429,10 @@ def stage_comparison(conc: pd.DataFrame, upstream: str = "mine") -> pd.DataFrame
     _require(conc, ["mineral", "stage", "year", "hhi", "cr1_share", "top_country"],
              "stage_comparison()")
     cols = ["mineral", "year", "hhi", "cr1_share", "top_country"]
-    up = conc.loc[conc["stage"] == upstream, cols]
-    down = conc.loc[conc["stage"] != upstream, [*cols, "stage"]]
+    # Only stages with a named producer compare: a bare world total has no concentration.
+    named = conc["n_producers"] > 0 if "n_producers" in conc else pd.Series(True, conc.index)
+    up = conc.loc[(conc["stage"] == upstream) & named, cols]
+    down = conc.loc[(conc["stage"] != upstream) & named, [*cols, "stage"]]
     out = down.merge(up, on=["mineral", "year"], suffixes=("_processing", "_mine"))
     out["hhi_change"] = out["hhi_processing"] - out["hhi_mine"]
     out["more_concentrated"] = np.where(out["hhi_change"] > 0, out["stage"],

@@ -172,8 +172,11 @@ def hhi_wgi_t(shares: pd.DataFrame, governance: pd.DataFrame | None = None, *,
             frame = attach_wgi(frame, governance)
         frame = frame.assign(wgi_scaled=wgi_scaled(frame["wgi_mean"]))
     t = frame["t"] if "t" in frame.columns else 1.0
-    if np.any(np.asarray(t) < 1) or np.any(np.asarray(t) > 2):
-        raise InvalidParameterError("trade factor t must lie in [1, 2] (EU 2023 method).")
+    t_arr = np.atleast_1d(np.asarray(t, dtype=float))
+    if np.any(t_arr < 1) or np.any(t_arr > 2):
+        bad = t_arr[(t_arr < 1) | (t_arr > 2)][0]
+        raise InvalidParameterError(
+            f"trade factor t must lie in [1, 2] (EU 2023 method). Got {bad:g}.")
     term = frame["share"] ** 2 * frame["wgi_scaled"] * t
     if keys:
         return term.groupby([frame[k] for k in keys]).sum(min_count=1)

@@ -204,6 +204,12 @@ def load_scenario(path: str | Path) -> GEScenario:
         path that cannot be resolved.
     """
     doc = load_yaml(path)
+    model = doc.data.get("model") if isinstance(doc.data, dict) else None
+    if model == "pe":
+        # A partial-equilibrium file: say which command runs it, not which GE fields it lacks.
+        msg = (f"{path} is a partial-equilibrium scenario (model: {model}); run it with "
+               f"`critmin scenario run {path}`. `critmin gravity` takes files with model: ge.")
+        raise ScenarioError(msg)
     spec: GEScenarioIn = validate(doc, GEScenarioIn)
     data_file = resolve_data_path(spec.data.file, Path(path).resolve().parent)
     return GEScenario(spec.name, spec.description, str(path), data_file, spec)

@@ -3,7 +3,9 @@
 UN Comtrade rows are *reported*: each reporter states its imports (CIF) and exports (FOB)
 with each partner. :func:`read_comtrade` reads a bulk or API CSV as published (column
 spellings of the bulk files, the API and the preview API are all accepted) and drops the
-"World" partner rows. :func:`reconcile_mirror` turns reported rows into bilateral flows:
+"World" partner rows and, on purpose, every flow code other than imports (M) and exports (X):
+re-exports, re-imports and the foreign/domestic splits (RX, RM, FM, DX) would double-count
+the bilateral flow that mirror reconciliation pairs up. :func:`reconcile_mirror` turns reported rows into bilateral flows:
 the importer's reported imports are preferred (``method = "observed"``); where the importer
 did not report, the exporter's reported exports stand in (``method = "mirror"``).
 
