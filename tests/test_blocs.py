@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 
 import pytest
 
@@ -10,8 +9,7 @@ from critmin.blocs import Bloc, BlocFileError
 from critmin.errors import UnknownBlocError
 from critmin.store.harmonise import valid_iso3
 
-# The package re-exports the function `critmin.blocs`, which shadows the submodule attribute.
-blocs = importlib.import_module("critmin.blocs")
+import critmin.blocs as blocs  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import pandas as pd
@@ -14,8 +13,7 @@ from critmin.sources.origin import Origin
 from critmin.store.catalog import TableData, write_store
 from critmin.vocab import minerals
 
-# The package re-exports the function `critmin.blocs`, which shadows the submodule attribute.
-blocs_mod = importlib.import_module("critmin.blocs")
+import critmin.blocs as blocs_mod  # noqa: E402
 
 runner = CliRunner()
 

@@ -33,7 +33,6 @@ are lists, ``all``, or bloc names (:func:`critmin.blocs.resolve`).
 from __future__ import annotations
 
 import functools
-import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,13 +61,11 @@ def _country(text: Any) -> str:
     return country(str(text))
 
 
-def _bloc(name: str) -> tuple[str, ...] | None:
-    """Members of a named bloc, or None when no bloc module is available."""
-    try:
-        blocs = importlib.import_module("critmin.blocs")
-    except ImportError:
-        return None
-    return tuple(blocs.resolve(name))
+def _bloc(name: str) -> tuple[str, ...]:
+    """Members of a named bloc (or the ISO3 code of a country name)."""
+    from critmin.blocs import resolve
+
+    return tuple(resolve(name))
 
 
 def resolve_countries(value: Any, what: str) -> tuple[str, ...] | None:
@@ -87,15 +84,12 @@ def resolve_countries(value: Any, what: str) -> tuple[str, ...] | None:
             continue
         except KeyError as exc:
             country_error = exc
-        members = None
         try:
             members = _bloc(text)
         except UnknownBlocError as exc:
             if re.fullmatch(r"[A-Z]{3}", text):
                 raise country_error from None
             raise ValueError(f"{what}: {exc} It is not a country either.") from None
-        if members is None:
-            raise country_error
         out.extend(members)
     return tuple(dict.fromkeys(out))
 
