@@ -46,6 +46,18 @@ def test_concentration_without_mineral_covers_all_sorted_by_hhi(store_path):
     hhi = [r["hhi"] for r in doc["rows"]]
     assert hhi == sorted(hhi, reverse=True)
     assert {r["mineral"] for r in doc["rows"]} == {"cobalt", "gallium", "graphite"}
+    # the overview is the latest year of each mineral-stage, not every year mixed together
+    keys = [(r["mineral"], r["stage"], r.get("basis")) for r in doc["rows"]]
+    assert len(keys) == len(set(keys))
+
+
+def test_all_years_lists_every_year_of_each_mineral_stage(store_path):
+    overview = _json(runner.invoke(app, ["concentration", "--format", "json",
+                                         "--store", store_path]))["rows"]
+    every = _json(runner.invoke(app, ["concentration", "--all-years", "--format", "json",
+                                      "--store", store_path]))["rows"]
+    assert len(every) > len(overview)
+    assert {r["year"] for r in every} > {r["year"] for r in overview}
 
 
 def test_concentration_table_and_csv(store_path):

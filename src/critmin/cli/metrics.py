@@ -57,8 +57,10 @@ def concentration(
     series: Annotated[Series, typer.Option(
         help="default: newest USGS edition per year, BGS where USGS has none; usgs: USGS "
         "only; bgs: BGS 1971-2023; all: every release as its own series.")] = Series.default,
-    latest: Annotated[bool, typer.Option(
-        "--latest", help="Only the latest year of each mineral-stage.")] = False,
+    latest: Annotated[bool | None, typer.Option(
+        "--latest/--all-years", help="Only the latest year of each mineral-stage (the "
+        "default with no MINERAL and no --year, leaving out series that ended 5 or more "
+        "years before the newest data), or every year.", show_default=False)] = None,
     share_of: Annotated[str | None, typer.Option(
         "--share-of", help="Instead: this country's share over time (needs MINERAL and "
         "--stage), e.g. CHN.")] = None,
@@ -82,6 +84,7 @@ def concentration(
     """
     from critmin.metrics import queries
     from critmin.metrics.concentration import Thresholds
+    from critmin.reports.metrics import RECENT_YEARS
 
     s = open_store(store)
     with progress("concentration") as advance:
@@ -105,10 +108,13 @@ def concentration(
                 s, mineral, stage=stage, year=year, series=series.value,
                 thresholds=Thresholds(cr1_share=cr1_threshold, hhi=hhi_threshold),
                 credible_only=not all_groups)
-            if latest:
-                res.frame = queries.latest_rows(res.frame, per_source=series is Series.all)
+            overview = latest is None and mineral is None and year is None
+            if latest or overview:
+                res.frame = queries.latest_rows(res.frame, per_source=series is Series.all,
+                                                recent_years=RECENT_YEARS if overview else None)
             title = "Supply concentration" + (f": {mineral}" if mineral else "") \
-                + (f", {stage}" if stage else "") + (f", {year}" if year else "")
+                + (f", {stage}" if stage else "") + (f", {year}" if year else "") \
+                + (" (latest year of each mineral-stage)" if overview else "")
             table = _cols(res.frame, CONCENTRATION_TABLE)
         advance("done", 2, 2)
     out = res.frame if fmt is not Format.table else table

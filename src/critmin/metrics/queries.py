@@ -207,15 +207,24 @@ def concentration(store: Store, mineral: str | None = None, *, stage: str | None
         "hhi": (thresholds or conc_mod.Thresholds()).hhi}})
 
 
-def latest_rows(frame: pd.DataFrame, *, per_source: bool = False) -> pd.DataFrame:
-    """Rows of the latest year of each mineral-stage (and source with ``per_source``)."""
+def latest_rows(frame: pd.DataFrame, *, per_source: bool = False,
+                recent_years: int | None = None) -> pd.DataFrame:
+    """Rows of the latest year of each mineral-stage (and source with ``per_source``).
+
+    With ``recent_years``, mineral-stages whose latest year is that many years or more
+    before the newest year in ``frame`` are left out (a series that ended in 2000 says
+    nothing about concentration today).
+    """
     keys = [k for k in ("mineral", "stage", "basis") if k in frame.columns]
     if per_source and "source" in frame.columns:
         keys.append("source")
     if frame.empty:
         return frame
     newest = frame.groupby(keys)["year"].transform("max")
-    return frame[frame["year"] == newest].reset_index(drop=True)
+    out = frame[frame["year"] == newest]
+    if recent_years is not None and not out.empty:
+        out = out[out["year"] > int(out["year"].max()) - recent_years]
+    return out.reset_index(drop=True)
 
 
 def share_series(store: Store, mineral: str, stage: str, country: str = "CHN", *,

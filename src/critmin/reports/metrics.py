@@ -55,10 +55,7 @@ def concentration_ranking(store: Store, n: int = 15) -> MetricResult:
     country is not evidence of a monopoly).
     """
     res = queries.concentration(store, credible_only=True)
-    frame = queries.latest_rows(res.frame)
-    if not frame.empty:
-        newest = int(frame["year"].max())
-        frame = frame[frame["year"] > newest - RECENT_YEARS]
+    frame = queries.latest_rows(res.frame, recent_years=RECENT_YEARS)
     frame = frame.sort_values(["hhi", "mineral", "stage"], ascending=[False, True, True])
     frame = frame.head(n).reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
