@@ -369,7 +369,7 @@ def _home_share(home_share: float | None, us_absorption: float | None, k_us: int
     if us_absorption is not None and k_us is not None and free_total > 0:
         t = us_absorption / free_total
         den = g[k_us] - p[k_us]
-        if den > 1e-9 and t <= g[k_us]:
+        if den > 1e-9:  # t above the GDP share clips to 0: the pure GDP proxy
             return float(np.clip((g[k_us] - t) / den, 0.0, 1.0)), \
                 "calibrated to USGS US imports for consumption"
     if stage == "mine":  # ores are mostly shipped to smelters abroad
