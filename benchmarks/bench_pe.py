@@ -65,7 +65,7 @@ def best_of(fn, repeat: int = 5) -> float:
 
 
 def synthetic_market(n: int, seed: int, mineral: str = "cobalt", density: float = 0.15) -> MarketBaseline:
-    from critmin.store.harmonise import valid_iso3
+    from critmin.countries import valid_iso3
 
     codes = sorted(valid_iso3())[:n]
     rng = np.random.default_rng(seed)

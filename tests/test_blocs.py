@@ -7,7 +7,7 @@ import pytest
 
 from critmin.blocs import Bloc, BlocFileError
 from critmin.errors import UnknownBlocError
-from critmin.store.harmonise import valid_iso3
+from critmin.countries import valid_iso3
 
 import critmin.blocs as blocs  # noqa: E402
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from critmin.config import DATA_DIR
 from critmin.errors import InputError, UnknownBlocError, UnknownCountryError
-from critmin.store.harmonise import country as country_code
+from critmin.countries import country as country_code
 
 PACKAGE_BLOCS = DATA_DIR / "blocs"
 

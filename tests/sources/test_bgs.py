@@ -11,7 +11,7 @@ import pytest
 from critmin.errors import SourceFormatError
 from critmin.sources import bgs
 from critmin.store import corrections
-from critmin.store.harmonise import harmonise_countries
+from critmin.countries import harmonise_countries
 
 
 @pytest.fixture(scope="module")

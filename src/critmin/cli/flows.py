@@ -21,7 +21,7 @@ from critmin.cli._common import (
 )
 from critmin.cli.app import app, data_app
 from critmin.errors import StoreError
-from critmin.store.harmonise import country
+from critmin.countries import country
 from critmin.store.views import NoMineralDataError, NoStageDataError, NoYearDataError
 
 import_app = typer.Typer(help="Add your own downloaded trade files to the store, atomically.",
@@ -131,13 +131,14 @@ def flows(
         if imps:
             rows = rows[rows["importer"].isin(imps)]
         cols = ["mineral", "stage", "year", "exporter", "importer", "quantity_t", "value_usd",
-                "method", "domestic", "source"]
+                "method", "domestic", "source", "note"]
+        cols = [c for c in cols if c in rows.columns]
         extra = {"mineral": m.id, "stage": st, "year": int(year), "basis": base.basis,
                  "estimated_share": base.estimated_share,
                  "estimated_value_share": base.estimated_value_share,
                  "diagnostics": base.diagnostics}
         if fmt is Format.table:
-            cols = [c for c in cols if c not in ("mineral", "stage", "year")]
+            cols = [c for c in cols if c not in ("mineral", "stage", "year", "note")]
         emit(rows[cols], fmt, title=f"{m.name} {st} flows {year} (complete; {base.basis})",
              provenance=list(base.provenance), extra=extra,
              footer=f"Estimated share of the total: {base.estimated_share:.1%} "

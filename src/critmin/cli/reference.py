@@ -13,7 +13,7 @@ from critmin.blocs import user_blocs_dir
 from critmin.cli._common import Format, FormatOpt, StoreOpt, console, emit, open_store, progress
 from critmin.cli.app import app
 from critmin.store.coverage import country_coverage
-from critmin.store.harmonise import country_name
+from critmin.countries import country_name
 from critmin.vocab import minerals as vocab_minerals
 
 

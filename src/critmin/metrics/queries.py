@@ -230,7 +230,7 @@ def latest_rows(frame: pd.DataFrame, *, per_source: bool = False,
 def share_series(store: Store, mineral: str, stage: str, country: str = "CHN", *,
                  series: str = "all") -> MetricResult:
     """A country's share of world production over time, per release (e.g. China, gallium)."""
-    from critmin.store.harmonise import country as to_iso3
+    from critmin.countries import country as to_iso3
 
     code = to_iso3(country)
     _check_stage(store, mineral, stage)
@@ -295,7 +295,7 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
     (the newest usable year); ``advance(label, done, total)`` reports progress.
     """
     from critmin.metrics import exposure_basis as basis_mod
-    from critmin.store.harmonise import country as to_iso3
+    from critmin.countries import country as to_iso3
 
     basis_mod.check_basis(basis)
     label, members = resolve_unit(unit)

@@ -45,7 +45,7 @@ def china_monthly(store: Any = None, source_dir: Path | None = None) -> pd.DataF
     if source_dir is None:
         raise SourceFormatError("china_exports_monthly is not in the store; pass the shared data "
                                 "folder (source_dir) to read the CSV.")
-    from critmin.store.harmonise import harmonise_countries
+    from critmin.countries import harmonise_countries
 
     path = Path(source_dir) / CSV
     raw = pd.read_csv(path)

@@ -105,7 +105,7 @@ def _read_csv(path: str | None, what: str) -> pd.DataFrame:
 
 
 def _countries(frame: pd.DataFrame, column: str, path: str) -> pd.Series:
-    from critmin.store.harmonise import country
+    from critmin.countries import country
 
     mapping = {}
     for label in frame[column].dropna().astype(str).unique():

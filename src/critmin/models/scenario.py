@@ -26,7 +26,7 @@ Layout of a file (``model: pe``, the default)::
         destinations: [USA]
         tonnes: 0              # 0 is a ban
 
-Countries are ISO3 codes or names (:func:`critmin.store.harmonise.country`), country sets
+Countries are ISO3 codes or names (:func:`critmin.countries.country`), country sets
 are lists, ``all``, or bloc names (:func:`critmin.blocs.resolve`).
 """
 
@@ -56,7 +56,7 @@ PRICE_UNITS = ("USD/t", "usd/t", "USD per t", "usd_per_t", "USD/tonne", "USD/met
 # ---------------------------------------------------------------- names and country sets
 
 def _country(text: Any) -> str:
-    from critmin.store.harmonise import country
+    from critmin.countries import country
 
     return country(str(text))
 

@@ -77,7 +77,7 @@ def read_country_codes(path: Path) -> dict[int, str]:
 
 
 def _country_dict(frame: pd.DataFrame, code_col: str, iso_col: str) -> dict[int, str]:
-    from critmin.store.harmonise import valid_iso3
+    from critmin.countries import valid_iso3
 
     out: dict[int, str] = {}
     valid = valid_iso3()

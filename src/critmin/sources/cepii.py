@@ -29,7 +29,7 @@ import pandas as pd
 
 from critmin.errors import SourceFormatError
 from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_file
-from critmin.store.harmonise import iso3_map
+from critmin.countries import iso3_map
 
 DIST_SOURCE = "cepii-geodist-dist"
 GEO_SOURCE = "cepii-geodist-geo"

@@ -68,7 +68,7 @@ def _countries(frame: pd.DataFrame, iso_col: str | None, code_col: str | None, w
                path: Path) -> pd.Series:
     """ISO3 per row; "World" rows become NA (dropped by the caller), areas nes become OTH."""
     from critmin.sources.baci import default_country_codes
-    from critmin.store.harmonise import valid_iso3
+    from critmin.countries import valid_iso3
 
     if code_col is None and iso_col is None:
         msg = (f"UN Comtrade: {path} has no {what} column; expected one of "
@@ -259,7 +259,7 @@ def read_china_monthly(directory: Path) -> Parsed:
     source. ``uv`` is recomputed (NULL where qty is 0, not ``inf``).
     """
     path = require_file(Path(directory) / CHINA_MONTHLY_FILE, "China monthly exports")
-    from critmin.store.harmonise import harmonise_countries
+    from critmin.countries import harmonise_countries
 
     try:
         raw = pd.read_csv(path, dtype={"hs6": str}, keep_default_na=False, na_values=[""])
@@ -311,7 +311,7 @@ def read_atlas(path: Path) -> Parsed:
         raise SourceFormatError(f"Harvard Atlas: {path} is malformed: {exc}") from exc
     require_columns(raw, ["year", "export_value", "location_code", "partner_code",
                           "hs_product_code"], "Harvard Atlas", path)
-    from critmin.store.harmonise import valid_iso3
+    from critmin.countries import valid_iso3
 
     valid = valid_iso3()
     frame = pd.DataFrame({

@@ -106,7 +106,7 @@ def read_usitc(path: Path, *, workbooks: dict[str, Path] | None = None) -> Parse
     if unknown:
         msg = f"USITC DataWeb: {path} has flow(s) {unknown}; accepted {sorted(FLOWS)}."
         raise SourceFormatError(msg)
-    from critmin.store.harmonise import iso3_map
+    from critmin.countries import iso3_map
 
     frame = raw.copy()
     frame["hts4"] = frame["hts4"].str.strip().str.zfill(4)

@@ -7,7 +7,7 @@ control of corruption). Quirks handled here:
 
 - UTF-8 with a byte-order mark; ``..`` marks a missing value.
 - Non-ISO economy codes (ZAR, ROM, ADO, TMP, KSV, WBG) are mapped through
-  :mod:`critmin.store.harmonise` overrides; ANT (Netherlands Antilles, dissolved in
+  :mod:`critmin.countries` overrides; ANT (Netherlands Antilles, dissolved in
   2010, no successor ISO3) is declared dropped there. JEY is ISO3 Jersey already.
 - 1996, 1998 and 2000 are biennial: there are no 1997, 1999 or 2001 rows.
 
@@ -24,7 +24,7 @@ import pandas as pd
 
 from critmin.errors import SourceFormatError
 from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_file
-from critmin.store.harmonise import harmonise_countries
+from critmin.countries import harmonise_countries
 
 SOURCE_ID = "wb-wgi-2024"
 FILE = "wgi/wgidataset_2024update_1996_2023.csv"

@@ -26,7 +26,7 @@ import pandas as pd
 
 from critmin.errors import SourceFormatError
 from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_file
-from critmin.store.harmonise import iso3_map
+from critmin.countries import iso3_map
 
 SOURCE_ID = "wb-wdi-gdp"
 FILE = "worldbank_wdi/API_NY.GDP.MKTP.CD_DS2_en_csv_v2_6298258.csv"

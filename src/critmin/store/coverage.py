@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from critmin.store.catalog import Store
-from critmin.store.harmonise import PSEUDO_CODES, country_name
+from critmin.countries import PSEUDO_CODES, country_name
 
 COUNTRY_COLUMNS = ("country", "exporter", "importer")
 

@@ -2,7 +2,7 @@
 and of ``us_salient`` and ``us_nir`` (USGS salient statistics).
 
 Load inputs (the publishers' files, with raw corrections applied as they are read) /
-Process (country labels to ISO3 through :func:`critmin.store.harmonise.harmonise_countries`,
+Process (country labels to ISO3 through :func:`critmin.countries.harmonise_countries`,
 table corrections) / Save outputs (TableData with the Origin of every source).
 """
 
@@ -21,7 +21,7 @@ from critmin.sources.origin import Origin
 from critmin.store import corrections
 from critmin.store.build import BuildContext, Builder
 from critmin.store.catalog import TableData
-from critmin.store.harmonise import harmonise_countries
+from critmin.countries import harmonise_countries
 
 KEY = ["mineral", "stage", "basis", "country", "year", "edition", "source"]
 

@@ -1,7 +1,7 @@
 """Builder of ``us_import_sources`` (USGS MCS 2026, US import sources 2021-24).
 
 Load (the MCS 2026 Commodities Data file, with declared raw corrections applied) /
-Process (country labels to ISO3 through :func:`critmin.store.harmonise.harmonise_countries`;
+Process (country labels to ISO3 through :func:`critmin.countries.harmonise_countries`;
 an unmapped label is an error) / Save (TableData with the MCS 2026 Origin).
 """
 
@@ -14,7 +14,7 @@ from critmin.sources import usgs_imports
 from critmin.store import corrections
 from critmin.store.build import BuildContext, Builder
 from critmin.store.catalog import TableData
-from critmin.store.harmonise import harmonise_countries
+from critmin.countries import harmonise_countries
 
 KEY = ["mineral", "commodity", "form", "country"]
 

@@ -1,6 +1,7 @@
-"""Map provider labels to the critmin vocabulary; apply declared corrections.
+"""Countries: the ISO3 vocabulary and the mapping of provider labels to it.
 
-Country labels go to ISO3 through country_converter, after an explicit overrides table
+Like :mod:`critmin.vocab`, this sits below every layer, so source parsers, the store,
+models and the CLI share one mapping. Country labels go to ISO3 through country_converter, after an explicit overrides table
 (``critmin/data/mappings/countries.yml``) for what it gets wrong. An unmapped label is an
 error that lists every unmapped label with the file it came from; ``null`` in the
 overrides drops an aggregate on purpose. Nothing is dropped silently.

@@ -10,7 +10,7 @@ import pytest
 from critmin.errors import UnknownCountryError, UnmappedLabelError
 from critmin.sources import bgs, usgs_salient, usgs_world
 from critmin.store import corrections
-from critmin.store.harmonise import country, harmonise_countries, iso3_map
+from critmin.countries import country, harmonise_countries, iso3_map
 
 
 @pytest.mark.parametrize(("label", "code"), [
