@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 ROWS = 11_000_000
+REPEATS = 2  # subprocesses per method; the best wall time is reported
 N_CODES = 5_000
 
 
@@ -112,10 +113,17 @@ def child_pandas(path: str) -> dict[str, float]:
             "value_usd": float(frame["v"].sum())}
 
 
-def run_child(kind: str, path: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, str(path)],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_child(kind: str, path: Path, repeats: int = REPEATS) -> dict[str, float]:
+    """Best wall time of ``repeats`` fresh subprocesses (the machine is shared and noisy);
+    peak memory is the largest any of them reached."""
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, __file__, "--child", kind, str(path)],
+                             capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "peak_gb": max(r["peak_gb"] for r in runs),
+            "all_seconds": [r["seconds"] for r in runs]}
 
 
 def main() -> None:
@@ -145,8 +153,11 @@ def main() -> None:
         sys.exit(1)
     ratio = pand["seconds"] / duck["seconds"]
     print(f"rows kept (critical-mineral headings): {duck['rows_kept']:,}")
-    print(f"critmin read_baci (DuckDB): {duck['seconds']:6.2f} s   peak {duck['peak_gb']:.2f} GB")
-    print(f"pandas read_csv + filter  : {pand['seconds']:6.2f} s   peak {pand['peak_gb']:.2f} GB")
+    runs = lambda r: ", ".join(f"{x:.2f}" for x in r["all_seconds"])  # noqa: E731
+    print(f"critmin read_baci (DuckDB): {duck['seconds']:6.2f} s best of [{runs(duck)}]   "
+          f"peak {duck['peak_gb']:.2f} GB")
+    print(f"pandas read_csv + filter  : {pand['seconds']:6.2f} s best of [{runs(pand)}]   "
+          f"peak {pand['peak_gb']:.2f} GB")
     print(f"ratio pandas / DuckDB: {ratio:.1f}x  (goal >= 5x; DuckDB goal <= 30 s, peak < 4 GB)")
     ok = duck["seconds"] <= 30 and ratio >= 5 and duck["peak_gb"] < 4
     print("goal met" if ok else "GOAL NOT MET")

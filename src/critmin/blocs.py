@@ -30,7 +30,7 @@ import platformdirs
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from critmin.config import DATA_DIR
+from critmin.config import DATA_DIR, read_yaml
 from critmin.errors import InputError, UnknownBlocError, UnknownCountryError
 from critmin.countries import country as country_code
 
@@ -119,7 +119,7 @@ def user_blocs_dir() -> Path:
 def read_bloc_file(path: Path) -> list[Bloc]:
     """The blocs of one YAML file; BlocFileError naming the file and the problem."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = read_yaml(Path(path))
     except (OSError, yaml.YAMLError) as exc:
         raise BlocFileError(f"Bloc file {path} cannot be read: {exc}") from exc
     try:

@@ -15,9 +15,8 @@ import re
 from collections.abc import Iterable
 
 import pandas as pd
-import yaml
 
-from critmin.config import DATA_DIR
+from critmin.config import DATA_DIR, read_yaml
 from critmin.errors import UnknownCountryError, UnmappedLabelError
 
 PSEUDO_CODES = {"WLD": "World total", "OTH": "Other countries (unattributed remainder)"}
@@ -27,7 +26,7 @@ _NOT_FOUND = "\x00not found"
 
 @functools.cache
 def _overrides() -> tuple[dict[str, str | None], tuple[tuple[re.Pattern[str], str | None], ...]]:
-    raw = yaml.safe_load((DATA_DIR / "mappings" / "countries.yml").read_text())
+    raw = read_yaml(DATA_DIR / "mappings" / "countries.yml")
     labels = {str(k).strip().lower(): v for k, v in (raw.get("labels") or {}).items()}
     patterns = tuple((re.compile(p, re.IGNORECASE), code) for p, code in raw.get("patterns") or ())
     return labels, patterns

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import yaml
 
-from critmin.config import DATA_DIR
+from critmin.config import DATA_DIR, read_yaml
 from critmin.errors import UnknownMineralError, UnknownStageError
 
 
@@ -55,7 +54,7 @@ class MineralInfo:
 @functools.cache
 def minerals() -> dict[str, MineralInfo]:
     """Every mineral of the vocabulary, by id."""
-    raw = yaml.safe_load((DATA_DIR / "minerals.yml").read_text())
+    raw = read_yaml(DATA_DIR / "minerals.yml")
     out = {}
     for mid, entry in raw.items():
         entry = dict(entry or {})
@@ -160,7 +159,7 @@ class HSCode:
 @functools.cache
 def hs_mapping() -> tuple[HSCode, ...]:
     """Every entry of ``data/mappings/hs_codes.yml``."""
-    raw = yaml.safe_load((DATA_DIR / "mappings" / "hs_codes.yml").read_text())
+    raw = read_yaml(DATA_DIR / "mappings" / "hs_codes.yml")
     out = []
     for mid, stages in (raw.get("minerals") or {}).items():
         for st, entries in stages.items():
@@ -183,7 +182,7 @@ def hs_mapping() -> tuple[HSCode, ...]:
 @functools.cache
 def hs_unmapped_reasons() -> dict[str, str]:
     """Codes the staged sources carry that map to no mineral on purpose, with the reason."""
-    raw = yaml.safe_load((DATA_DIR / "mappings" / "hs_codes.yml").read_text())
+    raw = read_yaml(DATA_DIR / "mappings" / "hs_codes.yml")
     return {str(k): str(v) for k, v in (raw.get("unmapped") or {}).items()}
 
 
@@ -230,7 +229,7 @@ def hs_stages(mineral_name: str) -> tuple[Stage, ...]:
 
 @functools.cache
 def _usgs_label_index() -> tuple[tuple[str, str, str, str, str, str], ...]:
-    raw = yaml.safe_load((DATA_DIR / "mappings" / "usgs_labels.yml").read_text(encoding="utf-8"))
+    raw = read_yaml(DATA_DIR / "mappings" / "usgs_labels.yml")
     out = []
     for edition in sorted(k for k in raw if re.fullmatch(r"mcs\d{4}", str(k))):
         for commodity, labels in (raw[edition] or {}).items():

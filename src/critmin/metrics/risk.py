@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from critmin.config import DATA_DIR
+from critmin.config import DATA_DIR, read_yaml
 from critmin.errors import InvalidParameterError, SourceFormatError, UnknownNameError
 from critmin.metrics.concentration import attach_wgi, wgi_scaled
 
@@ -123,7 +123,7 @@ def _check_method(method: str) -> str:
 @functools.cache
 def _load(path: Path) -> Parameters:
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = read_yaml(path)
         return Parameters.model_validate(raw)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise SourceFormatError(f"{path}: not a valid supply-risk parameter file: {exc}") from exc

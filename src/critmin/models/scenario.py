@@ -38,9 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from critmin.config import DATA_DIR
+from critmin.config import DATA_DIR, read_yaml
 from critmin.errors import InvalidParameterError, ScenarioError, UnknownBlocError
 from critmin.models.yamlio import load_yaml, validate
 
@@ -108,7 +107,7 @@ def _minerals(value: Any) -> tuple[str, ...] | None:
 @functools.cache
 def default_elasticities() -> dict[str, Any]:
     """``data/parameters/elasticities.yml``: defaults, each with its source."""
-    return yaml.safe_load((DATA_DIR / "parameters" / "elasticities.yml").read_text())
+    return read_yaml(DATA_DIR / "parameters" / "elasticities.yml")
 
 
 def check_elasticity(name: str, value: float, where: str = "") -> float:

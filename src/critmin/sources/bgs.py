@@ -19,9 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from critmin.config import DATA_DIR
+from critmin.config import DATA_DIR, read_yaml
 from critmin.errors import SourceFormatError
 from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_file
 from critmin.sources.units import scale
@@ -41,7 +40,7 @@ Fix = Callable[[pd.DataFrame, str], pd.DataFrame]
 
 @functools.cache
 def _series() -> dict:
-    return yaml.safe_load(SERIES_PATH.read_text(encoding="utf-8"))
+    return read_yaml(SERIES_PATH)
 
 
 def _text(value: object) -> str:

@@ -13,9 +13,8 @@ import math
 import re
 from dataclasses import dataclass
 
-import yaml
 
-from critmin.config import DATA_DIR
+from critmin.config import DATA_DIR, read_yaml
 from critmin.errors import SourceFormatError
 
 LABELS_PATH = DATA_DIR / "mappings" / "usgs_labels.yml"
@@ -120,7 +119,7 @@ def parse_cell(text: object, *, allow_text: bool = False) -> Cell | None:
 
 @functools.cache
 def _labels_yaml() -> dict:
-    return yaml.safe_load(LABELS_PATH.read_text(encoding="utf-8"))
+    return read_yaml(LABELS_PATH)
 
 
 def unit_factors() -> dict[str, float | None]:

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from critmin.config import DATA_DIR
+from critmin.config import DATA_DIR, read_yaml
 from critmin.errors import SourceFormatError, StoreError
 
 CORRECTIONS_DIR = DATA_DIR / "corrections"
@@ -93,7 +92,7 @@ def load(directory: Path = CORRECTIONS_DIR) -> tuple[Correction, ...]:
     out: list[Correction] = []
     seen: set[str] = set()
     for path in sorted(Path(directory).glob("*.yml")):
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        entries = read_yaml(path) or []
         if not isinstance(entries, list):
             raise SourceFormatError(f"{path}: expected a list of corrections")
         for i, raw in enumerate(entries):
