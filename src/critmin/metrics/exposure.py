@@ -93,6 +93,15 @@ def _members(members: Iterable[str] | str) -> frozenset[str]:
     return out
 
 
+def _cross_border(flows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Cross-border rows of ``flows`` and the keys that group them (one group if none)."""
+    k = _group_keys(flows)
+    if not k:
+        flows = flows.assign(_group=0)
+        k = ["_group"]
+    return flows[flows["exporter"] != flows["importer"]], k
+
+
 def _group_keys(flows: pd.DataFrame) -> list[str]:
     return [k for k in GROUP if k in flows.columns]
 
@@ -207,11 +216,7 @@ def exposure(flows: pd.DataFrame, members: Iterable[str] | str, *,
         raise InvalidParameterError(
             f"wgi_threshold must lie in [-2.5, 2.5] (WGI units). Got {wgi_threshold!r}.")
     m = _members(members)
-    k = _group_keys(flows)
-    if not k:
-        flows = flows.assign(_group=0)
-        k = ["_group"]
-    flows = flows[flows["exporter"] != flows["importer"]]
+    flows, k = _cross_border(flows)
     t = trade_of(flows, m)
     has_q = "quantity_t" in t.columns
     imp = t[t["direction"] == "import"]
@@ -291,11 +296,7 @@ def import_reporters(flows: pd.DataFrame, members: Iterable[str] | str) -> pd.Da
     """
     _require(flows, ["exporter", "importer"], "import_reporters()")
     m = _members(members)
-    k = _group_keys(flows)
-    if not k:
-        flows = flows.assign(_group=0)
-        k = ["_group"]
-    flows = flows[flows["exporter"] != flows["importer"]]
+    flows, k = _cross_border(flows)
     if flows.empty:
         return pd.DataFrame(columns=["reported_by", "complete_coverage"])
     groups = flows[k].drop_duplicates().sort_values(k).set_index(k).index
