@@ -94,3 +94,32 @@ def test_unknown_table_names_the_tables_there_are(tmp_path):
     write_store(path, [TableData("production", _production([("COD", 1.0)]), (ORIGIN,))])
     with pytest.raises(StoreError, match=r"no table 'flows' \(it has \['production'\]\)"):
         Store.open(path).table("flows")
+
+
+def test_a_store_object_sees_a_rebuild_of_its_file(tmp_path):
+    # One read connection per file is kept open; a rebuild renames a new file into place,
+    # and readers must see it, not DuckDB's cached instance of the old file.
+    path = tmp_path / "s.duckdb"
+    write_store(path, [TableData("production", _production([("COD", 1.0)]), (ORIGIN,))])
+    store = Store.open(path)
+    other = Store.open(path)
+    assert store.table("production")["quantity_t"].tolist() == [1.0]
+    write_store(path, [TableData("production", _production([("COD", 2.0), ("IDN", 3.0)]),
+                                 (ORIGIN,))])
+    assert store.table("production")["quantity_t"].tolist() == [2.0, 3.0]
+    assert other.provenance()["rows"].tolist() == [2]
+
+
+def test_repeated_queries_reuse_one_connection(tmp_path):
+    path = tmp_path / "s.duckdb"
+    write_store(path, [TableData("production", _production([("COD", 1.0)]), (ORIGIN,))])
+    store = Store.open(path)
+    assert store.tables() == ["production"]
+    from critmin.store.catalog import _READERS
+
+    first = _READERS._open[str(path.resolve())][1]
+    store.table("production")
+    store.provenance()
+    assert _READERS._open[str(path.resolve())][1] is first
+    store.close()
+    assert str(path.resolve()) not in _READERS._open

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -121,6 +122,65 @@ def write_store(path: Path, tables: Iterable[TableData], *, base: Path | None = 
     return path
 
 
+class _ReadConnections:
+    """One read-only DuckDB connection per store file in this process, reopened when the
+    file is replaced (a rebuild renames a new file into place: new inode).
+
+    Opening a DuckDB file costs ~20 ms; a baseline or a demo runs dozens of queries. One
+    shared connection per path (not one per Store object) also keeps DuckDB's in-process
+    instance cache from serving a replaced file's old contents. Queries run on cursors of
+    the shared connection, so threads do not share a cursor.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection,
+                                    list[str] | None]] = {}
+
+    def cursor(self, path: Path) -> tuple[duckdb.DuckDBPyConnection, tuple[int, int, int]]:
+        key = str(path.resolve())
+        try:
+            st = os.stat(key)
+        except FileNotFoundError as exc:
+            raise StoreError(f"No store at {path}. Build it with `critmin data build`.") from exc
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        with self._lock:
+            entry = self._open.get(key)
+            if entry is None or entry[0] != stamp:
+                if entry is not None:
+                    entry[1].close()
+                try:
+                    con = duckdb.connect(key, read_only=True)
+                except duckdb.Error as exc:
+                    self._open.pop(key, None)
+                    raise StoreError(f"Cannot read the store at {path}: {exc}") from exc
+                entry = (stamp, con, None)
+                self._open[key] = entry
+            return entry[1].cursor(), stamp
+
+    def tables(self, path: Path, stamp: tuple[int, int, int]) -> list[str] | None:
+        entry = self._open.get(str(path.resolve()))
+        return entry[2] if entry is not None and entry[0] == stamp else None
+
+    def remember_tables(self, path: Path, stamp: tuple[int, int, int], tables: list[str]) -> None:
+        key = str(path.resolve())
+        with self._lock:
+            entry = self._open.get(key)
+            if entry is not None and entry[0] == stamp:
+                self._open[key] = (stamp, entry[1], tables)
+
+    def close(self, path: Path | None = None) -> None:
+        with self._lock:
+            keys = list(self._open) if path is None else [str(Path(path).resolve())]
+            for key in keys:
+                entry = self._open.pop(key, None)
+                if entry is not None:
+                    entry[1].close()
+
+
+_READERS = _ReadConnections()
+
+
 class Store:
     """Read access to a built store.
 
@@ -151,23 +211,27 @@ class Store:
             raise StoreError(msg)
         return store
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        try:
-            return duckdb.connect(str(self.path), read_only=True)
-        except duckdb.Error as exc:
-            raise StoreError(f"Cannot read the store at {self.path}: {exc}") from exc
-
     def sql(self, query: str, params: Sequence[object] | None = None) -> pd.DataFrame:
         """Run a read-only SQL query and return a DataFrame."""
-        con = self._connect()
+        cur, _ = _READERS.cursor(self.path)
         try:
-            return con.execute(query, params or []).df()
+            return cur.execute(query, params or []).df()
         finally:
-            con.close()
+            cur.close()
 
     def tables(self) -> list[str]:
-        frame = self.sql("SELECT table_name FROM information_schema.tables ORDER BY 1")
-        return [t for t in frame["table_name"] if t != "provenance"]
+        cur, stamp = _READERS.cursor(self.path)
+        cur.close()
+        cached = _READERS.tables(self.path, stamp)
+        if cached is None:
+            frame = self.sql("SELECT table_name FROM information_schema.tables ORDER BY 1")
+            cached = [t for t in frame["table_name"] if t != "provenance"]
+            _READERS.remember_tables(self.path, stamp, cached)
+        return list(cached)
+
+    def close(self) -> None:
+        """Close this process's read connection to the store file (reopened on demand)."""
+        _READERS.close(self.path)
 
     def has_table(self, name: str) -> bool:
         return name in self.tables()
