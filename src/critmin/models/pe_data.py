@@ -466,3 +466,21 @@ def toy_baseline(mineral: str = "gallium", stage: str = "refinery",
     return MarketBaseline(mineral, stage, 2023, flows, price_usd_per_t=price_usd_per_t,
                           price_source="toy" if price_usd_per_t else "",
                           provenance=({"source": "toy", "title": "invented example market"},))
+
+
+@dataclass(slots=True, eq=False)
+class MarketSolution:
+    """Levels after the shock (normalised prices; quantities in the baseline unit)."""
+
+    w: np.ndarray            # world (factory-gate) price per exporter
+    v: np.ndarray            # producer price received (w + subsidy)
+    fob: np.ndarray          # price to each destination: (1 + export tax) w + rent
+    landed: np.ndarray       # duty-paid price in each market, incl. levy
+    rent: np.ndarray         # quota rent per unit, per pair
+    levy: np.ndarray         # variable levy per unit, per pair
+    flows: np.ndarray        # M_ij
+    supply: np.ndarray       # X_i
+    composite_price: np.ndarray   # Pi_j (base 1)
+    composite_demand: np.ndarray  # D_j (composite units, base = base expenditure)
+    stockpile: np.ndarray         # release in composite units
+    diagnostics: dict[str, Any] = field(default_factory=dict)

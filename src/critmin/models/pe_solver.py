@@ -32,15 +32,13 @@ limit of a quota -> 0 (the source leaves the CES aggregate) and need substitutio
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg
 
 from critmin.errors import ScenarioError, SolveError
-from critmin.models.pe_data import MarketProblem
+from critmin.models.pe_data import MarketProblem, MarketSolution
 
 #: A composite price index above this multiple of its baseline triggers a warning.
 EXTREME_PRICE_RATIO = 3.0
@@ -48,24 +46,6 @@ EXTREME_PRICE_RATIO = 3.0
 #: Largest ``|J d + Phi|`` (relative to ``|Phi|``) accepted from the Schur-complement solve
 #: before the Newton direction is recomputed by a pivoted LU of the whole bordered system.
 SCHUR_CHECK = 1e-8
-
-
-@dataclass(slots=True, eq=False)
-class MarketSolution:
-    """Levels after the shock (normalised prices; quantities in the baseline unit)."""
-
-    w: np.ndarray            # world (factory-gate) price per exporter
-    v: np.ndarray            # producer price received (w + subsidy)
-    fob: np.ndarray          # price to each destination: (1 + export tax) w + rent
-    landed: np.ndarray       # duty-paid price in each market, incl. levy
-    rent: np.ndarray         # quota rent per unit, per pair
-    levy: np.ndarray         # variable levy per unit, per pair
-    flows: np.ndarray        # M_ij
-    supply: np.ndarray       # X_i
-    composite_price: np.ndarray   # Pi_j (base 1)
-    composite_demand: np.ndarray  # D_j (composite units, base = base expenditure)
-    stockpile: np.ndarray         # release in composite units
-    diagnostics: dict[str, Any] = field(default_factory=dict)
 
 
 def _csc_pattern(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> tuple:
