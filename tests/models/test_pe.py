@@ -332,3 +332,15 @@ def test_a_data_based_substitution_replaces_the_mineral_value() -> None:
     base = replace(toy_baseline(), substitution=8.0)
     prob = market_problem(base, _scenario())
     assert (prob.sigma == 8.0).all()
+
+
+def test_banning_every_sale_of_an_exporter_is_a_clear_error_in_exact_mode() -> None:
+    # RUS sells only to the USA; banning all its exports leaves it no market at all.
+    sc = _scenario(Shock("export_quota", exporters=("RUS",), importers=None, tonnes=0.0))
+    base = MarketBaseline("gallium", "refinery", 2023, pd.DataFrame(
+        {"exporter": ["RUS", "CHN", "CHN", "JPN", "CHN"],
+         "importer": ["USA", "CHN", "USA", "USA", "JPN"], "flow_t": [2.0, 50.0, 5.0, 1.0, 3.0]}))
+    with pytest.raises(ScenarioError, match="every sale of RUS.*--mode gsim"):
+        PartialEquilibrium(mode="exact").solve(base, sc)
+    res = PartialEquilibrium(mode="gsim").solve(base, sc)
+    assert _flow(res, "RUS", "USA") == pytest.approx(0.0, abs=1e-9)

@@ -234,6 +234,16 @@ class _System:
                     f"{p.sigma[j]:.4g}: the CES price index would rise by a factor e^{log_jump:.0f}, "
                     "beyond any meaningful equilibrium. Raise elasticities.substitution for this "
                     "market or use a positive quota.")
+        # An exporter none of whose sales survive must sell nothing: its supply price falls
+        # to zero, which the exact model's log prices cannot reach (gsim's linear system can).
+        closed = (q0.sum(axis=1) > 0) & ~self.live.any(axis=1)
+        if not self.linear and closed.any():
+            names = ", ".join(c[i] for i in np.flatnonzero(closed))
+            raise ScenarioError(
+                f"every sale of {names} in {p.mineral} (its home market included) is banned, so "
+                "its supply price would have to fall to zero: exact mode solves in log prices and "
+                "cannot represent a producer shut out of every market. Leave one destination "
+                "open (e.g. its home market), use a positive quota, or run --mode gsim.")
         if self.linear:
             banned = np.zeros((p.n, p.n), dtype=bool)
             banned[self._gsim_banned] = True
