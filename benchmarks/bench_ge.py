@@ -22,7 +22,7 @@ from critmin.config import default_source_dir
 from critmin.models.gravity import StructuralGravity
 from critmin.models.gravity_mc import monte_carlo
 from critmin.models.gravity_scenario import cost_design, estimate, load_data, load_scenario
-from critmin.models.gravity_solver import biproportional, solve_full_endowment
+from critmin.models.gravity_solver import biproportional, level_equations, solve_full_endowment
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "yotov-ch2-app1-trade-without-borders.yaml"
 
@@ -31,22 +31,12 @@ def scipy_root_solve(flows: np.ndarray, cost_hat: np.ndarray, sigma: float, ref:
     """Price changes from the level system solved by scipy.optimize.root (baseline)."""
     n = len(flows)
     Y, E = flows.sum(1), flows.sum(0)
-    phi = E / Y
     T0 = flows / (Y[:, None] * E[None, :])          # any T with the same biproportional fit
     T1 = T0 * cost_hat
     a, b, _ = biproportional(T0, Y, E)
     omr0 = Y * E[ref] / (a * b[ref])
 
-    def equations(z):
-        x, lomr = z[:n], z[n:2 * n]
-        limr = np.insert(z[2 * n:], ref, 0.0)
-        Y1 = np.exp(x) * Y
-        E1 = phi * Y1 * Y1.sum() / (phi * Y1).sum()
-        return np.concatenate([
-            lomr - np.log(T1 @ (E1 / np.exp(limr))),
-            np.delete(limr - np.log(T1.T @ (Y1 / np.exp(lomr))), ref),
-            (1 - sigma) * x - (x - (lomr - np.log(omr0))),
-        ])
+    equations = level_equations(T1, Y, E, omr0, sigma=sigma, ref=ref)
 
     # start from the conditional equilibrium, as gegravity does
     a1, b1, _ = biproportional(T1, Y, E)

@@ -15,7 +15,7 @@ from scipy.optimize import root
 
 from critmin.errors import InputError, InvalidParameterError, SolveError, UnknownCountryError
 from critmin.models.gravity import GravityArrays, StructuralGravity
-from critmin.models.gravity_solver import biproportional, solve_full_endowment
+from critmin.models.gravity_solver import biproportional, level_equations, solve_full_endowment
 
 COUNTRIES = ("AAA", "BBB", "CCC", "DDD", "EEE")
 
@@ -83,21 +83,11 @@ def test_exact_solution_matches_scipy_root_on_the_level_system():
     trade, lc = _world(seed=5)
     lc1 = _border_removed(lc) + 0.3 * np.eye(n)[[1]].T @ np.eye(n)[[3]]
     Y, E = trade.sum(1), trade.sum(0)
-    phi = E / Y
     T1 = np.exp(lc1)
     a, b, _ = biproportional(np.exp(lc), Y, E)
     omr0 = Y * E[ref] / (a * b[ref])
 
-    def equations(z):
-        x, lomr = z[:n], z[n:2 * n]
-        limr = np.insert(z[2 * n:], ref, 0.0)
-        Y1 = np.exp(x) * Y
-        E1 = phi * Y1 * Y1.sum() / (phi * Y1).sum()
-        return np.concatenate([
-            lomr - np.log(T1 @ (E1 / np.exp(limr))),
-            np.delete(limr - np.log(T1.T @ (Y1 / np.exp(lomr))), ref),
-            (1 - sigma) * x - (x - (lomr - np.log(omr0))),
-        ])
+    equations = level_equations(T1, Y, E, omr0, sigma=sigma, ref=ref)
 
     z0 = np.concatenate([np.zeros(n), np.log(omr0), np.zeros(n - 1)])
     ref_sol = root(equations, z0, method="hybr", tol=1e-13)

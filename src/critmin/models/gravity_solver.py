@@ -17,6 +17,10 @@ position outside that module. Three kernels:
 :func:`geppml_book`
     The iterative GE-PPML procedure of the book's Stata code, step for step, including
     its stopping rule, so the published tables can be reproduced exactly.
+:func:`level_equations`
+    The same full-endowment equilibrium as 3n - 1 equations in levels (gegravity's
+    layout), for an independent check with a generic root finder and as the benchmark's
+    baseline; never used by the model itself.
 """
 
 from __future__ import annotations
@@ -175,6 +179,33 @@ class BookSolution:
     iterations: int
     last_sd: float
     last_max: float
+
+
+def level_equations(cost1: np.ndarray, output: np.ndarray, spending: np.ndarray,
+                    omr0: np.ndarray, *, sigma: float, ref: int):  # type: ignore[no-untyped-def]
+    """Residuals of the full-endowment equilibrium in levels, for ``scipy.optimize.root``.
+
+    Unknowns ``z`` = log price changes (n), log outward resistances (n), log inward
+    resistances of every importer but ``ref`` (n - 1). ``cost1`` is the counterfactual
+    cost matrix ``t_ij^(1-sigma)``, ``omr0`` the baseline outward resistances; spending
+    keeps each country's baseline ratio to output, rescaled so world spending equals
+    world output (as :func:`solve_full_endowment` does).
+    """
+    n = len(output)
+    phi = spending / output
+
+    def equations(z: np.ndarray) -> np.ndarray:
+        x, lomr = z[:n], z[n:2 * n]
+        limr = np.insert(z[2 * n:], ref, 0.0)
+        y1 = np.exp(x) * output
+        e1 = phi * y1 * y1.sum() / (phi * y1).sum()
+        return np.concatenate([
+            lomr - np.log(cost1 @ (e1 / np.exp(limr))),
+            np.delete(limr - np.log(cost1.T @ (y1 / np.exp(lomr))), ref),
+            (1 - sigma) * x - (x - (lomr - np.log(omr0))),
+        ])
+
+    return equations
 
 
 def _fe(fitted_a: np.ndarray, fitted_b: np.ndarray, ref: int) -> tuple[np.ndarray, np.ndarray]:
