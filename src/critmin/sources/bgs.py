@@ -13,7 +13,6 @@ BGS's historical codes (SUN, YUG, CSK, DDR, SCG) kept as such; ``label`` keeps t
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +21,7 @@ import pandas as pd
 
 from critmin.config import DATA_DIR, read_yaml
 from critmin.errors import SourceFormatError
-from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_file
+from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_manifest
 from critmin.sources.units import scale
 
 SOURCE = "bgs-wms"
@@ -155,16 +154,11 @@ def parse_bgs(folder: Path, fix: Fix | None = None) -> Parsed:
     if not files:
         raise SourceFormatError(f"BGS World Mineral Statistics: no {PATTERN} in {folder}. "
                                 "Pass --source-dir pointing at the release files.")
-    digest = hashlib.sha256()
-    parts = []
-    for path in files:
-        parts.append(parse_file(path, fix))
-        digest.update(f"{path.name} {sha256_file(path)}\n".encode())
-    frame = pd.concat(parts, ignore_index=True)
+    frame = pd.concat([parse_file(path, fix) for path in files], ignore_index=True)
     origin = Origin(
         SOURCE, "British Geological Survey",
         "World Mineral Statistics database: production by country, 1971-2023", "2023",
         "https://www2.bgs.ac.uk/mineralsuk/statistics/wms.cfc?method=searchWMS",
-        "BGS attribution", digest.hexdigest(),
+        "BGS attribution", sha256_manifest(files),
         f"{FOLDER}/{PATTERN} ({len(files)} files; sha256 of the name+sha256 manifest)")
     return Parsed(frame, (origin,))

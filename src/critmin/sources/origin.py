@@ -56,6 +56,13 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def sha256_manifest(paths: list[Path]) -> str:
+    """Checksum of a release published as many files: the sha256 of the manifest
+    ``"<name> <sha256>\n"`` per file, in the order given (sort it for a stable result)."""
+    lines = "".join(f"{Path(p).name} {sha256_file(Path(p))}\n" for p in paths)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
 def require_file(path: Path, what: str) -> Path:
     """``path`` if it is a readable non-empty file, else a SourceFormatError naming it."""
     path = Path(path)

@@ -17,7 +17,6 @@ unit, flag, ...); :func:`parse_nir` the table ``us_nir`` (NIR as a 0-1 share wit
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -26,7 +25,8 @@ import pandas as pd
 
 from critmin import vocab
 from critmin.errors import SourceFormatError, UnknownMineralError
-from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_file
+from critmin.sources.origin import (Origin, Parsed, require_columns, require_file, sha256_file,
+                                    sha256_manifest)
 from critmin.sources.units import _labels_yaml, parse_cell
 from critmin.sources.usgs_world import EDITIONS, PUBLISHER, Fix, read_mcs2026
 
@@ -145,10 +145,8 @@ def parse_salient_csvs(folder: Path, edition: int, fix: Fix | None = None) -> Pa
         raise SourceFormatError(f"MCS {edition} salient statistics: no *_salient.csv in {folder}.")
     rows: list[dict] = []
     unknown: dict[str, set[str]] = {}
-    digest = hashlib.sha256()
     for path in files:
         require_file(path, f"MCS {edition} salient statistics")
-        digest.update(f"{path.name} {sha256_file(path)}\n".encode())
         try:
             frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         except (UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -194,7 +192,7 @@ def parse_salient_csvs(folder: Path, edition: int, fix: Fix | None = None) -> Pa
     title, url = EDITIONS[edition]
     origin = Origin(salient_source(edition), PUBLISHER, title + " (salient statistics CSVs)",
                     str(edition), url, "public domain",
-                    digest.hexdigest(),
+                    sha256_manifest(files),
                     f"{SALIENT_DIRS[edition]}/ ({len(files)} files; sha256 of the name+sha256 manifest)")
     return Parsed(pd.DataFrame(rows, columns=SALIENT_COLUMNS), (origin,))
 
@@ -339,11 +337,10 @@ def parse_nir(source_dir: Path, salient: Parsed | None = None) -> Parsed:
         frames.append(parse_fig2(fig2, edition))
         if t5.exists():
             frames.append(parse_t5(t5, edition))
-        digest = hashlib.sha256("".join(f"{p.name} {sha256_file(p)}\n" for p in files).encode())
         title, url = EDITIONS[edition]
         origins.append(Origin(trends_source(edition), PUBLISHER,
                               title + ": Mineral Industry Trends and Salient Statistics (Fig. 2, T5)",
-                              str(edition), url, "public domain", digest.hexdigest(),
+                              str(edition), url, "public domain", sha256_manifest(files),
                               f"{folder}/ ({', '.join(p.name for p in files)})"))
     frame = pd.concat(frames, ignore_index=True)
     used = set(frame["source"])

@@ -22,7 +22,6 @@ reserves), ``mineral``, ``stage``, ``basis``, ``label`` (country as published), 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from critmin.errors import SourceFormatError
-from critmin.sources.origin import Origin, Parsed, require_columns, require_file, sha256_file
+from critmin.sources.origin import (Origin, Parsed, require_columns, require_file, sha256_file,
+                                    sha256_manifest)
 from critmin.sources.units import _labels_yaml, parse_cell, scale, tonnes_per, unit_from_token
 
 PUBLISHER = "U.S. Geological Survey"
@@ -151,10 +151,8 @@ def parse_world_csvs(folder: Path, edition: int, fix: Fix | None = None) -> Pars
         raise SourceFormatError(f"MCS {edition} world data: no mcs{edition}-<code>_world.csv in {folder}.")
     rows: list[dict] = []
     unmapped: dict[str, set[str]] = {}
-    digest = hashlib.sha256()
     for path in files:
         require_file(path, f"MCS {edition} world data")
-        digest.update(f"{path.name} {sha256_file(path)}\n".encode())
         code = _FILE.match(path.name)["code"]  # type: ignore[index]
         try:
             frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -204,7 +202,7 @@ def parse_world_csvs(folder: Path, edition: int, fix: Fix | None = None) -> Pars
     _raise_unmapped(unmapped, edition)
     title, url = EDITIONS[edition]
     origin = Origin(source_id(edition), PUBLISHER, title + " (world CSVs)", str(edition), url,
-                    "public domain", digest.hexdigest(),
+                    "public domain", sha256_manifest(files),
                     f"{PATHS[edition]}/ ({len(files)} files; sha256 of the name+sha256 manifest)")
     return Parsed(pd.DataFrame(rows, columns=COLUMNS), (origin,))
 
