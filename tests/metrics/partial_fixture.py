@@ -2,18 +2,18 @@
 
 Gallium refinery: the USA reports its imports (from CHN, JPN) and its exports (to IND,
 DEU). India's imports therefore appear only as the USA's exports to India: a partial
-matrix. Production exists for 2024 only, so a 2023 baseline cannot be built. Written
-straight to DuckDB through the schema (``conform``) so the baseline reads it as a real store.
+matrix. Production exists for 2024 only, so a 2023 baseline cannot be built. Written with
+the library's own ``write_store`` (schema, provenance) so the baseline reads a real store.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from critmin.store.catalog import PROVENANCE_COLUMNS
+from critmin.sources.origin import Origin
+from critmin.store.catalog import TableData, write_store
 from critmin.store.schema import conform
 
 REPORTER = "USA"
@@ -54,20 +54,15 @@ ORIGINS = {SOURCE: ("flows", "2025"), "usgs-test": ("production", "2025"),
 
 
 def build(path: Path) -> Path:
-    con = duckdb.connect(str(path))
-    try:
-        for name, frame in (("flows", flows()), ("production", production()),
-                            ("governance", governance())):
-            con.register("frame", frame)
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame')
-            con.unregister("frame")
-        prov = pd.DataFrame([{"table": t, "source": s, "publisher": "test", "title": s,
-                              "vintage": v, "url": "https://example.org", "licence": "CC0",
-                              "sha256": "0" * 64, "file": f"{s}.csv", "redistributable": True,
-                              "rows": 1, "built_at": "2026-01-01T00:00:00+00:00"}
-                             for s, (t, v) in ORIGINS.items()], columns=list(PROVENANCE_COLUMNS))
-        con.register("prov", prov)
-        con.execute("CREATE TABLE provenance AS SELECT * FROM prov")
-    finally:
-        con.close()
+    """Write the fixture tables with the library's own atomic writer and provenance."""
+    origins = {table: tuple(_origin(s, v) for s, (t, v) in ORIGINS.items() if t == table)
+               for table in {t for t, _ in ORIGINS.values()}}
+    write_store(path, [TableData(name, frame, origins.get(name, ()))
+                       for name, frame in (("flows", flows()), ("production", production()), ("governance", governance()))])
     return path
+
+
+def _origin(source: str, vintage: str) -> Origin:
+    return Origin(source=source, publisher="test", title=source, vintage=vintage,
+                  url="https://example.org", licence="CC0", sha256="0" * 64,
+                  file=f"{source}.csv")

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from critmin.store.catalog import PROVENANCE_COLUMNS
+from critmin.sources.origin import Origin
+from critmin.store.catalog import TableData, write_store
+from critmin.store.schema import schema
 
 
 def _prod(mineral, stage, year, edition, source, rows, basis="content"):
@@ -109,21 +110,22 @@ ORIGINS = {
 
 
 def build(path: Path) -> Path:
-    con = duckdb.connect(str(path))
-    try:
-        for name, frame in (("production", production()), ("governance", governance()),
-                            ("flows", flows()), ("us_salient", us_salient()),
-                            ("us_nir", us_nir())):
-            con.register("frame", frame)
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame')
-            con.unregister("frame")
-        prov = pd.DataFrame([{"table": t, "source": s, "publisher": "test", "title": s,
-                              "vintage": v, "url": "https://example.org", "licence": "CC0",
-                              "sha256": "0" * 64, "file": f"{s}.csv", "redistributable": True,
-                              "rows": 1, "built_at": "2026-01-01T00:00:00+00:00"}
-                             for s, (t, v) in ORIGINS.items()], columns=list(PROVENANCE_COLUMNS))
-        con.register("prov", prov)
-        con.execute("CREATE TABLE provenance AS SELECT * FROM prov")
-    finally:
-        con.close()
+    """Write the fixture tables with the library's own atomic writer and provenance."""
+    origins = {table: tuple(_origin(s, v) for s, (t, v) in ORIGINS.items() if t == table)
+               for table in {t for t, _ in ORIGINS.values()}}
+    write_store(path, [TableData(name, _complete(name, frame), origins.get(name, ()))
+                       for name, frame in (("production", production()), ("governance", governance()), ("flows", flows()), ("us_salient", us_salient()), ("us_nir", us_nir()))])
     return path
+
+
+def _complete(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The fixture rows plus the schema's other columns, empty (False for flags)."""
+    extra = {c.name: (False if c.dtype == "bool" else None)
+             for c in schema(table) if c.name not in frame.columns}
+    return frame.assign(**extra)
+
+
+def _origin(source: str, vintage: str) -> Origin:
+    return Origin(source=source, publisher="test", title=source, vintage=vintage,
+                  url="https://example.org", licence="CC0", sha256="0" * 64,
+                  file=f"{source}.csv")
