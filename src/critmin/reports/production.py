@@ -1,8 +1,9 @@
 """Production summary of the demo minerals: world output, leading producer, its share.
 
-Selection and simple aggregation over :func:`critmin.store.views.production_view` (the
-store's default series: newest USGS edition per year, BGS before). The concentration
-metrics proper (HHI and friends) live in :mod:`critmin.metrics`.
+A selection over :func:`critmin.store.views.production_view` (the store's default series:
+newest USGS edition per year, BGS before); world totals, leading producers and shares come
+from :mod:`critmin.metrics.concentration`, so this table and ``critmin concentration``
+agree.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from critmin.metrics.concentration import concentration
 from critmin.store.catalog import Store
-from critmin.store.views import AGGREGATES, production_view
+from critmin.store.views import production_view
 
 DEMO_MINERALS = ("gallium", "germanium", "antimony", "graphite", "rare_earths", "cobalt",
                  "lithium", "nickel")
@@ -21,24 +23,25 @@ COLUMNS = ["mineral", "stage", "year", "basis", "world_t", "world_source", "top_
 
 
 def _summarise(rows: pd.DataFrame) -> dict[str, object]:
-    """One (mineral, stage, year, basis) group."""
-    named = rows[~rows["country"].isin(AGGREGATES)]
-    world = rows.loc[rows["country"] == "WLD", "quantity_t"].dropna()
-    reported = named["quantity_t"].dropna()
-    other = rows.loc[rows["country"] == "OTH", "quantity_t"].dropna()
-    if not world.empty:
-        world_t, world_source = float(world.iloc[0]), "published world total"
+    """One (mineral, stage, year, basis) group, with the same world total and leading
+    producer as :func:`critmin.metrics.concentration.concentration` (one definition)."""
+    conc = concentration(rows, keys=())
+    if conc.empty:
+        return {"world_t": None, "world_source": "no positive total", "top_country": None,
+                "top_share": None, "n_producers": 0,
+                "n_withheld": int((rows["flag"] == "W").sum()),
+                "estimated": bool(rows["estimated"].any()),
+                "source": ", ".join(sorted(set(rows["source"])))}
+    c = conc.iloc[0]
+    published = c["world_published_t"]
+    if pd.notna(published) and published >= c["world_t"]:
+        world_source = "published world total"
     else:
-        world_t = float(reported.sum() + other.sum())
-        world_source = "sum of countries" + (" and 'Other countries'" if not other.empty else "")
-    top = named.dropna(subset=["quantity_t"]).sort_values("quantity_t", ascending=False)
-    top_country = top["country"].iloc[0] if not top.empty else None
-    top_share = (float(top["quantity_t"].iloc[0]) / world_t
-                 if top_country is not None and world_t > 0 else None)
-    return {"world_t": world_t if world_t > 0 else None, "world_source": world_source,
-            "top_country": top_country, "top_share": top_share,
-            "n_producers": int((reported > 0).sum()),
-            "n_withheld": int((named["flag"] == "W").sum()),
+        has_rest = bool(((rows["country"] == "OTH") & rows["quantity_t"].notna()).any())
+        world_source = "sum of countries" + (" and 'Other countries'" if has_rest else "")
+    return {"world_t": float(c["world_t"]), "world_source": world_source,
+            "top_country": c["top_country"], "top_share": float(c["cr1_share"]),
+            "n_producers": int(c["n_producers"]), "n_withheld": int(c["n_withheld"]),
             "estimated": bool(rows["estimated"].any()),
             "source": ", ".join(sorted(set(rows["source"])))}
 
@@ -60,8 +63,9 @@ def production_summary(store: Store, minerals: Iterable[str] = DEMO_MINERALS,
     -------
     DataFrame
         Columns ``mineral, stage, year, basis, world_t, world_source, top_country,
-        top_share, n_producers, n_withheld, estimated, source``; ``top_share`` is 0-1 of
-        ``world_t`` (the published world total where there is one). ``n_withheld`` counts
+        top_share, n_producers, n_withheld, estimated, source``. ``world_t`` is the
+        published world total, or the sum of producers and "Other countries" where that
+        is larger (as in the concentration metrics); ``top_share`` is 0-1 of it. ``n_withheld`` counts
         producers whose figure USGS withholds (W), which the share cannot include.
     """
     out = []
