@@ -42,7 +42,7 @@ class Scale:
                                         "workers": frame[["pid"]].assign(one_count=1.0)})
 
 
-def draw_factor(model, rng):
+def draw_factor(model, baseline, rng):
     return replace(model, factor=float(rng.lognormal(0.0, 0.2)))
 
 

@@ -5,9 +5,9 @@ A sweep needs three things, whatever the model (PE, GE, and the sourcing and net
 to come):
 
 - a frozen ``model`` with ``solve(baseline, scenario) -> Result`` (:mod:`critmin.models.base`);
-- a ``draw(model, rng) -> model`` function returning the model with its uncertain parameters
-  drawn (PE: elasticities from their stated ranges; GE: cost coefficients from their
-  estimated covariance). Each draw ``i`` gets its own generator ``default_rng([seed, i])``,
+- a ``draw(model, baseline, rng) -> model`` function returning the model with its uncertain
+  parameters drawn (PE: elasticities from their stated ranges; GE: cost coefficients from
+  the covariance estimated with the baseline). Each draw ``i`` gets its own generator ``default_rng([seed, i])``,
   so results do not depend on the scheduler, the number of workers or the batching;
 - where to run: a Dask ``LocalCluster`` of separate worker processes (default), an existing
   cluster given its scheduler address (``tcp://host:8786``), or ``"serial"`` (a plain loop
@@ -40,7 +40,7 @@ from critmin.errors import CritminError, InvalidParameterError, SolveError
 MAX_FAILED_SHARE = 0.05
 SERIAL = "serial"
 
-Draw = Callable[[Any, Any], Any]
+Draw = Callable[[Any, Any, Any], Any]
 Progress = Callable[[str, int, int], None]
 
 
@@ -87,11 +87,12 @@ class SweepSettings:
                                         f"'tcp://127.0.0.1:8786' or 'serial'. Got {self.scheduler!r}.")
 
 
-def draw_models(model: Any, draw: Draw, n: int, seed: int, first: int = 0) -> list[Any]:
+def draw_models(model: Any, baseline: Any, draw: Draw, n: int, seed: int, first: int = 0
+                ) -> list[Any]:
     """``n`` drawn models; draw ``i`` uses ``numpy.random.default_rng([seed, i])``."""
     import numpy as np
 
-    return [draw(model, np.random.default_rng([seed, first + i])) for i in range(n)]
+    return [draw(model, baseline, np.random.default_rng([seed, first + i])) for i in range(n)]
 
 
 def solve_batch(models: Sequence[Any], baseline: Any, scenario: Any, first: int
@@ -152,11 +153,11 @@ def run_sweep(model: Any, baseline: Any, scenario: Any, draw: Draw, settings: Sw
     Parameters
     ----------
     model : frozen model
-        The central model; ``draw(model, rng)`` returns a drawn copy.
+        The central model; ``draw(model, baseline, rng)`` returns a drawn copy.
     baseline, scenario
         What ``model.solve`` takes (sent to each worker once).
     draw : callable
-        ``draw(model, rng) -> model``; must be picklable (a module-level function).
+        ``draw(model, baseline, rng) -> model``; runs in this process.
     settings : SweepSettings
     progress : callable, optional
         ``progress(label, done, total)`` as draws complete.
@@ -180,7 +181,7 @@ def run_sweep(model: Any, baseline: Any, scenario: Any, draw: Draw, settings: Sw
     from critmin.models.base import Diagnostics, Result, Status, bands, measure_columns
 
     started = time.perf_counter()
-    models = draw_models(model, draw, settings.draws, settings.seed)
+    models = draw_models(model, baseline, draw, settings.draws, settings.seed)
     where = settings.scheduler
     workers = 1
     if where == SERIAL:
