@@ -255,7 +255,7 @@ class SourcingLP:
 
         return LPSolution(
             status="optimal", base_t=np.clip(x[:n], 0.0, None), extra_t=np.clip(x[n:2 * n], 0.0, None),
-            unmet_t=max(float(x[self.col_u]), 0.0), objective=float(self.h.getInfo().objective_function_value),
+            unmet_t=float(x[self.col_u]) if x[self.col_u] > 1e-9 * D else 0.0, objective=float(self.h.getInfo().objective_function_value),
             iterations=iters, seconds=seconds, cap_duals=row_dual(self.row_cap),
             origin_duals=row_dual(self.row_origin), demand_dual=float(rd[self.row_demand]),
             risk_dual=float(rd[self.row_risk]) if self.row_risk >= 0 else 0.0,
@@ -273,13 +273,14 @@ class SourcingLP:
         h.changeColsCost(ncol, idx, obj)
         h.changeColBounds(self.col_t, 0.0, 1.0)
         u_ub = self.upper[self.col_u]
-        h.changeColBounds(self.col_u, 0.0, min(u_ub, unmet_t + 1e-9 * self.d.demand_t))
+        h.changeColBounds(self.col_u, 0.0, min(u_ub, unmet_t))
         try:
             status, _ = self._run()
             if status != "optimal":
                 raise SolveError(f"the tightest-cap search ended {status}",
                                  {"status": status})
-            t = float(h.getSolution().col_value[self.col_t])
+            # one part in 10^9 up: the cap found sits on the solver's feasibility tolerance
+            t = float(h.getSolution().col_value[self.col_t]) + 1e-9
         finally:
             h.changeColsCost(ncol, idx, self.costs)
             h.changeColBounds(self.col_u, 0.0, u_ub)

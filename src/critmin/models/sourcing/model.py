@@ -333,7 +333,7 @@ class Sourcing:
         tol = 1e-9 * max(d.voll, 1.0)
         # demand: the marginal tonne
         rows.append({"constraint": "demand", "kind": "demand", "country": p.unit,
-                     "shadow_price_usd_per_t": s.demand_dual, "per_point_usd": s.demand_dual * D * 0.01,
+                     "shadow_price_usd_per_t": s.demand_dual, "per_point_usd": np.nan,
                      "binding": True,
                      "plain": f"one more tonne of demand costs {money(s.demand_dual)}"})
         if abs(s.cap_reduced_cost) > tol:
@@ -366,14 +366,14 @@ class Sourcing:
                          s.extra_duals[i] if p.redirectable_t[i] > 0 else 0.0)
                 if rc < -tol:
                     rows.append({"constraint": f"exclusion of {sup}", "kind": "exclusion", "country": sup,
-                                 "shadow_price_usd_per_t": -rc, "per_point_usd": -rc * D * 0.01,
+                                 "shadow_price_usd_per_t": -rc, "per_point_usd": np.nan,
                                  "binding": True,
                                  "plain": f"allowing one tonne from {sup} again would save {money(-rc)}"})
             elif cap_t > 0 and q[i] >= cap_t * (1 - 1e-9):
                 rc = s.extra_duals[i] if d.extra_ub[i] > 0 else s.base_duals[i]
                 if rc < -tol:
                     rows.append({"constraint": f"supply of {sup}", "kind": "capacity", "country": sup,
-                                 "shadow_price_usd_per_t": -rc, "per_point_usd": -rc * D * 0.01,
+                                 "shadow_price_usd_per_t": -rc, "per_point_usd": np.nan,
                                  "binding": True,
                                  "plain": f"one more tonne of exportable supply from {sup} would save {money(-rc)}"})
         if sc.max_risk is not None and abs(s.risk_dual) > tol:
