@@ -216,7 +216,7 @@ class SourcingScenario:
 
         for s in self.exclude:
             if s not in problem.suppliers:
-                close = difflib.get_close_matches(s, problem.suppliers, n=3)
+                close = difflib.get_close_matches(s.upper(), problem.suppliers, n=3)
                 hint = f" Did you mean {', '.join(close)}?" if close else ""
                 msg = (f"excluded supplier {s!r} does not supply {problem.label}.{hint} "
                        f"Suppliers: {', '.join(sorted(problem.suppliers)[:30])}"
