@@ -541,7 +541,7 @@ class Sourcing:
                         if not p.internal[i] and s not in sc.exclude
                         and p.current_t[i] + flex * p.redirectable_t[i] > 0)
             return (f"the cap of {sc.cap_share:.0%} on any one supplier ({n_ext} permitted non-member "
-                    f"suppliers with supply: at most {min(n_ext * sc.cap_share, 1.0):.0%} of demand "
+                    f"supplier{'s' if n_ext != 1 else ''} with supply: at most {min(n_ext * sc.cap_share, 1.0):.0%} of demand "
                     "from outside the unit)")
         if g == "look_through":
             return f"the cap of {sc.cap_share:.0%} on each origin one stage up ({p.upstream_stage})"
@@ -556,7 +556,8 @@ class Sourcing:
         (drop a group; if the rest is still infeasible, it was not needed)."""
         groups = self._groups(p, sc)
         keep = list(groups)
-        for g in groups:
+        # the exclusions are tried last, so a conflict they take part in is named by them
+        for g in reversed(groups):
             trial = set(groups) - set(keep) | {g}
             if self._solve_relaxed(p, sc, trial).status == "infeasible":
                 keep.remove(g)
