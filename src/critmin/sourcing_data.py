@@ -388,3 +388,19 @@ def problem_from_options(options: pd.DataFrame, demand_t: float, *, unit: str = 
 
 
 __all__ = ["FREIGHT_USD_PER_T_KM", "default_stage", "problem_from_options", "sourcing_problem"]
+
+
+def pe_market(store: Any, problem: SourcingProblem) -> Any:
+    """The partial-equilibrium baseline of the problem's market (same mineral, stage and
+    year), for price feedback on a plan."""
+    from critmin.models.pe_data import MarketBaseline
+
+    pst = None if problem.stage in vocab.mineral(problem.mineral).stages else \
+        next(iter(vocab.mineral(problem.mineral).stages), None)
+    b = _build(store, problem.mineral, problem.stage, problem.year, pst)
+    flows = b.flows.rename(columns={"quantity_t": "flow_t"}).assign(tariff_share=0.0)
+    prov = tuple({**dict(p), "used_for": p.get("used_for") or "PE baseline"} for p in b.provenance)
+    return MarketBaseline(mineral=problem.mineral, stage=problem.stage, year=b.year,
+                          flows=flows[["exporter", "importer", "flow_t", "tariff_share", "method", "source"]],
+                          price_usd_per_t=problem.market_price_usd_per_t,
+                          price_source="sourcing market price", provenance=prov)

@@ -88,9 +88,10 @@ def routes(
         result = model.solve(problem, scenario, on_step=advance)
         if equilibrium:
             from critmin.models.sourcing.feedback import reprice
+            from critmin.sourcing_data import pe_market
 
             advance("equilibrium", 0, 1)
-            result = reprice(result, problem, st)
+            result = reprice(result, problem, pe_market(st, problem))
     if fmt is Format.json:
         sys.stdout.write(dump_json(result_document(result)) + "\n")
         return
@@ -106,7 +107,9 @@ def routes(
         console.print(rich_table(result.table("frontier_exclusions"),
                                  title="Cost against the number of excluded suppliers"))
     if "equilibrium" in result.tables:
-        console.print(rich_table(result.table("equilibrium"), title="Re-priced by the PE model"))
+        eq = result.table("equilibrium")
+        console.print(rich_table(eq[eq["quantity_t"] + eq["pe_quantity_t"] > 0],
+                                 title="Re-priced by the PE model"))
     for note in problem.notes:
         console.print(f"[dim]{note}[/dim]")
     srcs = sorted({str(p.get("source")) for p in result.provenance})

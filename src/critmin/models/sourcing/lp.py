@@ -33,10 +33,11 @@ would also give but at the cost of an interior-point solve with no warm start.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -115,6 +116,8 @@ class LPSolution:
     base_duals: np.ndarray    # reduced costs of b_i, e_i (USD/t)
     extra_duals: np.ndarray
     hhi_rounds: int
+    cap_share: float = math.nan
+    reused: bool = False
 
     @property
     def quantity_t(self) -> np.ndarray:
@@ -263,6 +266,38 @@ class SourcingLP:
             cap_reduced_cost=float(cd[self.col_t]), base_duals=cd[:n], extra_duals=cd[n:2 * n],
             hhi_rounds=rounds)
 
+    def holds_at(self, s: LPSolution, cap: float) -> bool:
+        """Whether plan ``s`` satisfies a tighter cap: then it stays optimal (the feasible
+        set shrank around it), and the sweep reuses it without a solve."""
+        if s.status != "optimal":
+            return False
+        q, D = s.quantity_t, self.d.demand_t
+        limit = cap * D * (1 + 1e-12) + 1e-9
+        if (q[self.d.capped] > limit).any():
+            return False
+        if self.d.origin_share.shape[1]:
+            by_origin = q @ self.d.origin_share
+            if (by_origin[self.d.origin_capped] > limit).any():
+                return False
+        return True
+
+    def sweep(self, caps: np.ndarray, on_point=None) -> list[LPSolution]:  # noqa: ANN001
+        """Solutions at each cap, in order (tightening): warm-started from the previous
+        basis, and no solve at all where the previous plan already meets the cap."""
+        out: list[LPSolution] = []
+        prev: LPSolution | None = None
+        for k, cap in enumerate(caps):
+            self.set_cap(float(cap))
+            if prev is not None and cap <= prev.cap_share and self.holds_at(prev, float(cap)):
+                s = replace(prev, cap_share=float(cap), reused=True, iterations=0, seconds=0.0)
+            else:
+                s = replace(self.solve(), cap_share=float(cap))
+            out.append(s)
+            prev = s
+            if on_point is not None:
+                on_point(float(cap), k + 1, len(caps))
+        return out
+
     def tightest_cap(self, unmet_t: float) -> float:
         """The smallest cap at which unmet demand stays at ``unmet_t`` (lexicographic: the
         cost objective is swapped for ``min t`` with unmet tonnes held, then restored)."""
@@ -285,3 +320,4 @@ class SourcingLP:
             h.changeColsCost(ncol, idx, self.costs)
             h.changeColBounds(self.col_u, 0.0, u_ub)
         return min(max(t, 0.0), 1.0)
+

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -155,11 +156,14 @@ class Sourcing:
 
     # ------------------------------------------------------------------ solve
 
-    def solve(self, baseline: SourcingProblem, scenario: SourcingScenario | None = None,
-              on_step: Any = None) -> Result:
-        """The least-cost plan for ``baseline`` (a :class:`SourcingProblem`) under
-        ``scenario``; a :class:`~critmin.models.base.Result`.
+    def solve(self, baseline: SourcingProblem | Sequence[SourcingProblem],
+              scenario: Any = None, on_step: Any = None) -> Result:
+        """The least-cost plan for ``baseline`` (a :class:`SourcingProblem`, or several
+        markets of one unit) under ``scenario``; a :class:`~critmin.models.base.Result`.
 
+        ``scenario`` is a :class:`SourcingScenario`, or a scenario-language value whose
+        ``settings.limits`` is one; None applies the defaults (cap 0.65). With several
+        markets every table gains ``mineral``, ``stage`` and ``year`` columns.
         ``on_step(label, done, total)`` is called as frontier points are solved.
 
         Raises
@@ -168,8 +172,19 @@ class Sourcing:
             With ``demand_must_be_met``, when the hard constraints cannot hold together;
             the message names the ones that conflict.
         """
-        problem = baseline
-        sc = scenario or SourcingScenario()
+        sc = _limits(scenario)
+        if isinstance(baseline, list | tuple):
+            if not baseline:
+                raise InvalidParameterError("Sourcing.solve got no markets to plan for.")
+            parts = []
+            for k, p in enumerate(baseline):
+                parts.append(self._solve_one(p, sc, None))
+                if on_step is not None:
+                    on_step(p.label, k + 1, len(baseline))
+            return combine(parts, list(baseline), sc.name)
+        return self._solve_one(baseline, sc, on_step)
+
+    def _solve_one(self, problem: SourcingProblem, sc: SourcingScenario, on_step: Any) -> Result:
         if not isinstance(problem, SourcingProblem):
             raise InvalidParameterError("Sourcing.solve needs a SourcingProblem (build one with "
                                         "critmin.sourcing_data.sourcing_problem or "
@@ -317,6 +332,11 @@ class Sourcing:
             "demand_share_baseline": float(base_t.sum()) / p.demand_t,
             "lost_supply_cost_usd": lost, "value_of_lost_supply_usd_per_t": d.voll,
             "cap_share": sc.cap_share,
+            "internal_share": float(s.quantity_t[np.array(p.internal, dtype=bool)].sum()) / p.demand_t,
+            "internal_share_baseline": float(np.array(p.baseline_t)[np.array(p.internal, dtype=bool)].sum())
+            / p.demand_t,
+            "internal_benchmark_share": np.nan if sc.internal_benchmark_share is None
+            else float(sc.internal_benchmark_share),
         }])
 
     def _shadow_table(self, p: SourcingProblem, sc: SourcingScenario, d: LPData,
@@ -447,16 +467,18 @@ class Sourcing:
         if on_step:
             on_step("tightest cap", done, total_steps)
         rows = []
-        for cap in np.linspace(1.0, tight, self.frontier_points):
-            lp.set_cap(float(cap))
-            s = lp.solve()
+
+        def step(cap: float, k: int, n: int) -> None:
+            if on_step:
+                on_step(f"cap {cap:.3f}", done + k, total_steps)
+
+        for s in lp.sweep(np.linspace(1.0, tight, self.frontier_points), step):
             iters += s.iterations
             if s.status != "optimal":  # only with hard demand, below the tightest cap
                 break
-            rows.append({"cap_share": float(cap), **point(s), "iterations": s.iterations})
-            done += 1
-            if on_step:
-                on_step(f"cap {cap:.3f}", done, total_steps)
+            rows.append({"cap_share": s.cap_share, **point(s), "iterations": s.iterations,
+                         "warm": "reused" if s.reused else "solved"})
+        done += len(rows)
         cap_frame = pd.DataFrame(rows)
         base_cost = cap_frame["objective_usd"].iloc[0]
         cap_frame["cost_increase_usd"] = cap_frame["objective_usd"] - base_cost
@@ -600,6 +622,12 @@ class Sourcing:
                         if more_unmet > 1e-9 * p.demand_t else ""))
         if c["unmet_t"] > 0:
             lines.append(f"unmet {c['unmet_t']:,.0f} t ({c['unmet_t'] / p.demand_t:.1%} of demand): {reason}")
+        if sc.internal_benchmark_share is not None:
+            gap = sc.internal_benchmark_share - c["internal_share"]
+            lines.append(f"members supply {c['internal_share']:.1%} of demand in the plan "
+                         f"({c['internal_share_baseline']:.1%} in the baseline) against the "
+                         f"{sc.internal_benchmark_share:.0%} benchmark"
+                         + (f": {gap:.1%} short" if gap > 0 else ": met"))
         sup = tables["suppliers"]
         ext = sup[~sup["internal"]]
         if len(ext):
@@ -637,4 +665,59 @@ def _scenario_dict(sc: SourcingScenario) -> dict[str, Any]:
     return {"name": sc.name, "cap_share": sc.cap_share, "hhi_cap": sc.hhi_cap,
             "exclude": list(sc.exclude), "prefer": sc.prefer_name or list(sc.prefer),
             "max_risk": sc.max_risk, "look_through": sc.look_through,
-            "demand_must_be_met": sc.demand_must_be_met}
+            "demand_must_be_met": sc.demand_must_be_met,
+            "internal_benchmark_share": sc.internal_benchmark_share}
+
+
+def _limits(scenario: Any) -> SourcingScenario:
+    if scenario is None:
+        return SourcingScenario()
+    if isinstance(scenario, SourcingScenario):
+        return scenario
+    limits = getattr(getattr(scenario, "settings", None), "limits", None)
+    if isinstance(limits, SourcingScenario):
+        name = getattr(scenario, "name", "") or limits.name
+        return replace(limits, name=name)
+    if getattr(scenario, "settings", None) is None and hasattr(scenario, "name"):
+        return SourcingScenario(name=scenario.name)  # a scenario with no sourcing section
+    msg = (f"Sourcing.solve needs a SourcingScenario (or a scenario with a sourcing section). "
+           f"Got {type(scenario).__name__}.")
+    raise InvalidParameterError(msg)
+
+
+def combine(results: list[Result], problems: list[SourcingProblem], name: str) -> Result:
+    """One result for several markets: tables stacked with mineral, stage and year."""
+    import pandas as pd
+
+    tables: dict[str, Any] = {}
+    names = dict.fromkeys(n for r in results for n in r.tables)
+    for n in names:
+        frames = []
+        for r, p in zip(results, problems):
+            if n not in r.tables:
+                continue
+            f = r.table(n)
+            for col, value in (("year", p.year), ("stage", p.stage), ("mineral", p.mineral)):
+                if col not in f.columns:
+                    f.insert(0, col, value)
+            frames.append(f)
+        tables[n] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    ds = [r.diagnostics for r in results]
+    parts = {f"{p.mineral}/{p.stage}": {"iterations": d.iterations, "objective_usd": d.objective,
+                                        "seconds": d.seconds, "status": str(d.status)}
+             for p, d in zip(problems, ds)}
+    diag = Diagnostics(status=Status.OPTIMAL, iterations=sum(d.iterations for d in ds),
+                       residual=max(d.residual for d in ds), objective=sum(d.objective for d in ds),
+                       seconds=sum(d.seconds for d in ds), parts=parts,
+                       warnings=tuple(f"{p.mineral} {p.stage}: {w}" for p, d in zip(problems, ds)
+                                      for w in d.warnings))
+    seen, prov = set(), []
+    for r in results:
+        for x in r.provenance:
+            key = (str(x.get("source")), str(x.get("used_for")), str(x.get("note", "")))
+            if key not in seen:
+                seen.add(key)
+                prov.append(dict(x))
+    return Result(model="sourcing", scenario=name, tables=tables, diagnostics=diag,
+                  provenance=tuple(prov), headline=tuple(h for r in results for h in r.headline),
+                  parameters=dict(results[0].parameters))

@@ -181,6 +181,9 @@ class SourcingScenario:
     demand_must_be_met : bool
         Hard demand: no unmet slack, so conflicting constraints raise
         :class:`InfeasiblePlanError` naming them. Off by default: unmet tonnes are priced.
+    internal_benchmark_share : float, optional
+        A share (0-1) of demand the unit's members should supply themselves (the CRMA's 40 %
+        processing benchmark). Reported against the plan, not enforced.
     """
 
     name: str = "sourcing"
@@ -193,7 +196,7 @@ class SourcingScenario:
     look_through: bool = True
     demand_must_be_met: bool = False
     description: str = ""
-    exclusion_steps: int = 5
+    internal_benchmark_share: float | None = None
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
@@ -206,6 +209,9 @@ class SourcingScenario:
         if self.max_risk is not None and not (0.0 <= float(self.max_risk) <= 10.0):
             raise InvalidParameterError(f"max_risk is on the 0-10 WGI risk scale (2 x (2.5 - WGI)). "
                                         f"Got {self.max_risk!r}.")
+        b = self.internal_benchmark_share
+        if b is not None and not (0.0 <= float(b) <= 1.0):
+            raise InvalidParameterError(f"internal_benchmark_share must be between 0 and 1. Got {b!r}.")
         object.__setattr__(self, "exclude", tuple(dict.fromkeys(str(s) for s in self.exclude)))
         object.__setattr__(self, "prefer", tuple(dict.fromkeys(str(s) for s in self.prefer)))
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
