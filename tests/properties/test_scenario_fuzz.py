@@ -1,0 +1,83 @@
+"""The scenario language under generated documents of every model, valid and broken: every
+failure is a CritminError whose message names the file and the line, and the CLI exits 2
+with that message and no traceback. Documents come from tests/properties/scenario_documents.py
+(the shipped files, mutated); benchmarks/bench_scenario_fuzz.py runs 100,000 of them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from scenario_documents import DOCUMENTS, MODELS, documents, dump, mutated
+from typer.testing import CliRunner
+
+from critmin.errors import CritminError
+from critmin.scenario import load_scenario
+
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                       HealthCheck.filter_too_much])
+
+
+def names_file_and_line(message: str, path: Path) -> bool:
+    """``<file>:<line>`` or ``<file>, line <n>`` (as the loader writes them)."""
+    name = re.escape(str(path))
+    return re.search(rf"{name}:\d+|{name}\b.*?\bline \d+", message, re.S) is not None
+
+
+def _load(tmp_path: Path, doc: object) -> tuple[Path, CritminError | None]:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(dump(doc), encoding="utf-8")
+    try:
+        load_scenario(path)
+    except CritminError as exc:
+        return path, exc
+    return path, None
+
+
+def test_the_generator_covers_every_model():
+    assert {"pe", "ge"} <= set(MODELS)
+    assert all(isinstance(d, dict) for d in DOCUMENTS)
+
+
+@FUZZ
+@given(doc=documents())
+def test_a_generated_document_loads_or_fails_with_file_and_line(doc, tmp_path):
+    path, error = _load(tmp_path, doc)   # any other exception fails the test
+    if error is not None:
+        assert names_file_and_line(str(error), path), str(error)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+@given(doc=mutated())
+def test_the_cli_exits_2_with_the_message_and_no_traceback(doc, tmp_path, snapshot_store):
+    from critmin.cli import app
+
+    path, error = _load(tmp_path, doc)
+    if error is None:
+        return  # a valid document: running it is the benchmark's job (slow)
+    res = CliRunner().invoke(app, ["run", str(path), "--format", "json", "--store",
+                                   str(snapshot_store.path)])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    assert names_file_and_line(res.output.replace("\n", " "), path) or str(path) in res.output
+
+
+@pytest.mark.parametrize("hostile", ["/etc/passwd", "../../../../etc/passwd",
+                                     "${CRITMIN_SOURCE_DIR}/../../etc/passwd"])
+def test_a_data_path_outside_the_source_dir_is_refused(tmp_path, hostile):
+    ge = next(d for d in DOCUMENTS if d.get("model") == "ge" and "data" in str(d))
+    import copy
+
+    doc = copy.deepcopy(ge)
+    holder = doc.get("baseline", doc).get("data", None) if isinstance(doc.get("baseline"), dict) else None
+    holder = holder if isinstance(holder, dict) else doc.get("data")
+    if not isinstance(holder, dict):
+        pytest.skip("no GE document with a data file")
+    holder["file"] = hostile
+    path, error = _load(tmp_path, doc)
+    assert error is not None and names_file_and_line(str(error), path)
