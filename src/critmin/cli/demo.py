@@ -15,12 +15,13 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from critmin.cli._common import StoreOpt, console, dump_json, open_store, progress, rich_table
+from critmin.cli._common import StoreOpt, console, open_store, progress, rich_table
 from critmin.cli.app import app
-from critmin.models.pe import run_scenario
 from critmin.reports.metrics import concentration_ranking, exposure_table, exposure_view
 from critmin.reports.production import production_summary
+from critmin.reports.result import dumps, result_document
 from critmin.reports.scenario import headline_table, welfare_table
+from critmin.runner import run
 
 SCENARIO = Path("scenarios") / "ministerial-2026-price-floor.yaml"
 
@@ -60,15 +61,12 @@ def demo(
             "title", "Exposure to the minerals China restricts"), exposure.frame,
             exposure.provenance))
         advance("ministerial scenario", 3, 4)
-        result = run_scenario(_scenario_path(scenario), s)
-        headline = headline_table(result)
-        sections.append(("scenario_headline",
-                         (f"Scenario {result.scenario_name}: headline "
-                          f"(money in {headline.attrs.get('unit', result.welfare_unit)})"),
-                         headline, list(result.provenance)))
-        sections.append(("scenario_welfare", f"Scenario {result.scenario_name}: welfare by country",
+        result = run(_scenario_path(scenario), s)
+        sections.append(("scenario_headline", f"Scenario {result.scenario}: headline (money in USD)",
+                         headline_table(result), [dict(p) for p in result.provenance]))
+        sections.append(("scenario_welfare", f"Scenario {result.scenario}: welfare by country (USD)",
                          welfare_table(result), []))
-        (out / "scenario_result.json").write_text(dump_json(result.to_json_doc()))
+        (out / "scenario_result.json").write_text(dumps(result_document(result)) + "\n")
         advance("done", 4, 4)
 
     report = ["# critmin demo", "", f"Store: `{s.path}`", ""]
