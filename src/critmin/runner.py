@@ -67,6 +67,10 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], store: Any = None, 
     if sc.warnings:
         d = result.diagnostics
         result = replace(result, diagnostics=replace(d, warnings=(*d.warnings, *sc.warnings)))
+    if sc.assumptions:
+        stated = tuple({"source": "scenario assumption", "used_for": "assumption", "note": a}
+                       for a in sc.assumptions)
+        result = replace(result, provenance=(*result.provenance, *stated))
     return result
 
 

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critmin import run
 from critmin.models.ge.costs import cost_design, estimate
 from critmin.scenario import load_scenario
 from critmin.scenario.registry import plugin
@@ -212,15 +211,4 @@ def test_app2_nafta_on_the_2006_baseline_hurts_its_members(shared_data):
     assert (c["real_gdp_change_pct"] < 0).all() and (c["exports_change_pct"] < -10).all()
 
 
-# ---------------------------------------------------------------- illustration
-
-def test_us_india_tariff_cut_runs_with_bands(shared_data):
-    scenario, model, baseline = model_and_baseline("us-india-2026-ge")
-    res = dataclasses.replace(model, draws=40).solve(baseline, scenario)
-    c = res.table("countries").set_index("country")
-    assert c.loc["IND", "exports_change_share"] > 0.05
-    assert c.loc["USA", "imr_change_share"] < 0
-    assert c.loc["IND", "real_gdp_change_share_p05"] <= c.loc["IND", "real_gdp_change_share_p95"]
-    assert res.provenance[0]["source"] == "yotov2016-ch2-app1"
-    assert run(SCENARIOS / "us-india-2026-ge.yaml").table("countries").equals(
-        model.solve(baseline, scenario).table("countries").drop(columns=[]))
+# The US-India illustration runs on the store's ITPD-E baseline: tests/models/test_ge_baseline.py.

@@ -1,10 +1,12 @@
-"""Structural-gravity baselines: the :class:`GEBaseline` value and its loader.
+"""Structural-gravity baselines for ``model: ge`` scenarios, and their loader.
 
-A :class:`GEBaseline` is a panel of flows (``exporter, importer, year, trade`` + the gravity
-variables the scenario derives), the GE year, the tariffs in force and the provenance of
-the data. :func:`load_ge_baseline` reads it from the file a ``model: ge`` scenario names
-(paths already checked by the scenario loader). The model
-(:class:`critmin.models.ge.StructuralGravity`) reads nothing.
+Two kinds: a store baseline (``baseline: {source: itpd-e, sector: manufacturing}``), the
+:class:`critmin.ge_baseline.GEBaseline` of flows with the cost function estimated when the
+store was built; or a :class:`GEPanel` read from a data file the scenario names (paths
+already checked by the scenario loader): a panel of flows (``exporter, importer, year,
+trade`` + the gravity variables the scenario derives) whose cost function the model
+estimates. :func:`load_baseline` returns the one the scenario names, with the tariffs in
+force. The model (:class:`critmin.models.ge.StructuralGravity`) reads nothing.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ _EXPR_OK = re.compile(r"^[\w\s\.\+\-\*/\(\)<>=!&|~,'\"\[\]]+$")
 
 
 @dataclass(frozen=True, eq=False)
-class GEBaseline:
-    """Flows and gravity variables for the PPML and the GE.
+class GEPanel:
+    """Flows and gravity variables of a data file, for the PPML and the GE.
 
     Parameters
     ----------
@@ -48,7 +50,7 @@ class GEBaseline:
 
     def __repr__(self) -> str:
         years = self.frame["year"].dropna()
-        return (f"GEBaseline({len(self.countries)} countries, {len(self.frame)} rows, "
+        return (f"GEPanel({len(self.countries)} countries, {len(self.frame)} rows, "
                 f"{int(years.min())}-{int(years.max())}, GE year {self.year})")
 
     @property
@@ -68,12 +70,33 @@ class GEBaseline:
         return chosen
 
 
-def load_ge_baseline(scenario: Scenario, store: Any = None) -> GEBaseline:
-    """The baseline of a ``model: ge`` scenario, read from its data file."""
+def needs_store(scenario: Scenario) -> bool:
     spec = scenario.baseline
-    if not isinstance(spec, GEBaselineSpec) or spec.data is None or spec.year is None:
-        raise ScenarioError(f"scenario {scenario.name!r} has no GE baseline: give baseline.data "
-                            "and baseline.year.")
+    return isinstance(spec, GEBaselineSpec) and spec.source is not None
+
+
+def load_baseline(scenario: Scenario, store: Any = None) -> Any:
+    """The baseline of a ``model: ge`` scenario: from the store, or read from its data file."""
+    spec = scenario.baseline
+    if not isinstance(spec, GEBaselineSpec) or (spec.data is None and spec.source is None):
+        raise ScenarioError(f"scenario {scenario.name!r} has no GE baseline: give baseline.source "
+                            "(a store baseline such as itpd-e) or baseline.data and baseline.year.")
+    if spec.source is not None:
+        if store is None:
+            raise ScenarioError(f"scenario {scenario.name!r} reads its GE baseline from the store "
+                                f"({spec.source}); build it with `critmin data build` or pass --store.")
+        from dataclasses import replace
+
+        from critmin.ge_baseline import load_ge_baseline
+
+        base = load_ge_baseline(store, spec.source, spec.year, spec.sector)
+        return replace(base, tariffs=spec.tariffs)
+    return load_panel(scenario)
+
+
+def load_panel(scenario: Scenario) -> GEPanel:
+    """The panel of a ``model: ge`` scenario with ``baseline.data``."""
+    spec = scenario.baseline
     from critmin.sources.origin import Origin, require_file, sha256_file
 
     data = spec.data
@@ -117,7 +140,7 @@ def load_ge_baseline(scenario: Scenario, store: Any = None) -> GEBaseline:
                url=origin.get("url", ""), licence=origin.get("licence", ""), sha256=sha256_file(path),
                file=str(path))
     prov = {**o.to_dict(), "used_for": f"GE baseline flows and gravity variables ({path.name})"}
-    return GEBaseline(frame=frame, year=int(spec.year), tariffs=spec.tariffs, provenance=(prov,))
+    return GEPanel(frame=frame, year=int(spec.year), tariffs=spec.tariffs, provenance=(prov,))
 
 
 def _variable(frame: pd.DataFrame, name: str, rule: str | Indicator, countries: list[str],

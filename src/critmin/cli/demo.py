@@ -10,18 +10,15 @@ Markdown report that lists the sources behind every table.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from critmin.cli._common import StoreOpt, console, open_store, progress, rich_table
 from critmin.cli.app import app
-from critmin.reports.metrics import concentration_ranking, exposure_table, exposure_view
-from critmin.reports.production import production_summary
-from critmin.reports.result import dumps, result_document
-from critmin.reports.scenario import headline_table, welfare_table
-from critmin.runner import run
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCENARIO = Path("scenarios") / "ministerial-2026-price-floor.yaml"
 
@@ -43,6 +40,12 @@ def demo(
     store: StoreOpt = None,
 ) -> None:
     """Production, concentration, exposure and the ministerial price-floor scenario."""
+    from critmin.reports.metrics import concentration_ranking, exposure_table, exposure_view
+    from critmin.reports.production import production_summary
+    from critmin.reports.result import dumps, result_document
+    from critmin.reports.scenario import headline_table, welfare_table
+    from critmin.runner import run
+
     s = open_store(store)
     out.mkdir(parents=True, exist_ok=True)
     sections: list[tuple[str, str, pd.DataFrame, list[dict]]] = []

@@ -17,11 +17,13 @@ from critmin.cli.run import FileArg, FormatOpt, OutOpt, RunFormat, StoreOpt, run
 
 
 @gravity_app.command("estimate")
-def estimate_cmd(file: FileArg, fmt: FormatOpt = RunFormat.table) -> None:
-    """Estimate the scenario's PPML gravity equation: coefficients and robust standard errors."""
-    from critmin.cli._common import Format, emit, progress
+def estimate_cmd(file: FileArg, fmt: FormatOpt = RunFormat.table, store: StoreOpt = None) -> None:
+    """Estimate the scenario's PPML gravity equation: coefficients and robust standard errors.
+
+    A scenario on a store baseline shows the panel PPML stored with it."""
+    from critmin.cli._common import Format, emit, open_store, progress
     from critmin.errors import ScenarioError
-    from critmin.models.ge.costs import estimate
+    from critmin.models.ge.costs import estimate, store_design
     from critmin.scenario import load_scenario
     from critmin.scenario.registry import plugin
 
@@ -30,11 +32,15 @@ def estimate_cmd(file: FileArg, fmt: FormatOpt = RunFormat.table) -> None:
         raise ScenarioError(f"{file} is a model: {scenario.model} scenario; `critmin gravity "
                             "estimate` takes model: ge files. Run it with `critmin run`.")
     plug = plugin("ge")
+    model = plug.make_model(scenario)
     with progress(f"PPML {file.name}") as advance:
         advance("reading data", 0, 2)
-        baseline = plug.load_baseline(scenario, None)
+        baseline = plug.load_baseline(scenario, open_store(store) if plug.needs_store(scenario) else None)
         advance("estimating", 1, 2)
-        fit = estimate(plug.make_model(scenario), baseline)
+        if hasattr(baseline, "coefficients"):  # estimated when the store was built
+            _, fit = store_design(model, baseline, scenario)
+        else:
+            fit = estimate(model, baseline)
         advance("done", 2, 2)
     table = fit.tidy()
     prov = [{**p, "scenario": str(file), "method": f"PPML {fit.formula}"} for p in baseline.provenance]

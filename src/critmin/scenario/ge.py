@@ -84,13 +84,16 @@ class DataSpec:
 
 @dataclass(frozen=True, slots=True)
 class GEBaselineSpec:
-    """Where a GE baseline comes from and what was in force: data, derived variables, the
-    GE year and the tariffs in force the data lack."""
+    """Where a GE baseline comes from and what was in force: a store baseline (``source``,
+    ``sector``: flows and an estimated cost function, :mod:`critmin.ge_baseline`) or a data
+    file with derived variables; the GE year; the tariffs in force the data lack."""
 
     data: DataSpec | None = None
     variables: tuple[tuple[str, str | Indicator], ...] = ()
     year: int | None = None
     tariffs: tuple[Shock, ...] = ()
+    source: str | None = None
+    sector: str = "manufacturing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +162,8 @@ class IndicatorIn(In):
 
 
 class GEBaselineIn(In):
+    source: str | None = Field(None, description="a GE baseline in the store: itpd-e")
+    sector: str = "manufacturing"
     data: DataIn | None = None
     variables: dict[str, str | IndicatorIn] = Field(default_factory=dict)
     year: int | None = Field(None, ge=1900, le=2100)
@@ -166,11 +171,16 @@ class GEBaselineIn(In):
                                     description="tariffs in force in the baseline (type: tariff)")
 
     @model_validator(mode="after")
-    def _needs_data(self) -> GEBaselineIn:
-        if self.data is None:
-            raise ValueError("a GE baseline needs data: {file: ...} (flows with the gravity variables)")
-        if self.year is None:
-            raise ValueError("a GE baseline needs year: the year the GE is solved in")
+    def _one_source(self) -> GEBaselineIn:
+        if (self.source is None) == (self.data is None):
+            raise ValueError("give either source: (a GE baseline from the store, e.g. "
+                             "{source: itpd-e, sector: manufacturing}) or data: {file: ...} (your "
+                             "own flows and gravity variables), not both and not neither")
+        if self.data is not None and self.year is None:
+            raise ValueError("a GE baseline from a data file needs year: the year the GE is solved in")
+        if self.source is not None and self.variables:
+            raise ValueError("a store baseline carries its own variables and estimated cost "
+                             "function; drop variables:")
         return self
 
     def to_value(self, ctx: LoadContext | None = None) -> GEBaselineSpec:
@@ -179,7 +189,8 @@ class GEBaselineIn(In):
                           for name, rule in self.variables.items())
         return GEBaselineSpec(data=None if self.data is None else self.data.to_value(ctx),
                               variables=variables, year=self.year,
-                              tariffs=tuple(t.to_value(ctx) for t in self.tariffs))
+                              tariffs=tuple(t.to_value(ctx) for t in self.tariffs),
+                              source=self.source, sector=self.sector)
 
 
 class EstimationIn(In):
@@ -237,7 +248,7 @@ class GESettingsIn(In):
 
 # ---------------------------------------------------------------- older files
 
-OLD_KEYS = ("data", "variables", "estimation", "counterfactual", "blocs")
+OLD_KEYS = ("data", "variables", "estimation", "counterfactual")
 
 
 def upgrade(doc: dict[str, Any]) -> list[str]:

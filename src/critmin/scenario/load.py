@@ -15,14 +15,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from critmin.errors import CritminError, ScenarioError
 from critmin.scenario.values import Scenario
 
 SOURCE_VAR = "CRITMIN_SOURCE_DIR"
+SOURCE_VARS = ("${CRITMIN_SOURCE_DIR}", "$CRITMIN_SOURCE_DIR")
 DOCUMENT = "<document>"
+
+
+class DataPathError(ScenarioError):
+    """A data reference that would leave the allowed folders, or names no file in them."""
 
 
 @dataclass(frozen=True)
@@ -35,10 +40,12 @@ class LoadContext:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def for_file(cls, path: str | Path | None) -> LoadContext:
+    def for_file(cls, path: str | Path | None, source_dir: Any = ...) -> LoadContext:
+        """``source_dir``: ``...`` (default) for CRITMIN_SOURCE_DIR or ../shared/data, None
+        for none (a server started without one), or a folder."""
         from critmin.config import default_source_dir
 
-        src = default_source_dir()
+        src = default_source_dir() if source_dir is ... else None if source_dir is None else Path(source_dir)
         if path is None:
             return cls(source_dir=src)
         return cls(path=str(path), base_dir=Path(path).resolve().parent, source_dir=src)
@@ -51,58 +58,72 @@ class LoadContext:
         return out
 
     def data_path(self, text: str, what: str) -> Path:
-        """A data file named in the document, resolved safely (see the module docstring).
+        """The data file ``text`` names, resolved safely (see the module docstring).
+
+        ``text`` is relative to the document's folder (a file) or to the source directory
+        (a document from memory or a request); a leading ``${CRITMIN_SOURCE_DIR}/`` means the
+        source directory.
 
         Raises
         ------
-        ScenarioError
-            The path needs a source directory that is not configured, or escapes the
-            document's folder and the source directory.
+        DataPathError
+            No folder to resolve against; an absolute, parent-relative (``..``), encoded or
+            expanded (``%``, ``\\``, ``$``, ``~``) path; a symlink that leads out of the
+            allowed folders; or no such file.
         """
-        raw = str(text).strip()
-        token = ("${" + SOURCE_VAR + "}", "$" + SOURCE_VAR)
-        if raw.startswith(token):
-            if self.source_dir is None:
-                raise ScenarioError(f"{what}: {raw!r} needs {SOURCE_VAR}: set it to the folder of "
-                                    "raw release files, or place shared/data beside the checkout.")
-            rest = raw.removeprefix(token[0]) if raw.startswith(token[0]) else raw.removeprefix(token[1])
-            candidate = Path(self.source_dir) / rest.lstrip("/\\")
-        elif any(t in raw for t in token):
-            raise ScenarioError(f"{what}: {raw!r}: ${{{SOURCE_VAR}}} may only start a path.")
-        else:
-            p = Path(raw)
-            if p.is_absolute() or raw.startswith("~"):
-                raise ScenarioError(f"{what}: {raw!r} is an absolute path; name data relative to "
-                                    f"the scenario file's folder or as ${{{SOURCE_VAR}}}/...")
-            base = self.base_dir if self.base_dir is not None else self.source_dir
-            if base is None:
-                raise ScenarioError(f"{what}: {raw!r} is relative, but this document was not read "
-                                    f"from a file and {SOURCE_VAR} is not set.")
-            candidate = Path(base) / p
-        real = Path(os.path.realpath(candidate))
-        roots = self.roots()
-        if not any(real == r or r in real.parents for r in roots):
-            shown = " or ".join(str(r) for r in roots) or "(none)"
-            raise ScenarioError(f"{what}: {raw!r} resolves to {real}, outside the folders scenario "
-                                f"data may come from ({shown}). Copy the file there.")
-        return real
+        raw = str(text)
+        base = self.base_dir if self.base_dir is not None else self.source_dir
+        for var in SOURCE_VARS:
+            if raw.startswith(var):
+                raw = raw[len(var):].lstrip("/")
+                base = self.source_dir
+                if base is None:
+                    raise DataPathError(f"{what}: {text!r} needs {SOURCE_VAR}: set it to the folder "
+                                        "of raw release files, or place shared/data beside the checkout.")
+                break
+        if base is None:
+            raise DataPathError(f"{what} {text!r}: this document was not read from a file and no "
+                                f"source directory is configured, so it cannot name data files "
+                                f"(set {SOURCE_VAR}, or `critmin serve --source-dir DIR`).")
+        refuse = (f"{what} {text!r} is refused: data files are named relative to the scenario "
+                  "file's folder or the source directory, without")
+        if not raw or any(c in raw for c in ("\x00", "\\", "%", "$")) or raw.startswith("~"):
+            raise DataPathError(f"{refuse} '%', '\\', '$', '~' or NUL characters.")
+        rel = PurePosixPath(raw)
+        if rel.is_absolute() or Path(raw).is_absolute():
+            raise DataPathError(f"{refuse} an absolute path.")
+        if ".." in rel.parts:
+            raise DataPathError(f"{refuse} '..'.")
+        full = Path(os.path.realpath(Path(base) / rel))  # follows symlinks
+        if not any(full.is_relative_to(r) for r in self.roots()):
+            raise DataPathError(f"{refuse} links that lead out of it.")
+        if not full.is_file():
+            raise DataPathError(f"{what} {raw!r}: no such file in {base}.")
+        return full
 
 
 def _is_text(source: str) -> bool:
     return "\n" in source or source.lstrip().startswith(("{", "name:", "model:"))
 
 
-def read_document(source: str | Path | Mapping[str, Any]) -> tuple[Any, LoadContext]:
-    """The parsed document (a :class:`~critmin.scenario.yamlio.YamlDoc`) and its context."""
+def read_document(source: Any, source_dir: Any = ...) -> tuple[Any, LoadContext]:
+    """The parsed document (a :class:`~critmin.scenario.yamlio.YamlDoc`) and its context.
+
+    ``source`` is a file path, YAML/JSON text, a mapping, or an already parsed ``YamlDoc``
+    (e.g. a request body, whose label names it in errors); only a file's own folder is
+    allowed for its data besides ``source_dir`` (``...``: ``CRITMIN_SOURCE_DIR``; None: none).
+    """
     from critmin.scenario.yamlio import YamlDoc, load_yaml, parse_yaml
 
+    if isinstance(source, YamlDoc):
+        return source, LoadContext.for_file(None, source_dir)
     if isinstance(source, Mapping):
-        return YamlDoc(dict(source), {}, DOCUMENT), LoadContext.for_file(None)
+        return YamlDoc(dict(source), {}, DOCUMENT), LoadContext.for_file(None, source_dir)
     if isinstance(source, str) and _is_text(source):
-        return parse_yaml(source, DOCUMENT), LoadContext.for_file(None)
+        return parse_yaml(source, DOCUMENT), LoadContext.for_file(None, source_dir)
     if not isinstance(source, str | Path):
         raise ScenarioError(f"a scenario is a file path, YAML text or a mapping. Got {type(source).__name__}.")
-    return load_yaml(source), LoadContext.for_file(source)
+    return load_yaml(source), LoadContext.for_file(source, source_dir)
 
 
 def scenario_model(source: str | Path | Mapping[str, Any]) -> str:
@@ -111,8 +132,13 @@ def scenario_model(source: str | Path | Mapping[str, Any]) -> str:
     return str(doc.data.get("model", "pe")).strip().lower()
 
 
-def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario:
+def load_scenario(source: str | Path | Mapping[str, Any] | Scenario, *,
+                  source_dir: Any = ...) -> Scenario:
     """Read and validate a scenario: a file path, YAML text or a mapping (a JSON body).
+
+    ``source_dir`` is the folder documents may name data in (default ``...``:
+    ``CRITMIN_SOURCE_DIR`` or ../shared/data; None: no folder, as a server started without
+    one); a file may also name data in its own folder.
 
     Raises
     ------
@@ -134,7 +160,7 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario
 
     if isinstance(source, Scenario):
         return source
-    doc, ctx = read_document(source)
+    doc, ctx = read_document(source, source_dir)
     data = doc.data
     name = data.get("model", "pe")
     if not isinstance(name, str):
@@ -170,10 +196,10 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario
             raise ScenarioError(f"{doc.path}:{doc.line_of(('shocks', k)) or '?'}: shocks[{k}]: {exc}") from None
     baseline = value("baseline", getattr(parsed, "baseline", None), _default(plug.baseline))
     settings = value(plug.name, getattr(parsed, plug.name, None), _default(plug.settings))
-    path = "" if doc.path == DOCUMENT else str(doc.path)
+    path = str(doc.path) if ctx.base_dir is not None else ""
     return Scenario(name=parsed.name, description=parsed.description, model=plug.name,
                     shocks=tuple(shocks), baseline=baseline, settings=settings, path=path,
-                    warnings=tuple(ctx.notes))
+                    warnings=tuple(ctx.notes), assumptions=tuple(parsed.assumptions))
 
 
 def _default(schema: type | None) -> type | None:

@@ -215,7 +215,7 @@ ShockIn = Annotated[TariffIn | ExportTaxIn | QuotaIn | LicensingIn | BanIn | Zon
                     | DemandShockIn | StockpileIn | TradeCostIn, Field(discriminator="type")]
 
 #: Keys every scenario document may carry, whatever its model.
-COMMON_KEYS = ("name", "description", "model", "notes", "baseline", "shocks")
+COMMON_KEYS = ("name", "description", "model", "notes", "assumptions", "baseline", "shocks")
 
 
 @functools.cache
@@ -227,6 +227,7 @@ def envelope(plugin: ModelPlugin) -> type[BaseModel]:
         "description": (str, ""),
         "model": (str, plugin.name),
         "notes": (str, ""),
+        "assumptions": (list[str], Field(default_factory=list)),
         "shocks": (list[ShockIn], Field(default_factory=list)),
     }
     if plugin.baseline is not None:

@@ -173,6 +173,9 @@ class Scenario:
         ``path`` is the file the scenario was read from ("" for documents and Python values).
     warnings : tuple of str
         What the loader noticed (an older file layout it upgraded); results repeat them.
+    assumptions : tuple of str
+        What the scenario assumes (tariffs in force, dates, sources); results list them in
+        their provenance.
 
     Examples
     --------
@@ -188,6 +191,7 @@ class Scenario:
     settings: Any = None
     path: str = ""
     warnings: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -198,6 +202,7 @@ class Scenario:
                 raise ScenarioError(f"scenario {self.name!r}: shocks must be Shock values. Got {s!r}.")
         object.__setattr__(self, "shocks", shocks)
         object.__setattr__(self, "warnings", tuple(self.warnings))
+        object.__setattr__(self, "assumptions", tuple(self.assumptions))
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}, {len(self.shocks)} shocks)"

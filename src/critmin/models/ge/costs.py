@@ -24,7 +24,8 @@ from critmin.models.ge.model import GravityArrays
 from critmin.models.ge.ppml import PPMLResult, estimate_ppml, split_formula
 
 if TYPE_CHECKING:
-    from critmin.baselines.ge import GEBaseline
+    from critmin.baselines.ge import GEPanel
+    from critmin.ge_baseline import GEBaseline
     from critmin.scenario.values import Scenario, Shock
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class CostDesign:
         return GravityArrays(self.countries, self.trade, np.exp(lc0), np.exp(lc1))
 
 
-def estimate(model: Any, baseline: GEBaseline) -> PPMLResult:
+def estimate(model: Any, baseline: GEPanel) -> PPMLResult:
     """The PPML of ``model.formula`` on the baseline panel."""
     frame = baseline.frame
     _, _, fes = split_formula(model.formula)
@@ -66,7 +67,7 @@ def _pair_labels(frame: pd.DataFrame) -> np.ndarray:
     return np.where(e == m, "domestic", np.char.add(np.char.add(lo.astype(str), "-"), hi.astype(str)))
 
 
-def _mask(baseline: GEBaseline, shock: Shock, pos: dict[str, int], where: str) -> np.ndarray:
+def _mask(baseline: GEPanel | GEBaseline, shock: Shock, pos: dict[str, int], where: str) -> np.ndarray:
     n = len(pos)
     ex = baseline.within(shock.exporters, f"{where}.exporters")
     im = baseline.within(shock.importers, f"{where}.importers")
@@ -77,21 +78,14 @@ def _mask(baseline: GEBaseline, shock: Shock, pos: dict[str, int], where: str) -
     return mask & ~np.eye(n, dtype=bool)
 
 
-def cost_design(model: Any, baseline: GEBaseline, scenario: Scenario, fit: PPMLResult) -> CostDesign:
-    """Covariate arrays for the GE year, the counterfactual, and panel pair effects."""
-    _, covars, fes = split_formula(model.formula)
-    data = baseline.frame
-    if "pair" in fes and "pair" not in data.columns:
-        data = data.assign(pair=_pair_labels(data))
-    cur = data[data["year"] == baseline.year].copy()
-    arr = GravityArrays.from_frame(cur.assign(log_cost=0.0, log_cost_cfl=0.0))
-    countries = arr.countries
-    n, k = len(countries), len(covars)
+def apply_shocks(model: Any, baseline: GEPanel | GEBaseline, scenario: Scenario,
+                 countries: tuple[str, ...], covars: list[str], x0: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Counterfactual covariates and the tariff term of ``log T`` (intranational pairs never
+    change): ``trade_cost_change`` shocks set or shift covariates; ``tariff`` shocks move
+    the rate from the one in force (``baseline.tariffs``, else 0)."""
+    n = len(countries)
     pos = {c: i for i, c in enumerate(countries)}
-    i = cur["exporter"].map(pos).to_numpy()
-    j = cur["importer"].map(pos).to_numpy()
-    x0 = np.zeros((n, n, k))
-    x0[i, j, :] = cur[covars].to_numpy(float)
     x1 = x0.copy()
     old = np.zeros((n, n))
     for m, shock in enumerate(baseline.tariffs):
@@ -109,7 +103,8 @@ def cost_design(model: Any, baseline: GEBaseline, scenario: Scenario, fit: PPMLR
                                 "Model ge supports: tariff, trade_cost_change.")
         if shock.variable not in covars:
             raise ScenarioError(f"{where}.variable {shock.variable!r} is not a cost variable of the "
-                                f"formula {model.formula!r}; accepted: {', '.join(covars)}.")
+                                f"formula {model.formula or baseline.formula!r}; accepted: "
+                                f"{', '.join(covars)}.")
         v = covars.index(shock.variable)
         if shock.value is not None:
             x1[..., v][mask] = shock.value
@@ -117,12 +112,62 @@ def cost_design(model: Any, baseline: GEBaseline, scenario: Scenario, fit: PPMLR
             x1[..., v][mask] += float(shock.change or 0.0)
     if (new < 0).any():
         raise ScenarioError("a tariff change takes a rate below 0.")
-    tariff = -model.sigma * np.log((1 + new) / (1 + old))
+    return x1, -model.sigma * np.log((1 + new) / (1 + old))
+
+
+def cost_design(model: Any, baseline: GEPanel, scenario: Scenario, fit: PPMLResult) -> CostDesign:
+    """Covariate arrays for the GE year, the counterfactual, and panel pair effects."""
+    _, covars, fes = split_formula(model.formula)
+    data = baseline.frame
+    if "pair" in fes and "pair" not in data.columns:
+        data = data.assign(pair=_pair_labels(data))
+    cur = data[data["year"] == baseline.year].copy()
+    arr = GravityArrays.from_frame(cur.assign(log_cost=0.0, log_cost_cfl=0.0))
+    countries = arr.countries
+    n, k = len(countries), len(covars)
+    pos = {c: i for i, c in enumerate(countries)}
+    i = cur["exporter"].map(pos).to_numpy()
+    j = cur["importer"].map(pos).to_numpy()
+    x0 = np.zeros((n, n, k))
+    x0[i, j, :] = cur[covars].to_numpy(float)
+    x1, tariff = apply_shocks(model, baseline, scenario, countries, covars, x0)
     fixed0 = np.zeros((n, n))
     filled: tuple[str, ...] = ()
     if "pair" in fes:
         fixed0, filled = _pair_costs(model, cur, fit, pos)
     return CostDesign(countries, tuple(covars), arr.trade, x0, x1, fixed0, tariff, filled)
+
+
+def store_design(model: Any, base: GEBaseline, scenario: Scenario) -> tuple[CostDesign, PPMLResult]:
+    """The cost design of a store baseline (:class:`critmin.ge_baseline.GEBaseline`): GE-year
+    flows, pair effects as the fixed part of ``log T``, the cost terms' covariates, and the
+    stored PPML estimates as a :class:`PPMLResult` (for bands and reports)."""
+    flows = base.flows
+    arr = GravityArrays.from_frame(flows.rename(columns={"flow_usd": "trade"})
+                                   .assign(log_cost=0.0, log_cost_cfl=0.0))
+    countries = arr.countries
+    n = len(countries)
+    pos = {c: i for i, c in enumerate(countries)}
+    i = flows["exporter"].map(pos).to_numpy()
+    j = flows["importer"].map(pos).to_numpy()
+    coef = base.coefficients.set_index("term")
+    covars = list(base.cost_terms)
+    cols = [str(coef.loc[t, "ge_variable"]) for t in covars]
+    x0 = np.zeros((n, n, len(covars)))
+    x0[i, j, :] = flows[cols].to_numpy(float)
+    fixed0 = np.zeros((n, n))
+    fixed0[i, j] = flows["pair_effect"].to_numpy(float)
+    # shocks name the GE variables (rta, ...); the design's covariates are the terms
+    names = [str(coef.loc[t, "ge_variable"]) for t in covars]
+    x1, tariff = apply_shocks(model, base, scenario, countries, names, x0)
+    terms = list(coef.index)
+    fit = PPMLResult(formula=base.formula, coef=coef["estimate"].rename("estimate"),
+                     vcov=base.covariance.loc[terms, terms],
+                     nobs=int(coef["observations_count"].iloc[0]),
+                     vcov_type=str(coef["vcov"].iloc[0]), fitted=np.array([]))
+    predicted = flows.loc[flows["pair_effect_method"] == "predicted"]
+    filled = tuple(f"{e}->{m}" for e, m in zip(predicted["exporter"], predicted["importer"], strict=True))
+    return CostDesign(countries, tuple(covars), arr.trade, x0, x1, fixed0, tariff, filled), fit
 
 
 def _pair_costs(model: Any, cur: pd.DataFrame, fit: PPMLResult, pos: dict[str, int]) -> tuple[np.ndarray, tuple[str, ...]]:

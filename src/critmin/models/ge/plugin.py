@@ -19,13 +19,19 @@ def make_model(scenario: Scenario) -> StructuralGravity:
 
 
 def load_baseline(scenario: Scenario, store: Any = None) -> Any:
-    from critmin.baselines.ge import load_ge_baseline
+    from critmin.baselines.ge import load_baseline as load
 
-    return load_ge_baseline(scenario, store)
+    return load(scenario, store)
+
+
+def needs_store(scenario: Scenario) -> bool:
+    from critmin.baselines.ge import needs_store as needs
+
+    return needs(scenario)
 
 
 PLUGIN = ModelPlugin(
     spec=ModelSpec("ge", StructuralGravity, SHOCKS,
                    "Structural gravity in general equilibrium (PPML trade costs, exact hat algebra)."),
     make_model=make_model, load_baseline=load_baseline, settings=GESettingsIn, baseline=GEBaselineIn,
-    upgrade=upgrade)
+    needs_store=needs_store, upgrade=upgrade)

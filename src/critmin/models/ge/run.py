@@ -17,7 +17,8 @@ from critmin.errors import InvalidParameterError
 from critmin.models.base import Diagnostics, Result, Status
 
 if TYPE_CHECKING:
-    from critmin.baselines.ge import GEBaseline
+    from critmin.baselines.ge import GEPanel
+    from critmin.ge_baseline import GEBaseline
     from critmin.models.ge.model import StructuralGravity
     from critmin.scenario.values import Scenario
 
@@ -37,17 +38,21 @@ def share_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=ren)
 
 
-def solve_scenario(model: StructuralGravity, baseline: GEBaseline, scenario: Scenario,
+def solve_scenario(model: StructuralGravity, baseline: GEPanel | GEBaseline, scenario: Scenario,
                    progress: Any = None) -> Result:
-    from critmin.models.ge.costs import cost_design, estimate
+    from critmin.models.ge.costs import cost_design, estimate, store_design
     from critmin.models.ge.monte_carlo import monte_carlo
 
-    if not model.formula:
-        raise InvalidParameterError("StructuralGravity needs formula (ge.estimation.formula in a "
-                                    "scenario file), e.g. 'trade ~ ln_DIST + CNTG | exporter + importer'.")
     start = time.perf_counter()
-    fit = estimate(model, baseline)
-    design = cost_design(model, baseline, scenario, fit)
+    if hasattr(baseline, "coefficients"):  # a store baseline: the cost function was estimated at build
+        design, fit = store_design(model, baseline, scenario)
+    else:
+        if not model.formula:
+            raise InvalidParameterError(
+                "StructuralGravity needs formula (ge.estimation.formula in a scenario file) to "
+                "estimate trade costs on a data file, e.g. 'trade ~ ln_DIST + CNTG | exporter + importer'.")
+        fit = estimate(model, baseline)
+        design = cost_design(model, baseline, scenario, fit)
     beta = fit.coef[list(design.covariates)].to_numpy()
     solution = model.solve_arrays(design.arrays(beta))
     countries = solution.countries.copy()
@@ -97,6 +102,10 @@ def solve_scenario(model: StructuralGravity, baseline: GEBaseline, scenario: Sce
     prov = [{**p, "estimated": True} for p in baseline.provenance]
     prov.append({"source": "critmin.models.ge", "used_for": "trade-cost coefficients",
                  "method": f"PPML ({fit.formula}), {fit.vcov_type} standard errors", "estimated": True})
+    if design.filled_pairs:
+        prov.append({"source": "critmin.models.ge", "used_for": "pair effects of pairs that never trade",
+                     "method": f"predicted from gravity variables ({len(design.filled_pairs)} pairs)",
+                     "estimated": True})
     for t in baseline.tariffs:
         prov.append({"source": "scenario", "used_for": "tariff in force in the baseline (assumption)",
                      "note": f"{t.exporters or 'all'} -> {t.importers or 'all'}: rate {t.rate}"})
@@ -106,11 +115,13 @@ def solve_scenario(model: StructuralGravity, baseline: GEBaseline, scenario: Sce
                                       .sort_values(ascending=False).index).head(5)
     headline = [f"GE year {baseline.year}, {len(design.countries)} countries, sigma {model.sigma}, "
                 f"{model.method} solution"]
+    if "ROW" in design.countries:
+        headline.append("ROW is the rest of the world, aggregated")
     headline += [f"{r.country}: real GDP {r.real_gdp_change_share:+.3%}, exports {r.exports_change_share:+.2%}"
                  for r in top.itertuples()]
     return Result(model="ge", scenario=scenario.name, tables=tables, diagnostics=diag,
                   provenance=tuple(prov), headline=tuple(headline),
                   parameters={"model": repr(model), "sigma": model.sigma,
                               "reference_importer": model.reference_importer,
-                              "method": model.method, "formula": model.formula,
+                              "method": model.method, "formula": fit.formula,
                               "ge_year": baseline.year, "draws": model.draws})

@@ -1,0 +1,198 @@
+"""``/api/scenarios``: the shipped scenario library, and ``POST /api/scenarios/run``, which
+solves a scenario document sent in the body (YAML or JSON) with the model it names.
+
+The document is read by :func:`critmin.scenario.load_scenario` (the one scenario language);
+it never names a file the server reads except its data references, which must lie inside
+the source directory. The run is :func:`critmin.run`, time-limited
+(:mod:`critmin.api.solves`); the answer is the document ``critmin run --format json``
+prints (:func:`critmin.reports.result.result_document`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from critmin.api.deps import StoreDep, json_response, store_version
+from critmin.api.schemas import Mode, RowsOut, TablesOut
+from critmin.errors import ScenarioError
+
+router = APIRouter(tags=["scenarios"])
+
+MAX_NODES = 20_000  # values in one scenario document (YAML aliases can multiply them)
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml",
+              "text/plain")
+
+BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "A scenario document (the YAML of scenarios/*.yaml, or the same as "
+                       "JSON). `model: pe` (default) or `model: ge`.",
+        "content": {
+            "application/json": {"schema": {"type": "object", "additionalProperties": True}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    },
+}
+
+
+def _library() -> dict[str, Any]:
+    from critmin.scenario import scenario_files
+
+    return {p.stem: p for p in scenario_files()}
+
+
+ScenarioName = StrEnum("ScenarioName", {n: n for n in sorted(_library())}  # type: ignore[misc]
+                       or {"none": "none"})
+
+
+@router.get("/scenarios", response_model=RowsOut,
+            summary="The shipped scenario library (critmin scenario list)")
+def scenario_list() -> Response:
+    from critmin.scenario import scenario_model
+
+    rows = []
+    for name, path in _library().items():
+        try:
+            model = scenario_model(path)
+        except ScenarioError:
+            model = "invalid"
+        rows.append({"scenario": name, "file": path.name, "model": model,
+                     "url": f"/api/scenarios/{name}"})
+    return json_response({"rows": rows, "provenance": []})
+
+
+@router.get("/scenarios/{name}", summary="One shipped scenario document (YAML)",
+            responses={200: {"content": {"application/yaml": {"schema": {"type": "string"}}}}})
+def scenario_document(name: ScenarioName) -> Response:  # type: ignore[valid-type]
+    path = _library().get(name.value)  # type: ignore[attr-defined]
+    if path is None:
+        raise ScenarioError(f"No scenario {name.value!r} in the library.")  # type: ignore[attr-defined]
+    return Response(path.read_text(encoding="utf-8"), media_type="application/yaml")
+
+
+@router.post("/scenarios/run", response_model=TablesOut, openapi_extra=BODY,
+             summary="Run a scenario document (critmin scenario run / critmin gravity run)",
+             responses={413: {"description": "Body or scenario over the server's limits."},
+                        422: {"description": "The document does not validate (file, line, "
+                                             "field), or the model cannot solve it."},
+                        503: {"description": "Over the time limit, or every solve slot busy."}})
+async def run(request: Request, store: StoreDep,
+              mode: Mode = Mode.exact,
+              bloc: Annotated[list[str] | None, Query(
+                  max_length=8, description="Also total welfare over these blocs (PE).")] = None,
+              draws: Annotated[int, Query(ge=0, le=1000, description="GE Monte Carlo draws "
+                                          "(at most the server's limit).")] = 0,
+              seed: int = 20160101) -> Response:
+    body = await request.body()
+    kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    doc = _parse(body, kind)
+    config = request.app.state.config
+    limits = config.limits
+    from critmin.scenario import load_scenario
+
+    scenario = load_scenario(doc, source_dir=config.source_dir)
+    if scenario.model == "pe":
+        job = _pe_job(scenario, store, config, mode.value, bloc or [])
+    elif scenario.model == "ge":
+        from critmin.api.app import TooLarge
+
+        if draws > limits.max_draws:
+            raise TooLarge(f"draws={draws} is over this server's limit of {limits.max_draws}; "
+                           "run larger Monte Carlo samples with `critmin gravity run`.")
+        job = _job(scenario, store, {"draws": draws, "seed": seed})
+    else:
+        job = _job(scenario, store, {})
+    key = ("run", body, kind, mode.value, tuple(bloc or ()), draws, seed,
+           store_version(config.store))
+    cache = request.app.state.cache
+    runner = request.app.state.solves
+    return await anyio.to_thread.run_sync(
+        lambda: cache.get_or_make(key, lambda: json_response(runner.run(job))))
+
+
+def _parse(body: bytes, kind: str) -> Any:
+    """The document (a YamlDoc: its mapping and the line of every key); ScenarioError with
+    the line and column of malformed YAML or JSON."""
+    from critmin.scenario.yamlio import YamlDoc, _LineLoader
+
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"request body is not UTF-8 text: {exc}.") from exc
+    if not text.strip():
+        raise ScenarioError("request body is empty: send a scenario document (YAML or JSON).")
+    if kind not in ("application/json", *YAML_TYPES):
+        raise ScenarioError(f"request body has content type {kind!r}; send application/json "
+                            "or application/yaml.")
+    import yaml
+
+    loader = _LineLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"request body: malformed YAML/JSON at {where}: {problem}.") from exc
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ScenarioError("request body: a scenario document must be a mapping at the top "
+                            "level (name, baseline, shocks ...).")
+    _check_size(data)
+    return YamlDoc(data, getattr(loader, "_lines", {}), "request body")
+
+
+def _check_size(data: Any) -> None:
+    from critmin.api.app import TooLarge
+
+    count, stack = 0, [data]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise TooLarge(f"request body: the scenario document has more than {MAX_NODES} "
+                           "values (YAML aliases count each time they are used).")
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _pe_job(scenario: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> Any:
+    from critmin.api.app import TooLarge
+    from critmin.blocs import bloc as find_bloc
+
+    n = len(scenario.baseline.markets) if scenario.baseline is not None else 0
+    if n > config.limits.max_markets:
+        raise TooLarge(f"request body: {n} markets is over this server's limit of "
+                       f"{config.limits.max_markets} per run; split the scenario or run it "
+                       "with `critmin run`.")
+    found = [find_bloc(name) for name in blocs]  # UnknownBlocError (422) before any solve
+    parameters: dict[str, Any] = {"mode": mode}
+    if found:
+        parameters["blocs"] = tuple((b.name, b.members) for b in found)
+    return _job(scenario, store, parameters)
+
+
+def _job(scenario: Any, store: Any, parameters: dict[str, Any]) -> Any:
+    from critmin.scenario.registry import plugin
+
+    st = store if plugin(scenario.model).needs_store(scenario) else None
+
+    def job(deadline: Any) -> dict[str, Any]:
+        from critmin.reports.result import result_document
+        from critmin.runner import run
+
+        deadline.check()
+        result = run(scenario, st, parameters=parameters)
+        deadline.check()
+        return result_document(result)
+
+    return job
