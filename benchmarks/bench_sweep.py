@@ -20,58 +20,27 @@ import argparse
 import os
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "us-india-2026-ge.yaml"
 
 
 def ge_workload():
-    """(model, baseline, scenario, draw) for run_sweep, on a snapshot store."""
-    from critmin.ge_baseline import load_ge_baseline
+    """(model, baseline, scenario, draw) for run_sweep, on a snapshot store: what
+    `critmin run FILE --draws N` hands to the sweep."""
+    from critmin.scenario import load_scenario
+    from critmin.scenario.registry import plugin
     from critmin.store import Store
     from critmin.store.build import build_store
 
     path = Path(tempfile.mkdtemp()) / "snap.duckdb"
     build_store(path)
     store = Store.open(path)
-    from critmin.models import gravity_scenario as gs
-
-    scenario = gs.load_scenario(SCENARIO)
-    b = scenario.spec.baseline
-    base = load_ge_baseline(store, b.source, b.year, b.sector)
-    design, fit = gs.baseline_design(scenario, base)
-    beta = fit.coef[list(design.covariates)].to_numpy()
-    cov = fit.vcov.loc[list(design.covariates), list(design.covariates)].to_numpy()
-    return (CoreGE(tuple(beta), tuple(map(tuple, cov))), design, scenario.model, draw_core)
-
-
-@dataclass(frozen=True)
-class CoreGE:
-    """The GE engine behind a Result, for this benchmark until `critmin.run` lands."""
-
-    beta: tuple[float, ...]
-    cov: tuple[tuple[float, ...], ...]
-    name = "ge"
-
-    def solve(self, design, model):
-        from critmin.models.base import Result
-
-        res = model.solve(design.arrays(np.asarray(self.beta)))
-        c = res.countries
-        cols = [k for k in c.columns if k.endswith("_pct")]
-        frame = c[["country", *cols]].copy()
-        frame[cols] = frame[cols] / 100.0
-        frame.columns = ["country", *[k.replace("_pct", "_share") for k in cols]]
-        return Result("ge", "us-india-2026-ge", {"countries": frame})
-
-
-def draw_core(model: CoreGE, baseline, rng) -> CoreGE:
-    beta = rng.multivariate_normal(model.beta, np.asarray(model.cov), method="eigh")
-    return replace(model, beta=tuple(beta))
+    scenario = load_scenario(SCENARIO)
+    plug = plugin(scenario.model)
+    return plug.make_model(scenario), plug.load_baseline(scenario, store), scenario, plug.draw
 
 
 def main() -> None:

@@ -145,7 +145,8 @@ def dask_cluster(tmp_path):
             p.kill()
 
 
-def test_sweep_on_an_existing_scheduler_gives_the_serial_bands(dask_cluster):
+@pytest.mark.slow
+def test_sweep_on_an_existing_scheduler_gives_the_serial_bands(dask_cluster, snapshot_store):
     import cloudpickle
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])   # the worker cannot import tests
@@ -154,3 +155,33 @@ def test_sweep_on_an_existing_scheduler_gives_the_serial_bands(dask_cluster):
     serial = run_sweep(Scale(), BASE, "toy", draw_factor, replace(settings, scheduler="serial"))
     pd.testing.assert_frame_equal(_bands(res), _bands(serial))
     assert res.diagnostics.parts["sweep"]["scheduler"] == dask_cluster
+    # the command a user types, on the same cluster
+    doc = _run_cli("--draws", "6", "--scheduler", dask_cluster, "--store", str(snapshot_store.path))
+    assert doc["diagnostics"]["parts"]["sweep"]["scheduler"] == dask_cluster
+
+
+def _run_cli(*args: str) -> dict:
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from critmin.cli import app
+
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "us-india-2026-ge.yaml"
+    res = CliRunner().invoke(app, ["run", str(scenario), "--format", "json", *args])
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+@pytest.mark.slow
+def test_critmin_run_with_draws_gives_ordered_bands_on_a_local_cluster(snapshot_store):
+    doc = _run_cli("--draws", "8", "--seed", "3", "--store", str(snapshot_store.path))
+    rows = {r["country"]: r for r in doc["tables"]["countries"]}
+    ind = rows["IND"]
+    assert ind["real_gdp_change_share_p05"] <= ind["real_gdp_change_share_p50"] <= ind["real_gdp_change_share_p95"]
+    assert ind["exports_change_share_p50"] > 0.1 and rows["USA"]["real_gdp_change_share_p50"] > 0
+    sweep = doc["diagnostics"]["parts"]["sweep"]
+    assert sweep["draws"] == 8 and sweep["workers"] == 2 and sweep["scheduler"] == "LocalCluster"
+    coef = {r["term"]: r for r in doc["tables"]["coefficients"]}
+    assert coef["rta"]["estimate_coef_p05"] < coef["rta"]["estimate_coef_p95"]   # the drawn coefficient

@@ -197,8 +197,11 @@ def run_sweep(model: Any, baseline: Any, scenario: Any, draw: Draw, settings: Sw
         from distributed import Client, LocalCluster
 
         if where is None:
+            import logging
+
             cluster = LocalCluster(n_workers=settings.n_workers, threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
+                                   processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR)
             client = Client(cluster)
         else:
             cluster = None
@@ -247,3 +250,51 @@ def run_sweep(model: Any, baseline: Any, scenario: Any, draw: Draw, settings: Sw
                   tables=tables, diagnostics=diag, provenance=provenance,
                   headline=tuple(getattr(central, "headline", ())) + headline,
                   parameters=dict(getattr(central, "parameters", {})))
+
+
+def sweep_scenario(scenario: Any, draws: int, store: Any = None, *, seed: int = 20260101,
+                   scheduler: str | None = None, n_workers: int = 2,
+                   progress: Progress | None = None) -> Any:
+    """``critmin run FILE --draws N``: the scenario's model with its uncertain parameters
+    drawn (the model plugin's ``draw``), solved on Dask, as percentile bands.
+
+    Parameters
+    ----------
+    scenario : Scenario, path, YAML text or mapping
+    draws : int
+    store : Store, path or None
+        As :func:`critmin.run`.
+    seed, scheduler, n_workers
+        See :class:`SweepSettings`.
+
+    Raises
+    ------
+    ScenarioError
+        The scenario does not load, or its model has no uncertain parameters to draw.
+    """
+    from pathlib import Path
+
+    from critmin.errors import ScenarioError
+    from critmin.runner import run
+    from critmin.scenario.load import load_scenario
+    from critmin.scenario.registry import plugin
+
+    settings = SweepSettings(draws, seed=seed, scheduler=scheduler, n_workers=n_workers)
+    sc = load_scenario(scenario)
+    plug = plugin(sc.model)
+    if plug.draw is None:
+        raise ScenarioError(f"model {plug.name!r} has no uncertain parameters to draw; run "
+                            "the scenario without --draws.")
+    if isinstance(store, str | Path):
+        from critmin.store import Store
+
+        store = Store.open(store)
+    elif store is None and plug.needs_store(sc):
+        from critmin.config import settings as config
+        from critmin.store import Store
+
+        store = Store.open(config().store)
+    central = run(sc, store)
+    baseline = plug.load_baseline(sc, store)
+    model = plug.make_model(sc)
+    return run_sweep(model, baseline, sc, plug.draw, settings, progress=progress, central=central)

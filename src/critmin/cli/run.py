@@ -32,8 +32,21 @@ StoreOpt = Annotated[Path | None, typer.Option(
     "[env: CRITMIN_STORE; default: user data dir]", show_default=False)]
 
 
+DrawsOpt = Annotated[int, typer.Option(
+    "--draws", min=0, help="Draw the model's uncertain parameters N times (PE elasticities "
+    "from their stated ranges, GE cost coefficients from their covariance) and report "
+    "5th-50th-95th percentile bands of every numeric column.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the draws (same seed, same bands).")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Address of a running Dask scheduler (tcp://host:8786); default: a "
+    "local cluster of --workers processes.", show_default=False)]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Worker processes of the "
+                                         "local cluster.")]
+
+
 def run_file(file: Path, fmt: RunFormat = RunFormat.table, out: Path | None = None,
-             store: Path | None = None, parameters: dict | None = None) -> None:
+             store: Path | None = None, parameters: dict | None = None, draws: int = 0,
+             seed: int = 20260101, scheduler: str | None = None, workers: int = 2) -> None:
     """Run ``file`` and print its result (the body of ``critmin run`` and its aliases)."""
     import sys
 
@@ -41,8 +54,15 @@ def run_file(file: Path, fmt: RunFormat = RunFormat.table, out: Path | None = No
     from critmin.reports.result import dumps, result_document, sources_line, views, write_result
     from critmin.runner import run
 
-    with progress(f"run {file.name}"):
-        result = run(file, store, parameters=parameters)
+    if draws:
+        from critmin.sweep import sweep_scenario
+
+        with progress(f"sweep {file.name}", total=draws) as advance:
+            result = sweep_scenario(file, draws, store, seed=seed, scheduler=scheduler,
+                                    n_workers=workers, progress=advance)
+    else:
+        with progress(f"run {file.name}"):
+            result = run(file, store, parameters=parameters)
     if out is not None:
         write_result(result, out)
     if fmt is RunFormat.json:
@@ -61,6 +81,10 @@ def run_file(file: Path, fmt: RunFormat = RunFormat.table, out: Path | None = No
 
 @app.command("run")
 def run_cmd(file: FileArg, fmt: FormatOpt = RunFormat.table, out: OutOpt = None,
-            store: StoreOpt = None) -> None:
-    """Run a scenario file (any model): tables, summary, diagnostics and sources."""
-    run_file(file, fmt, out, store)
+            store: StoreOpt = None, draws: DrawsOpt = 0, seed: SeedOpt = 20260101,
+            scheduler: SchedulerOpt = None, workers: WorkersOpt = 2) -> None:
+    """Run a scenario file (any model): tables, summary, diagnostics and sources.
+
+    With --draws N: percentile bands over N draws of the model's uncertain parameters, run
+    on a Dask local cluster (or the cluster at --scheduler)."""
+    run_file(file, fmt, out, store, draws=draws, seed=seed, scheduler=scheduler, workers=workers)

@@ -60,6 +60,20 @@ def default_elasticities() -> dict[str, Any]:
     return read_yaml(PARAMETERS_FILE)  # type: ignore[return-value]
 
 
+def elasticity_ranges() -> dict[str, tuple[float, float, float]]:
+    """``(low, central, high)`` of each elasticity kind, from the ``range`` of its default in
+    ``data/parameters/elasticities.yml`` (with its source): what a sweep draws from."""
+    out = {}
+    for name in ELASTICITY_SIGNS:
+        entry = default_elasticities()["defaults"][name]
+        low, high = (float(v) for v in entry["range"]["values"])
+        central = float(entry["value"])
+        for v in (low, high):
+            check_elasticity(name, v, f"{PARAMETERS_FILE.name}: range of {name}: ")
+        out[name] = (low, central, high)
+    return out
+
+
 def check_elasticity(name: str, value: float, where: str = "") -> float:
     """``value`` if it has the sign ``name`` requires; InvalidParameterError otherwise."""
     sign = ELASTICITY_SIGNS.get(name)

@@ -67,6 +67,10 @@ class ModelPlugin:
     upgrade : callable, optional
         ``upgrade(document) -> list of str``: rewrites an older file layout in place
         (keeping the YAML mappings, so line numbers survive) and says what it moved.
+    draw : callable, optional
+        ``draw(model, baseline, rng) -> model``: the model with its uncertain parameters
+        drawn, for ``critmin run FILE --draws N`` (:func:`critmin.sweep.sweep_scenario`);
+        None when the model has nothing to draw (``--draws`` is then an error).
     """
 
     spec: ModelSpec
@@ -76,6 +80,7 @@ class ModelPlugin:
     baseline: type | None = None
     needs_store: Callable[[Scenario], bool] = _no_store
     upgrade: Callable[[dict[str, Any]], list[str]] | None = None
+    draw: Callable[[Any, Any, Any], Any] | None = None
 
     @property
     def name(self) -> str:

@@ -224,6 +224,9 @@ class StructuralGravity:
         Aggregates reported in the ``blocs`` table.
     draws, seed : int
         Monte Carlo draws of the PPML coefficients (0: none) and their seed.
+    coefficients : tuple of (term, value)
+        Cost coefficients that replace the estimated ones (a draw of a sweep,
+        :func:`critmin.sweep.sweep_scenario`); terms not named keep their estimate.
     """
 
     name: ClassVar[str] = "ge"
@@ -239,6 +242,7 @@ class StructuralGravity:
     blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     draws: int = 0
     seed: int = 20160101
+    coefficients: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if not (isinstance(self.sigma, int | float) and np.isfinite(self.sigma) and self.sigma > 1):

@@ -54,6 +54,13 @@ def solve_scenario(model: StructuralGravity, baseline: GEPanel | GEBaseline, sce
         fit = estimate(model, baseline)
         design = cost_design(model, baseline, scenario, fit)
     beta = fit.coef[list(design.covariates)].to_numpy()
+    if model.coefficients:  # a sweep draw: coefficients given, not estimated
+        given = dict(model.coefficients)
+        unknown = sorted(set(given) - set(design.covariates))
+        if unknown:
+            raise InvalidParameterError(f"coefficients of StructuralGravity name {unknown}, which are "
+                                        f"not cost terms; accepted: {list(design.covariates)}.")
+        beta = np.array([given.get(t, b) for t, b in zip(design.covariates, beta)])
     solution = model.solve_arrays(design.arrays(beta))
     countries = solution.countries.copy()
     warnings: list[str] = []
@@ -88,6 +95,8 @@ def solve_scenario(model: StructuralGravity, baseline: GEPanel | GEBaseline, sce
         "flow_change_share": bil["trade_counterfactual"] / bil["trade_baseline"] - 1.0,
     })
     coef = fit.tidy()
+    if model.coefficients:  # report the coefficients this solve used (a sweep's draw)
+        coef["estimate"] = [dict(model.coefficients).get(t, e) for t, e in zip(coef["term"], coef["estimate"])]
     tables["coefficients"] = pd.DataFrame({"term": coef["term"], "estimate_coef": coef["estimate"],
                                            "std_error_coef": coef["std_error"],
                                            "p_value_share": coef["p_value"]})

@@ -25,6 +25,24 @@ def load_baseline(scenario: Scenario, store: Any = None, on_market: Any = None) 
     return load_baselines(scenario, store, on_market=on_market)
 
 
+def draw_elasticities(model: PartialEquilibrium, baseline: Any, rng: Any) -> PartialEquilibrium:
+    """The model with each elasticity kind scaled by one factor drawn log-uniformly between
+    the ``low`` and ``high`` of its stated range (``data/parameters/elasticities.yml``,
+    relative to the central value); mineral and country overrides move with it."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from critmin.models.pe.sensitivity import scaled
+    from critmin.scenario.pe import elasticity_ranges
+
+    factors = {}
+    for kind, (low, central, high) in elasticity_ranges().items():
+        lo, hi = np.log(low / central), np.log(high / central)
+        factors[kind] = float(np.exp(rng.uniform(min(lo, hi), max(lo, hi))))
+    return replace(model, elasticities=scaled(model.elasticities, factors))
+
+
 def needs_store(scenario: Scenario) -> bool:
     b = scenario.baseline
     return isinstance(b, BaselineSpec) and b.needs_store
@@ -34,4 +52,4 @@ PLUGIN = ModelPlugin(
     spec=ModelSpec("pe", PartialEquilibrium, SHOCKS,
                    "Multi-market partial equilibrium per mineral-stage (GSIM-style Armington)."),
     make_model=make_model, load_baseline=load_baseline, settings=PESettingsIn, baseline=BaselineIn,
-    needs_store=needs_store, upgrade=upgrade)
+    needs_store=needs_store, upgrade=upgrade, draw=draw_elasticities)
