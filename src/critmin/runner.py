@@ -59,11 +59,17 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], store: Any = None, 
         from critmin.store import Store
 
         store = Store.open(settings().store)
-    baseline = plug.load_baseline(sc, store)
-    model = plug.make_model(sc)
-    if parameters:
-        model = with_parameters(model, parameters)
-    result = model.solve(baseline, sc)
+    from critmin.errors import CritminError
+
+    try:
+        baseline = plug.load_baseline(sc, store)
+        model = plug.make_model(sc)
+        if parameters:
+            model = with_parameters(model, parameters)
+        result = model.solve(baseline, sc)
+    except CritminError as exc:
+        locate(exc, sc.path)
+        raise
     if sc.warnings:
         d = result.diagnostics
         result = replace(result, diagnostics=replace(d, warnings=(*d.warnings, *sc.warnings)))
@@ -72,6 +78,33 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], store: Any = None, 
                        for a in sc.assumptions)
         result = replace(result, provenance=(*result.provenance, *stated))
     return result
+
+
+def locate(exc: Exception, path: str) -> None:
+    """Prefix an error raised after loading (baseline, model, solve) with ``file:line:``, the
+    line of the shock or section its message names (else the first line), so every failure
+    of a scenario file points into it. Changes ``exc.args`` in place."""
+    import re
+
+    if not path or not exc.args or not isinstance(exc.args[0], str) or str(path) in exc.args[0]:
+        return
+    msg = exc.args[0]
+    line = 1
+    try:
+        from critmin.scenario.yamlio import load_yaml
+
+        doc = load_yaml(path)
+        shock = re.search(r"\b(shocks|counterfactual)\[(\d+)\]", msg)
+        if shock:
+            line = doc.line_of((shock.group(1), int(shock.group(2)))) or 1
+        else:
+            for key in ("baseline", "ge", "pe", "sourcing", "network", "blocs", "shocks"):
+                if re.search(rf"\b{key}\b", msg) and isinstance(doc.data, dict) and key in doc.data:
+                    line = doc.line_of((key,)) or 1
+                    break
+    except Exception:  # noqa: BLE001  (locating is best effort; the error itself stands)
+        line = 1
+    exc.args = (f"{path}:{line}: {msg}", *exc.args[1:])
 
 
 def with_parameters(model: Any, parameters: Mapping[str, Any]) -> Any:
