@@ -62,12 +62,46 @@ def test_net_exporter_agrees_with_e():
 
 
 def test_a_gap_is_reported_not_hidden():
-    cells = {"USprod_t": "0", "Imports_t": "100", "Exports_t": "0", "Consump_t": "50",
+    cells = {"USprod_t": "20", "Imports_t": "40", "Exports_t": "0", "Consump_t": "50",
              "NIR_pct": "60"}
     out = compare(components(_salient("x", 2024, cells))).iloc[0]
-    assert out.nir_computed == pytest.approx(2.0)
-    assert out.difference == pytest.approx(1.4)
+    assert out.nir_method == "trade"
+    assert out.nir_computed == pytest.approx(0.8)
+    assert out.difference == pytest.approx(0.2)
     assert not bool(out.agrees)
+
+
+def test_zero_us_production_gives_full_reliance_by_identity():
+    # gallium 2024: GaAs wafers in gross weight dwarf the 19 t consumed; exports NA
+    cells = {"USprod_Primary_kg": "0", "Imports_Metal_kg": "11000", "Imports_GaAs_kg": "180000",
+             "Exports_kg": "NA", "Consump_kg": "19000", "NIR_pct": "100"}
+    out = compare(components(_salient("gallium", 2024, cells))).iloc[0]
+    assert pd.isna(out.nir_trade)
+    assert out.nir_method == "identity" and out.nir_computed == pytest.approx(1.0)
+    assert bool(out.agrees)
+
+
+def test_a_trade_ratio_above_one_falls_back_to_the_consumption_side():
+    cells = {"USprod_t": "1300", "Imports_t": "8090", "Exports_t": "320", "Consump_t": "6600",
+             "NIR_pct": "80"}
+    out = compare(components(_salient("rare_earths", 2024, cells))).iloc[0]
+    assert out.nir_trade > 1.02
+    assert out.nir_method == "identity"
+    assert out.nir_computed == pytest.approx((6600 - 1300) / 6600)
+
+
+def test_a_table_without_a_us_production_line_means_no_us_production():
+    cells = {"Imports_t": "0", "Exports_t": "0", "Consump_Est_t": "110", "NIR_pct": "100"}
+    out = compare(components(_salient("asbestos", 2024, cells))).iloc[0]
+    assert not out.production_listed and out.production_t == 0.0
+    assert out.nir_computed == pytest.approx(1.0)
+
+
+def test_a_total_column_is_not_added_to_its_parts():
+    cells = {"USprod_t": "0", "Imports_Metal_t": "530", "Imports_Compounds_t": "8600",
+             "Imports_Total_t": "9100", "Exports_All_t": "570", "NIR_pct": "100"}
+    out = components(_salient("arsenic", 2024, cells)).iloc[0]
+    assert out.imports_t == 9100.0
 
 
 def test_refinery_is_not_added_to_mine_production():
