@@ -109,3 +109,62 @@ def test_refinery_is_not_added_to_mine_production():
              "Exports_t": "0", "NIR_pct": "33"}
     out = components(_salient("x", 2024, cells)).iloc[0]
     assert out.production_t == 100.0
+
+
+def _published():
+    from critmin.metrics.nir import published_reliance
+
+    us_nir = pd.DataFrame([
+        {"mineral": "gallium", "year": 2024, "nir_share": 1.0, "bound": None, "edition": 2025,
+         "source": "usgs-mcs2025-salient", "statistic": "NIR"},
+        {"mineral": "gallium", "year": 2024, "nir_share": 1.0, "bound": None, "edition": 2025,
+         "source": "usgs-mcs2025-trends", "statistic": "Fig. 2 net import reliance"},
+        {"mineral": "germanium", "year": 2024, "nir_share": 0.5, "bound": ">",
+         "edition": 2025, "source": "usgs-mcs2025-salient", "statistic": "NIR"},
+        {"mineral": "zinc", "year": 2024, "nir_share": None, "bound": "E", "edition": 2025,
+         "source": "usgs-mcs2025-salient", "statistic": "NIR_Ores"},
+        {"mineral": "zinc", "year": 2024, "nir_share": 0.73, "bound": None, "edition": 2025,
+         "source": "usgs-mcs2025-salient", "statistic": "NIR_Refined"},
+    ])
+    return published_reliance(us_nir)
+
+
+def _rows(**over):
+    base = {"mineral": "gallium", "stage": "refinery", "year": 2024,
+            "import_reliance_share": float("nan"), "shared_hs_code": False,
+            "flow_basis": "observed", "flow_source": "usitc-dataweb-tidy"}
+    return pd.DataFrame([{**base, **o} for o in over.get("rows", [{}])])
+
+
+def test_value_only_trade_takes_the_usgs_published_reliance_and_names_it():
+    from critmin.metrics.nir import attach_published_reliance
+
+    out = attach_published_reliance(_rows(), _published()).iloc[0]
+    assert out.import_reliance_share == 1.0
+    assert out.import_reliance_source.startswith("USGS MCS 2025 salient")
+    assert "value only" in out.import_reliance_source
+
+
+def test_observed_tonnes_keep_the_recomputed_reliance():
+    from critmin.metrics.nir import attach_published_reliance
+
+    frame = _rows(rows=[{"import_reliance_share": 0.42}])
+    out = attach_published_reliance(frame, _published()).iloc[0]
+    assert out.import_reliance_share == 0.42
+    assert out.import_reliance_source.startswith("recomputed from tonnes")
+
+
+def test_a_basket_row_takes_the_published_value_with_its_bound_and_form():
+    from critmin.metrics.nir import attach_published_reliance
+
+    frame = _rows(rows=[{"mineral": "germanium", "import_reliance_share": 0.9,
+                         "shared_hs_code": True},
+                        {"mineral": "zinc", "stage": "mine"},
+                        {"mineral": "zinc", "stage": "refinery"}])
+    out = attach_published_reliance(frame, _published())
+    assert out.loc[0, "import_reliance_share"] == 0.5
+    assert out.loc[0, "import_reliance_bound"] == ">"
+    assert out.loc[0, "import_reliance_flows_share"] == 0.9
+    assert "basket" in out.loc[0, "import_reliance_source"]
+    assert out.loc[1, "import_reliance_bound"] == "E" and out.loc[1, "import_reliance_share"] == 0
+    assert out.loc[2, "import_reliance_share"] == pytest.approx(0.73)

@@ -276,3 +276,106 @@ def compare(parts: pd.DataFrame, *, tolerance: float = TOLERANCE_SHARE,
         default=False)
     out["agrees"] = pd.Series(agrees, index=out.index).where(c.notna() & (k != "none"))
     return out[out["nir_kind"] != "none"].reset_index(drop=True)
+
+
+# --- published NIR beside the exposure rows ----------------------------------------------
+
+STAGE_FORMS = {"mine": ("ore", "concentrate", "mineral"),
+               "refinery": ("refined", "metal", "sponge", "unwrought"),
+               "smelter": ("refined", "metal", "smelter"),
+               "metal": ("metal", "sponge", "unwrought", "refined"),
+               "chemical": ("compound", "oxide", "chemical")}
+RELIANCE_SOURCES = ("flows", "usgs-published")
+
+
+def published_reliance(us_nir: pd.DataFrame) -> pd.DataFrame:
+    """The USGS published net import reliance per mineral, year and form, newest edition.
+
+    Parameters
+    ----------
+    us_nir : DataFrame
+        The store's ``us_nir`` rows (``mineral, year, nir_share, bound, edition, source,
+        statistic``); only the salient-statistics rows (``source`` ending ``-salient``) are
+        used: Fig. 2 and Table 5 repeat them for one year.
+
+    Returns
+    -------
+    DataFrame
+        ``mineral, year, nir_share, bound, statistic, edition, source``: for each mineral
+        and year the rows of the newest MCS edition that publishes it (several where USGS
+        publishes one NIR per form, e.g. zinc ores and refined).
+    """
+    need = ["mineral", "year", "nir_share", "bound", "edition", "source", "statistic"]
+    missing = [c for c in need if c not in us_nir.columns]
+    if missing:
+        raise SourceFormatError(f"published_reliance() needs column(s) {missing}.")
+    rows = us_nir[us_nir["source"].astype("string").str.endswith("-salient").fillna(False)]
+    rows = rows[rows["nir_share"].notna() | rows["bound"].notna()]
+    newest = rows.groupby(["mineral", "year"])["edition"].transform("max")
+    return rows.loc[rows["edition"] == newest, need].reset_index(drop=True)
+
+
+def _pick_form(rows: pd.DataFrame, stage: str) -> pd.Series | None:
+    """The published NIR of the form that matches ``stage``, or the only one."""
+    if len(rows) == 1:
+        return rows.iloc[0]
+    words = STAGE_FORMS.get(str(stage), ())
+    label = rows["statistic"].astype("string").str.lower()
+    hit = rows[label.map(lambda s: any(w in str(s) for w in words))]
+    return hit.iloc[0] if len(hit) == 1 else None
+
+
+def attach_published_reliance(frame: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Exposure rows of the United States with the USGS import reliance where trade cannot
+    give it.
+
+    The import reliance recomputed from flows (``import_reliance_flows_share``) is kept
+    where it rests on observed tonnes of the mineral's own HS codes. Where it is missing
+    (value-only trade, e.g. USITC DataWeb), rests on a basket code shared with other
+    minerals (``shared_hs_code``: HS 8112 holds gallium, germanium, indium, niobium, ...) or
+    on estimated cells of a completed baseline, ``import_reliance_share`` is the USGS
+    published net import reliance of the same mineral and year (newest MCS edition), and
+    ``import_reliance_source`` names it. A published bound (``>50``) is carried as its
+    number with ``import_reliance_bound`` (``>``, ``<``); ``E`` (net exporter) as 0 with
+    bound ``E``.
+    """
+    out = frame.copy()
+    out["import_reliance_flows_share"] = out["import_reliance_share"]
+    basket = out["shared_hs_code"].fillna(False).astype(bool) \
+        if "shared_hs_code" in out.columns else pd.Series(False, index=out.index)
+    observed = out["flow_basis"].eq("observed") if "flow_basis" in out.columns \
+        else pd.Series(True, index=out.index)
+    from_flows = out["import_reliance_share"].notna() & ~basket & observed
+    src_name = out["flow_source"].fillna("flows").astype(str) \
+        if "flow_source" in out.columns else pd.Series("flows", index=out.index)
+    out["import_reliance_source"] = np.where(
+        from_flows, "recomputed from tonnes: " + src_name + " flows and USGS production",
+        None)
+    out["import_reliance_bound"] = None
+    by = {k: g for k, g in published.groupby(["mineral", "year"])} if not published.empty else {}
+    for i in out.index[~from_flows]:
+        rows = by.get((out.at[i, "mineral"], int(out.at[i, "year"])))
+        why = ("trade in value only" if pd.isna(out.at[i, "import_reliance_share"])
+               else "trade on a basket HS code" if basket[i]
+               else "trade partly estimated")
+        if rows is None:
+            out.at[i, "import_reliance_share"] = np.nan
+            out.at[i, "import_reliance_source"] = f"none: {why}, and no USGS published value"
+            continue
+        row = _pick_form(rows, out.at[i, "stage"])
+        if row is None:
+            out.at[i, "import_reliance_share"] = np.nan
+            out.at[i, "import_reliance_source"] = (
+                f"none: {why}; USGS publishes one value per form and none matches "
+                f"stage {out.at[i, 'stage']}")
+            continue
+        bound = row["bound"] if isinstance(row["bound"], str) else None
+        share = 0.0 if bound == "E" else float(row["nir_share"])
+        out.at[i, "import_reliance_share"] = share
+        out.at[i, "import_reliance_bound"] = bound
+        label = str(row["statistic"])
+        label = label if label.startswith("NIR") else "Net import reliance"
+        out.at[i, "import_reliance_source"] = (
+            f"USGS MCS {int(row['edition'])} salient statistics, published net import "
+            f"reliance ({label}; {row['source']}), {why}")
+    return out

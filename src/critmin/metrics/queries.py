@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from critmin.errors import (
@@ -294,8 +295,9 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
     :mod:`critmin.metrics.exposure_basis`). ``latest`` keeps one row per mineral-stage
     (the newest usable year); ``advance(label, done, total)`` reports progress.
     """
-    from critmin.metrics import exposure_basis as basis_mod
     from critmin.countries import country as to_iso3
+    from critmin.metrics import basket as basket_mod
+    from critmin.metrics import exposure_basis as basis_mod
 
     basis_mod.check_basis(basis)
     label, members = resolve_unit(unit)
@@ -332,8 +334,13 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
         out, store, label, members, basis=basis, governance=gov, against=against_code,
         wgi_threshold=wgi_threshold, measure=measure, max_baselines=max_baselines,
         latest=latest, advance=advance)
+    out, nir_prov = _import_reliance_sources(store, out, members)
+    out = basket_mod.label_baskets(out, store, members)
     out.insert(0, "unit", label)
+    out = out.sort_values(["mineral", "stage", "year"], ascending=[True, True, False],
+                          kind="stable").reset_index(drop=True)   # newest year first
     prov = _provenance(store, ["flows"], flows["source"].unique() if "source" in flows else None)
+    prov += nir_prov
     if prod is not None:
         prov += _provenance(store, ["production"], prod["source"].unique())
     if gov is not None:
@@ -345,6 +352,32 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
              "flow_basis": {b: int((out["flow_basis"] == b).sum())
                             for b in sorted(set(out["flow_basis"]))}}
     return MetricResult(out, prov, extra)
+
+
+def _import_reliance_sources(store: Store, out: pd.DataFrame, members: tuple[str, ...],
+                             ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Name where each row's import reliance comes from; for the United States, take the
+    USGS published value where trade cannot give it (see
+    :func:`critmin.metrics.nir.attach_published_reliance`)."""
+    from critmin.metrics import nir as nir_mod
+
+    if members == ("USA",) and store.has_table("us_nir") and not out.empty:
+        published = nir_mod.published_reliance(store.table("us_nir"))
+        out = nir_mod.attach_published_reliance(out, published)
+        used = sorted({str(s).split("; ")[-1].split(")")[0] for s in
+                       out["import_reliance_source"].dropna() if str(s).startswith("USGS")})
+        return out, _provenance(store, ["us_nir"], used) if used else []
+    out = out.copy()
+    out["import_reliance_flows_share"] = out["import_reliance_share"]
+    src = out["flow_source"].fillna("flows").astype(str) if "flow_source" in out.columns \
+        else "flows"
+    basis = np.where(out.get("flow_basis", pd.Series("observed", index=out.index))
+                     .eq("observed"), "", " (completed baseline, partly estimated)")
+    out["import_reliance_source"] = np.where(
+        out["import_reliance_share"].notna(),
+        "recomputed from tonnes: " + src + " flows and USGS production" + basis, None)
+    out["import_reliance_bound"] = None
+    return out, []
 
 
 # --- US net import reliance ----------------------------------------------------------
