@@ -46,9 +46,9 @@ class Basis(StrEnum):
 
 CONCENTRATION_TABLE = ["mineral", "stage", "year", "top_country", "cr1_share", "cr3_share",
                        "hhi", "n_producers", "hhi_wgi", "cr1_flag", "hhi_flag"]
-RISK_TABLE = ["eu_name", "sr_published", "ei_published", "sr_computed", "gap",
-              "eu_china_share", "critmin_china_share_2016_2020", "critmin_top_country",
-              "critmin_cr1_share", "critmin_hhi_wgi", "status"]
+RISK_TABLE = ["eu_name", "eu_used_stage", "supply_scope", "sr_published", "ei_published",
+              "sr_computed", "gap", "hhi_wgi_gs", "hhi_wgi_eu", "gs_source",
+              "eu_china_share", "critmin_china_share_2016_2020", "status"]
 
 
 def _cols(frame, wanted):  # type: ignore[no-untyped-def]
@@ -205,8 +205,11 @@ def risk(
 ) -> None:
     """EU 2023 supply risk: the published SR beside what critmin computes of it.
 
-    SR is recomputed only for materials whose published inputs (import reliance, EoL-RIR,
-    substitution index) are all sourced in critmin/data/parameters/eu2023.yml.
+    SR is recomputed by the study's formula from its published inputs (substitution
+    index, import reliance, EoL-RIR and trade variable t; table eu_criticality), global
+    supply from BGS production 2016-2020 (USGS 2021-2022 where BGS has none, flagged) and
+    EU27 sourcing from the complete BACI matrices where they cover the material; status
+    says why a material is not computed.
     """
     from critmin.metrics import queries
 
