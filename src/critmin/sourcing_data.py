@@ -393,7 +393,10 @@ __all__ = ["FREIGHT_USD_PER_T_KM", "default_stage", "problem_from_options", "sou
 def pe_market(store: Any, problem: SourcingProblem) -> Any:
     """The partial-equilibrium baseline of the problem's market (same mineral, stage and
     year), for price feedback on a plan."""
-    from critmin.models.pe_data import MarketBaseline
+    try:
+        from critmin.baselines.pe import MarketBaseline
+    except ImportError:  # before baselines moved out of models/
+        from critmin.models.pe_data import MarketBaseline
 
     pst = None if problem.stage in vocab.mineral(problem.mineral).stages else \
         next(iter(vocab.mineral(problem.mineral).stages), None)
