@@ -1,0 +1,379 @@
+"""The network model: an export restriction at one stage, propagated mine to product.
+
+``NetworkModel(...).solve(baseline, scenario) -> Result`` where ``baseline`` is a
+:class:`~critmin.chain_baseline.ChainBaseline` (country shares and links, built from the
+store by the baseline layer) and ``scenario`` a :class:`ChainScenario` of
+:class:`Restriction` values. The model reads no files.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from critmin.errors import InvalidParameterError, ScenarioError
+from critmin.models.base import Diagnostics, Result, Status, non_default_repr
+from critmin.models.network.problem import Cut, Draw, Problem, Solution, build_problem, solve
+
+PRICE_CAP_SHARE = 10.0  # input price rises are capped at +1,000 %
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    """An export restriction: ``exporter`` ships at most ``1 - share`` of its baseline
+    exports of ``mineral`` (at ``stage`` only, or at every node of that mineral).
+
+    Examples
+    --------
+    >>> Restriction.parse("CHN:gallium")
+    Restriction(exporter='CHN', mineral='gallium', stage=None, share=1.0)
+    >>> Restriction.parse("CHN:graphite:refine=0.5").share
+    0.5
+    """
+
+    exporter: str
+    mineral: str
+    stage: str | None = None
+    share: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exporter", str(self.exporter).strip().upper())
+        object.__setattr__(self, "share", float(self.share))
+        if not 0.0 <= self.share <= 1.0:
+            msg = f"restriction share must be in [0, 1] (0.5 removes half of the exports). Got {self.share}."
+            raise InvalidParameterError(msg)
+
+    @classmethod
+    def parse(cls, text: str) -> Restriction:
+        """``EXPORTER:MINERAL[:STAGE][=SHARE]`` (share 0-1, or a percentage like ``50%``)."""
+        body, _, share_txt = str(text).partition("=")
+        parts = [p.strip() for p in body.split(":")]
+        if len(parts) not in (2, 3) or not all(parts):
+            msg = (f"--restrict takes EXPORTER:MINERAL[:STAGE][=SHARE], e.g. CHN:gallium or "
+                   f"CHN:graphite:refine=0.5. Got {text!r}.")
+            raise InvalidParameterError(msg)
+        share = 1.0
+        if share_txt:
+            try:
+                share = float(share_txt.rstrip("%")) / (100.0 if share_txt.endswith("%") else 1.0)
+            except ValueError:
+                raise InvalidParameterError(f"restriction share {share_txt!r} is not a number (0-1 or NN%).") from None
+        return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None, share)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainScenario:
+    """A named set of restrictions on one chain; ``priority`` countries are served first."""
+
+    name: str
+    restrictions: tuple[Restriction, ...] = ()
+    priority: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "restrictions", tuple(self.restrictions))
+        object.__setattr__(self, "priority", tuple(str(c).upper() for c in self.priority))
+
+
+@dataclass(frozen=True)
+class NetworkModel:
+    """Stage-by-stage propagation of export restrictions through a supply chain.
+
+    Parameters
+    ----------
+    reroute : bool
+        Let remaining supply move along existing trade links and use spare capacity;
+        False gives the Leontief limit (fixed trade patterns, no substitution), which
+        bounds the loss from above.
+    spare_share : float
+        Spare capacity of every non-final node, as a share of its baseline output (0.1:
+        10 % more). An assumption (range 0-0.2 in the closing note).
+    demand_elasticity : float
+        Price elasticity of demand for a restricted input, used only for the cost
+        pass-through (input price change = (supply ratio) ** (-1 / elasticity) - 1).
+    proportional : bool
+        Ration shortages proportionally across countries (a second LP); ignored when the
+        scenario gives a priority.
+    """
+
+    name: ClassVar[str] = "network"
+    reroute: bool = True
+    spare_share: float = 0.10
+    demand_elasticity: float = 0.5
+    proportional: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.spare_share <= 1.0:
+            raise InvalidParameterError(f"spare_share of NetworkModel must be in [0, 1]. Got {self.spare_share}.")
+        if not self.demand_elasticity > 0:
+            raise InvalidParameterError(
+                f"demand_elasticity of NetworkModel must be > 0. Got {self.demand_elasticity}.")
+
+    def __repr__(self) -> str:
+        return non_default_repr(self)
+
+    # --- building blocks shared by solve() and the draws -------------------------------
+
+    def problem(self, baseline: Any) -> Problem:
+        from critmin.chain_baseline import fold_small
+
+        spec = baseline.spec
+        shares = {n.id: fold_small(baseline.node_shares(n.id)) for n in spec.nodes}
+        return build_problem(spec, shares, baseline.links)
+
+    def cuts(self, baseline: Any, scenario: ChainScenario) -> tuple[Cut, ...]:
+        spec = baseline.spec
+        out = []
+        for r in scenario.restrictions:
+            mineral = _mineral_id(r.mineral)
+            nodes = spec.nodes_of(mineral, _stage_word(r.stage) if r.stage else None)
+            if not nodes:
+                have = sorted({f"{n.mineral}:{n.stage}" for n in spec.nodes if n.mineral})
+                msg = (f"chain {spec.name} has no {mineral}{':' + r.stage if r.stage else ''} stage to "
+                       f"restrict. Restrictable: {', '.join(have)}.")
+                raise ScenarioError(msg)
+            ids = [n.id for n in spec.nodes]
+            out.append(Cut(r.exporter, tuple(ids.index(n.id) for n in nodes), r.share))
+        return tuple(out)
+
+    def central_draw(self, baseline: Any) -> Draw:
+        spec = baseline.spec
+        return Draw(coefficient=np.array([e.coefficient.central for e in spec.edges]),
+                    volume=np.array([n.volume.central for n in spec.products]),
+                    price=np.array([n.price_usd_per_unit.central if n.price_usd_per_unit else 0.0
+                                    for n in spec.nodes]))
+
+    # --- the contract ------------------------------------------------------------------
+
+    def solve(self, baseline: Any, scenario: ChainScenario) -> Result:
+        """Losses by node, country, product and stage for ``scenario`` on ``baseline``."""
+        t0 = time.perf_counter()
+        p = self.problem(baseline)
+        cuts = self.cuts(baseline, scenario)
+        d = self.central_draw(baseline)
+        sol = solve(p, d, cuts, reroute=self.reroute, spare_share=self.spare_share,
+                    priority=scenario.priority, proportional=self.proportional)
+        if sol.status != "optimal":
+            from critmin.errors import SolveError
+
+            raise SolveError(f"network LP for {scenario.name!r} ended {sol.status}", {"status": sol.status})
+        tables = result_tables(baseline.spec, p, d, sol, self.demand_elasticity, cuts, self.reroute)
+        tables.update(_assumption_tables(baseline))
+        status = Status.BASELINE if not cuts else Status.OPTIMAL
+        warnings = list(baseline.run_time_sources)
+        return Result(model=self.name, scenario=scenario.name, tables=tables,
+                      diagnostics=Diagnostics(status=status, iterations=sol.iterations, residual=sol.residual,
+                                              objective=sol.objective, seconds=time.perf_counter() - t0,
+                                              warnings=tuple(warnings)),
+                      provenance=tuple(baseline.provenance),
+                      headline=headline(baseline.spec, tables, self.reroute),
+                      parameters={"reroute": self.reroute, "spare_share": self.spare_share,
+                                  "demand_elasticity": self.demand_elasticity, "proportional": self.proportional,
+                                  "chain": baseline.spec.name, "year": baseline.year,
+                                  "restrictions": [f"{r.exporter}:{r.mineral}{':' + r.stage if r.stage else ''}"
+                                                   f"={r.share:g}" for r in scenario.restrictions],
+                                  "priority": list(scenario.priority)})
+
+    def with_draws(self, **changes: Any) -> NetworkModel:
+        return replace(self, **changes)
+
+
+def _mineral_id(name: str) -> str:
+    from critmin import vocab
+
+    return vocab.mineral(name).id
+
+
+def _stage_word(stage: str) -> str:
+    s = stage.strip().lower()
+    return {"refinery": "refine", "refining": "refine", "mining": "mine", "products": "product"}.get(s, s)
+
+
+# --- result tables ----------------------------------------------------------------------
+
+def node_frame(spec: Any, p: Problem, d: Draw, sol: Solution) -> pd.DataFrame:
+    """One row per node and country: baseline and scenario throughput and their value."""
+    nodes = [spec.node(n) for n in p.nodes]
+    frame = pd.DataFrame({
+        "node": [p.nodes[i] for i in p.y_node],
+        "stage": [p.stages[i] for i in p.y_node],
+        "country": list(p.y_country),
+        "unit": [nodes[i].unit for i in p.y_node],
+        "output_quantity_baseline": sol.x,
+        "output_quantity_scenario": sol.delivered,
+    })
+    frame["lost_quantity"] = np.maximum(frame["output_quantity_baseline"] - frame["output_quantity_scenario"], 0.0)
+    frame["gained_quantity"] = np.maximum(frame["output_quantity_scenario"] - frame["output_quantity_baseline"], 0.0)
+    price = d.price[p.y_node]
+    frame["lost_usd"] = frame["lost_quantity"] * price
+    frame["net_lost_usd"] = (frame["output_quantity_baseline"] - frame["output_quantity_scenario"]) * price
+    return frame
+
+
+def result_tables(spec: Any, p: Problem, d: Draw, sol: Solution, elasticity: float,
+                  cuts: tuple[Cut, ...], reroute: bool = True) -> dict[str, pd.DataFrame]:
+    frame = node_frame(spec, p, d, sol)
+    assumed = _assumed_nodes(spec)
+    frame["assumed"] = frame["node"].map(assumed).astype(bool)
+    g = frame.groupby(["node", "stage", "unit"], sort=False)
+    by_node = g[["output_quantity_baseline", "output_quantity_scenario"]].sum().reset_index()
+    by_node["lost_quantity"] = (by_node["output_quantity_baseline"] - by_node["output_quantity_scenario"]).clip(lower=0)
+    by_node["lost_share"] = np.where(by_node["output_quantity_baseline"] > 0,
+                                     by_node["lost_quantity"] / by_node["output_quantity_baseline"].where(
+                                         by_node["output_quantity_baseline"] > 0, 1.0), 0.0)
+    price = pd.Series(d.price, index=list(p.nodes))
+    by_node["lost_usd"] = by_node["lost_quantity"] * by_node["node"].map(price)
+    by_node["assumed"] = by_node["node"].map(assumed).astype(bool)
+    products = by_node[by_node["stage"] == "product"].rename(columns={"node": "product"}).drop(columns="stage")
+    by_stage = frame.groupby("stage", sort=False).agg(
+        output_usd_baseline=("output_quantity_baseline", lambda s: float((s * frame.loc[s.index, "node"].map(price)).sum())),
+        lost_usd=("net_lost_usd", "sum")).reset_index()
+    by_stage["lost_usd"] = by_stage["lost_usd"].clip(lower=0)
+    by_stage["lost_share"] = np.where(by_stage["output_usd_baseline"] > 0,
+                                      by_stage["lost_usd"] / by_stage["output_usd_baseline"].where(
+                                          by_stage["output_usd_baseline"] > 0, 1.0), 0.0)
+    order = {s: k for k, s in enumerate(("mine", "refine", "intermediate", "component", "product"))}
+    by_stage = by_stage.sort_values("stage", key=lambda s: s.map(order)).reset_index(drop=True)
+    by_country = frame[frame["stage"] == "product"].groupby("country", as_index=False).agg(
+        lost_usd=("lost_usd", "sum"), output_usd_baseline=(
+            "output_quantity_baseline", lambda s: float((s * frame.loc[s.index, "node"].map(price)).sum())))
+    by_country["lost_share"] = np.where(by_country["output_usd_baseline"] > 0, by_country["lost_usd"]
+                                        / by_country["output_usd_baseline"].where(by_country["output_usd_baseline"] > 0, 1.0), 0.0)
+    by_country = by_country.sort_values("lost_usd", ascending=False, kind="stable").reset_index(drop=True)
+    bottlenecks = _bottlenecks(frame, sol, cuts, p, reroute)
+    pass_through = _pass_through(spec, p, d, by_node, elasticity, cuts)
+    lost = frame.drop(columns=["net_lost_usd"]).sort_values(["stage", "lost_usd"], ascending=[True, False],
+                                                               key=lambda s: s.map(order) if s.name == "stage" else s)
+    return {"lost_output": lost.reset_index(drop=True), "by_node": by_node, "by_product": products.reset_index(drop=True),
+            "by_stage": by_stage, "by_country": by_country, "bottlenecks": bottlenecks, "pass_through": pass_through}
+
+
+def _bottlenecks(frame: pd.DataFrame, sol: Solution, cuts: tuple[Cut, ...], p: Problem, reroute: bool
+                 ) -> pd.DataFrame:
+    """The constraints that bind, upstream first: export restrictions that cut exports,
+    then node-countries running at full capacity (spare used up) while output downstream
+    is lost. The first row is the binding bottleneck."""
+    order = {s: k for k, s in enumerate(("mine", "refine", "intermediate", "component", "product"))}
+    restricted = {(p.nodes[n], c.exporter) for c in cuts for n in c.nodes}
+    cap = sol.cap if sol.cap is not None else sol.x
+    at_cap = (sol.y >= cap * (1 - 1e-7)) & (cap > 0) & (sol.y > sol.x * (1 + 1e-9)) if reroute else \
+        np.zeros(len(sol.y), dtype=bool)
+    any_loss = float(frame.loc[frame["stage"] == "product", "lost_quantity"].sum()) > 0
+    b = frame[["node", "stage", "country", "unit", "lost_quantity", "lost_usd"]].copy()
+    b["constraint"] = ""
+    is_cut = np.array([(n, c) in restricted for n, c in zip(b["node"], b["country"])])
+    b.loc[is_cut & (b["lost_quantity"].to_numpy() > 0), "constraint"] = "export restriction"
+    if any_loss:
+        b.loc[at_cap & (b["stage"] != "product").to_numpy(), "constraint"] = "capacity (spare used up)"
+    b = b[b["constraint"] != ""].copy()
+    b["constraint"] = b["constraint"].astype(object)
+    b["_o"] = b["stage"].map(order)
+    b = b.sort_values(["_o", "lost_usd"], ascending=[True, False], kind="stable").drop(columns="_o")
+    return b.head(20).reset_index(drop=True)
+
+
+def _pass_through(spec: Any, p: Problem, d: Draw, by_node: pd.DataFrame, elasticity: float,
+                  cuts: tuple[Cut, ...]) -> pd.DataFrame:
+    """Product price change via cost shares: restricted inputs rise with their scarcity."""
+    idx = {n: k for k, n in enumerate(p.nodes)}
+    ratio = {r.node: (r.output_quantity_scenario / r.output_quantity_baseline if r.output_quantity_baseline > 0 else 1.0)
+             for r in by_node.itertuples()}
+    restricted = {p.nodes[n] for c in cuts for n in c.nodes}
+    change: dict[str, float] = {}
+    top: dict[str, tuple[str, float]] = {}
+    for n in p.nodes:  # topological order: inputs first
+        push = 0.0
+        best = ("", 0.0)
+        for e_k, e in enumerate(spec.edges):
+            if e.target != n:
+                continue
+            price_v = d.price[idx[n]]
+            share = d.coefficient[e_k] * d.price[idx[e.source]] / price_v if price_v > 0 else 0.0
+            contrib = share * change.get(e.source, 0.0)
+            push += contrib
+            if contrib > best[1]:
+                best = (e.source, contrib)
+        own = 0.0
+        if n in restricted:
+            r = max(ratio.get(n, 1.0), 1e-9)
+            own = min(r ** (-1.0 / elasticity) - 1.0, PRICE_CAP_SHARE) if r < 1 else 0.0
+        change[n] = push + own
+        top[n] = best if push >= own else (n, own)
+    rows = []
+    for n in spec.products:
+        share_rows = [(e.source, d.coefficient[k] * d.price[idx[e.source]] / d.price[idx[n.id]])
+                      for k, e in enumerate(spec.edges) if e.target == n.id and d.price[idx[n.id]] > 0]
+        rows.append({"product": n.id, "direct_input_cost_share": float(sum(s for _, s in share_rows)),
+                     "price_change_share": float(change[n.id]), "main_driver": top[n.id][0] or "",
+                     "assumed": True})
+    return pd.DataFrame(rows)
+
+
+def _assumed_nodes(spec: Any) -> dict[str, bool]:
+    """A node is touched by an assumption if it, or anything upstream, rests on one."""
+    own = {}
+    for n in spec.nodes:
+        a = any(s.assumption for s in n.shares[:1]) or bool(n.volume and n.volume.assumption) \
+            or bool(n.price_usd_per_unit and n.price_usd_per_unit.assumption)
+        a = a or any(e.coefficient.assumption for e in spec.inputs(n.id))
+        own[n.id] = a
+    return {n.id: own[n.id] or any(own[u] for u in spec.upstream_of(n.id)) for n in spec.nodes}
+
+
+def _assumption_tables(baseline: Any) -> dict[str, pd.DataFrame]:
+    spec = baseline.spec
+    rows = []
+    for e in spec.edges:
+        c = e.coefficient
+        rows.append({"item": f"{e.source} -> {e.target}", "kind": "coefficient", "unit": e.unit,
+                     "central_value": c.central, "low_value": c.low, "high_value": c.high,
+                     "assumption": c.assumption, "source": c.source, "reason": c.reason})
+    for n in spec.nodes:
+        for kind, r in (("volume", n.volume), ("price", n.price_usd_per_unit)):
+            if r is not None:
+                rows.append({"item": n.id, "kind": kind, "unit": n.unit if kind == "volume" else f"USD per {n.unit}",
+                             "central_value": r.central, "low_value": r.low, "high_value": r.high,
+                             "assumption": r.assumption, "source": r.source, "reason": r.reason})
+    used = baseline.shares.groupby("node", sort=False).agg(method=("method", "first"), source=("source", "first"),
+                                                          year=("year", "first"))
+    for node, r in used.iterrows():
+        rows.append({"item": node, "kind": "country shares", "unit": "share", "central_value": math.nan,
+                     "low_value": math.nan, "high_value": math.nan, "assumption": r["method"] == "assumption",
+                     "source": f"{r['source']} ({r['year']})", "reason": r["method"]})
+    frame = pd.DataFrame(rows)
+    frame = frame.rename(columns={"central_value": "central_quantity", "low_value": "low_quantity",
+                                  "high_value": "high_quantity"})
+    return {"coefficients": frame}
+
+
+def headline(spec: Any, tables: dict[str, pd.DataFrame], reroute: bool) -> tuple[str, ...]:
+    prod = tables["by_product"]
+    lines = []
+    total = float(prod["lost_usd"].sum())
+    mode = "with rerouting" if reroute else "Leontief limit (no rerouting)"
+    lines.append(f"{spec.name}: final output lost {total / 1e9:,.2f} bn USD ({mode})")
+    for r in prod.sort_values("lost_usd", ascending=False).head(4).itertuples():
+        lines.append(f"{r.product}: {r.lost_share:.1%} lost ({r.lost_quantity:,.3g} {r.unit})")
+    bn = tables["bottlenecks"]
+    if len(bn):
+        first = bn.iloc[0]
+        caps = bn[bn["constraint"] != "export restriction"]
+        extra = (f"; spare capacity used up at {', '.join(f'{n} in {c}' for n, c in zip(caps['node'].head(3), caps['country'].head(3)))}"
+                 if len(caps) else "")
+        lines.append(f"binding bottleneck: {first['node']} in {first['country']} ({first['constraint']}){extra}")
+    n_assumed = int(sum(1 for e in spec.edges if e.coefficient.assumption))
+    lines.append(f"{n_assumed} of {len(spec.edges)} coefficients are assumptions (see the coefficients table)")
+    return tuple(lines)
+
+
+def restrictions_from(texts: Iterable[str]) -> tuple[Restriction, ...]:
+    return tuple(Restriction.parse(t) for t in texts)
+
+
+__all__ = ["ChainScenario", "NetworkModel", "Restriction", "restrictions_from"]
