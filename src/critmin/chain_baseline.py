@@ -39,6 +39,9 @@ REST = "OTH"
 #: Weight of "home supply first" in the stage-to-stage links (the rest: world mix). An
 #: assumption: no open source gives stage-to-stage trade for most nodes.
 HOME_BIAS = 0.5
+#: Links carrying less than this share of an edge's flow are dropped (and the rest
+#: rebalanced): they change no result visibly and triple the size of the programme.
+PRUNE_BELOW = 1e-3
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,20 @@ def _node_shares(store: Store, node: Node, year: int, source_dir: Path | None
     raise SourceFormatError(msg)
 
 
+def _prune(flows: np.ndarray, s: np.ndarray, d: np.ndarray, below: float = PRUNE_BELOW) -> np.ndarray:
+    """Drop links under ``below`` of the edge and rebalance the rest (RAS) so that row sums
+    stay ``s`` and column sums ``d``; keep the unpruned table if RAS does not close."""
+    kept = np.where(flows >= below, flows, 0.0)
+    for _ in range(200):
+        rows = kept.sum(axis=1)
+        kept = kept * np.where(rows > 0, s / np.where(rows > 0, rows, 1.0), 0.0)[:, None]
+        cols = kept.sum(axis=0)
+        kept = kept * np.where(cols > 0, d / np.where(cols > 0, cols, 1.0), 0.0)[None, :]
+        if np.abs(kept.sum(axis=1) - s).max() < 1e-12 and np.abs(kept.sum(axis=0) - d).max() < 1e-12:
+            return kept
+    return flows
+
+
 def pooled_links(supply: pd.Series, demand: pd.Series, home_bias: float = HOME_BIAS) -> pd.DataFrame:
     """Link shares of one edge: a blend of "home supply first" and "everyone buys the
     world mix".
@@ -219,6 +236,7 @@ def pooled_links(supply: pd.Series, demand: pd.Series, home_bias: float = HOME_B
     if total > 1e-12:
         flows = flows + np.outer(s_left, d_left) / total
     flows = home_bias * flows + (1.0 - home_bias) * np.outer(s, d)
+    flows = _prune(flows, s, d)
     ex, im = np.nonzero(flows > 1e-12)
     out = pd.DataFrame({"exporter": [countries[i] for i in ex], "importer": [countries[j] for j in im],
                         "link_share": flows[ex, im]})

@@ -107,8 +107,14 @@ class NetworkModel:
     spare_share: float = 0.10
     demand_elasticity: float = 0.5
     proportional: bool = True
+    draws: int = 0
+    seed: int = 0
+    workers: int = 1
 
     def __post_init__(self) -> None:
+        if self.draws < 0 or self.workers < 1:
+            raise InvalidParameterError(
+                f"NetworkModel needs draws >= 0 and workers >= 1. Got draws={self.draws}, workers={self.workers}.")
         if not 0.0 <= self.spare_share <= 1.0:
             raise InvalidParameterError(f"spare_share of NetworkModel must be in [0, 1]. Got {self.spare_share}.")
         if not self.demand_elasticity > 0:
@@ -151,7 +157,7 @@ class NetworkModel:
 
     # --- the contract ------------------------------------------------------------------
 
-    def solve(self, baseline: Any, scenario: ChainScenario) -> Result:
+    def solve(self, baseline: Any, scenario: ChainScenario, *, progress: Any = None) -> Result:
         """Losses by node, country, product and stage for ``scenario`` on ``baseline``."""
         t0 = time.perf_counter()
         p = self.problem(baseline)
@@ -165,8 +171,20 @@ class NetworkModel:
             raise SolveError(f"network LP for {scenario.name!r} ended {sol.status}", {"status": sol.status})
         tables = result_tables(baseline.spec, p, d, sol, self.demand_elasticity, cuts, self.reroute)
         tables.update(_assumption_tables(baseline))
+        n_ok = 0
+        if self.draws:
+            from critmin.models.network.draws import band_tables, sample, sweep
+
+            ds = sample(baseline.spec, self.draws, self.seed)
+            out = sweep(p, ds, cuts, reroute=self.reroute, spare_share=self.spare_share,
+                        priority=scenario.priority, proportional=self.proportional, workers=self.workers,
+                        progress=progress)
+            n_ok = int(out["ok"].sum())
+            tables.update(band_tables(p, baseline.spec, out))
         status = Status.BASELINE if not cuts else Status.OPTIMAL
         warnings = list(baseline.run_time_sources)
+        if self.draws and n_ok < self.draws:
+            warnings.append(f"{self.draws - n_ok} of {self.draws} draws did not solve to optimality; bands use the rest")
         return Result(model=self.name, scenario=scenario.name, tables=tables,
                       diagnostics=Diagnostics(status=status, iterations=sol.iterations, residual=sol.residual,
                                               objective=sol.objective, seconds=time.perf_counter() - t0,
@@ -178,7 +196,7 @@ class NetworkModel:
                                   "chain": baseline.spec.name, "year": baseline.year,
                                   "restrictions": [f"{r.exporter}:{r.mineral}{':' + r.stage if r.stage else ''}"
                                                    f"={r.share:g}" for r in scenario.restrictions],
-                                  "priority": list(scenario.priority)})
+                                  "priority": list(scenario.priority), "draws": self.draws, "seed": self.seed})
 
     def with_draws(self, **changes: Any) -> NetworkModel:
         return replace(self, **changes)

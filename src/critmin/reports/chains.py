@@ -1,0 +1,55 @@
+"""Chain views and network results as documents and tables; formats, never computes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from critmin.models.base import Result
+
+#: Tables of a network result, in the order a reader wants them.
+SHOCK_TABLES = ("by_stage", "by_product", "by_country", "bottlenecks", "pass_through", "total_bands",
+                "by_product_bands", "by_stage_bands", "by_country_bands", "lost_output", "coefficients")
+
+
+def chain_show(store: Any, chain_name: str, *, year: int | None = None, unit: str | None = None,
+               source_dir: Path | None = None) -> dict[str, Any]:
+    """Everything ``critmin chain show`` prints: the stage view, the single points of
+    failure and, for a unit, where its dependence on one country is highest."""
+    from critmin import blocs
+    from critmin.chain_baseline import chain_baseline
+    from critmin.chain_graph import chain
+    from critmin.metrics.chains import stage_view, unit_view
+
+    spec = chain(chain_name)
+    base = chain_baseline(store, spec, year, source_dir=source_dir)
+    view = stage_view(base)
+    doc: dict[str, Any] = {
+        "chain": spec.name, "title": spec.title, "year": base.year, "stages": view,
+        "single_points_of_failure": view.loc[view["single_point_of_failure"], ["node", "stage", "top_country",
+                                                                                "cr1_share"]],
+        "run_time_sources": list(base.run_time_sources),
+        "provenance": [dict(p) for p in base.provenance],
+    }
+    if unit:
+        members = blocs.resolve(unit)
+        uv = unit_view(base, members, unit)
+        doc["unit"] = {"name": unit, "members": list(members)}
+        doc["unit_view"] = uv
+        doc["highest"] = uv.iloc[0].to_dict() if len(uv) else None
+    return doc
+
+
+def result_document(result: Result) -> dict[str, Any]:
+    """One JSON-ready document: tables, headline, diagnostics, parameters, provenance."""
+    tables = {k: result.tables[k] for k in SHOCK_TABLES if k in result.tables}
+    return {"model": result.model, "scenario": result.scenario, "headline": list(result.headline),
+            "tables": tables, "diagnostics": result.diagnostics.as_dict(),
+            "parameters": dict(result.parameters), "provenance": [dict(p) for p in result.provenance]}
+
+
+def shown(frame: pd.DataFrame, drop: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A table for the terminal: fewer columns, shares as they are."""
+    return frame.drop(columns=[c for c in drop if c in frame.columns])
