@@ -187,7 +187,7 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
         cost[ny + nl:] = -EPS * link_price
     lb = np.zeros(ncol)
     ub = np.empty(ncol)
-    ub[:ny] = np.where(is_prod_y | ~reroute, x, x * (1.0 + spare_share))
+    ub[:ny] = np.where(is_prod_y | (not reroute), x, x * (1.0 + spare_share))
     ub[ny:ny + nl] = f0
     if reroute:
         ub[ny + nl:] = INF
