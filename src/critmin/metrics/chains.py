@@ -113,3 +113,33 @@ def unit_view(baseline: object, members: Iterable[str], unit: str) -> pd.DataFra
     out = pd.DataFrame(rows).sort_values("dependence_share", ascending=False, kind="stable").reset_index(drop=True)
     out["highest"] = np.arange(len(out)) == 0
     return out[cols_out]
+
+
+def bloc_cover(baseline: object, members: Iterable[str], bloc: str, *, spare_share: float = 0.10) -> pd.DataFrame:
+    """What share of each stage a bloc can cover from its members.
+
+    For every node that feeds another: ``member_share`` of world output made in member
+    countries; ``member_need_share``, the members' share of the world's use of it (their
+    own downstream plants, through the links); ``cover_share`` = member output with
+    spare capacity over member need, capped at 1. Final products show their member share.
+    """
+    members = set(members)
+    spec = baseline.spec  # type: ignore[attr-defined]
+    links = baseline.links  # type: ignore[attr-defined]
+    shares = baseline.shares  # type: ignore[attr-defined]
+    rows = []
+    for n in spec.nodes:
+        sh = shares[shares["node"] == n.id]
+        member = float(sh.loc[sh["country"].isin(members), "share"].sum())
+        out = links[links["source"] == n.id]
+        if len(out):
+            per_edge = out.groupby("target")["link_share"].sum()
+            need_parts = out[out["importer"].isin(members)].groupby("target")["link_share"].sum()
+            need = float((need_parts / per_edge.reindex(need_parts.index)).mean()) if len(need_parts) else 0.0
+            cover = float(min(1.0, member * (1 + spare_share) / need)) if need > 0 else 1.0
+        else:
+            need, cover = float("nan"), float("nan")
+        rows.append({"bloc": bloc, "node": n.id, "stage": n.stage, "member_share": member,
+                     "member_need_share": need, "cover_share": cover,
+                     "method": str(sh["method"].iloc[0]) if len(sh) else ""})
+    return pd.DataFrame(rows)

@@ -5,6 +5,6 @@ linear programme (HiGHS); ``reroute=False`` gives the Leontief limit. :func:`swe
 coefficient draws (serially or through Dask) and returns percentile bands.
 """
 
-from critmin.models.network.model import ChainScenario, NetworkModel, Restriction, restrictions_from
+from critmin.models.network.model import ChainScenario, NetworkModel, Restriction, Zone, restrictions_from
 
-__all__ = ["ChainScenario", "NetworkModel", "Restriction", "restrictions_from"]
+__all__ = ["ChainScenario", "NetworkModel", "Restriction", "Zone", "restrictions_from"]

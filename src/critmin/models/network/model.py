@@ -41,9 +41,11 @@ class Restriction:
     mineral: str
     stage: str | None = None
     share: float = 1.0
+    importers: tuple[str, ...] = ()   # empty: every other country
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "exporter", str(self.exporter).strip().upper())
+        object.__setattr__(self, "importers", tuple(str(c).upper() for c in self.importers))
         object.__setattr__(self, "share", float(self.share))
         if not 0.0 <= self.share <= 1.0:
             msg = f"restriction share must be in [0, 1] (0.5 removes half of the exports). Got {self.share}."
@@ -68,6 +70,25 @@ class Restriction:
 
 
 @dataclass(frozen=True, slots=True)
+class Zone:
+    """A sourcing zone: ``members`` take at most ``1 - share`` of their baseline inputs
+    from non-members at ``nodes`` (ids or stage words; empty: every stage)."""
+
+    name: str
+    members: tuple[str, ...]
+    share: float = 1.0
+    nodes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "members", tuple(str(c).upper() for c in self.members))
+        object.__setattr__(self, "nodes", tuple(self.nodes))
+        if not self.members:
+            raise InvalidParameterError(f"zone {self.name!r} has no members.")
+        if not 0.0 <= float(self.share) <= 1.0:
+            raise InvalidParameterError(f"zone share must be in [0, 1]. Got {self.share}.")
+
+
+@dataclass(frozen=True, slots=True)
 class ChainScenario:
     """A named set of restrictions on one chain; ``priority`` countries are served first."""
 
@@ -75,9 +96,11 @@ class ChainScenario:
     restrictions: tuple[Restriction, ...] = ()
     priority: tuple[str, ...] = ()
     description: str = ""
+    zones: tuple[Zone, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "restrictions", tuple(self.restrictions))
+        object.__setattr__(self, "zones", tuple(self.zones))
         object.__setattr__(self, "priority", tuple(str(c).upper() for c in self.priority))
 
 
@@ -145,7 +168,13 @@ class NetworkModel:
                        f"restrict. Restrictable: {', '.join(have)}.")
                 raise ScenarioError(msg)
             ids = [n.id for n in spec.nodes]
-            out.append(Cut(r.exporter, tuple(ids.index(n.id) for n in nodes), r.share))
+            out.append(Cut(r.exporter, tuple(ids.index(n.id) for n in nodes), r.share, r.importers))
+        for z in scenario.zones:
+            members = set(z.members)
+            others = tuple(sorted({c for c in baseline.shares["country"].unique() if c not in members}))
+            nodes = tuple(range(len(spec.nodes))) if not z.nodes else tuple(
+                k for k, n in enumerate(spec.nodes) if n.id in z.nodes or n.stage in z.nodes)
+            out.append(Cut("", nodes, z.share, tuple(sorted(members)), others))
         return tuple(out)
 
     def central_draw(self, baseline: Any) -> Draw:
@@ -278,7 +307,7 @@ def _bottlenecks(frame: pd.DataFrame, sol: Solution, cuts: tuple[Cut, ...], p: P
     then node-countries running at full capacity (spare used up) while output downstream
     is lost. The first row is the binding bottleneck."""
     order = {s: k for k, s in enumerate(("mine", "refine", "intermediate", "component", "product"))}
-    restricted = {(p.nodes[n], c.exporter) for c in cuts for n in c.nodes}
+    restricted = {(p.nodes[n], e) for c in cuts for n in c.nodes for e in c.exporter_set()}
     cap = sol.cap if sol.cap is not None else sol.x
     at_cap = (sol.y >= cap * (1 - 1e-7)) & (cap > 0) & (sol.y > sol.x * (1 + 1e-9)) if reroute else \
         np.zeros(len(sol.y), dtype=bool)
@@ -385,6 +414,8 @@ def headline(spec: Any, tables: dict[str, pd.DataFrame], reroute: bool) -> tuple
         extra = (f"; spare capacity used up at {', '.join(f'{n} in {c}' for n, c in zip(caps['node'].head(3), caps['country'].head(3)))}"
                  if len(caps) else "")
         lines.append(f"binding bottleneck: {first['node']} in {first['country']} ({first['constraint']}){extra}")
+    elif total > 0:
+        lines.append("binding bottleneck: none at full capacity; the losses come from the restricted links")
     n_assumed = int(sum(1 for e in spec.edges if e.coefficient.assumption))
     lines.append(f"{n_assumed} of {len(spec.edges)} coefficients are assumptions (see the coefficients table)")
     return tuple(lines)

@@ -129,11 +129,17 @@ def build_problem(spec: Any, shares: Mapping[str, pd.Series], links: pd.DataFram
 
 @dataclass(frozen=True)
 class Cut:
-    """An export restriction on one exporter at a set of nodes: exports <= (1 - share) x baseline."""
+    """An export restriction at a set of nodes: flows from ``exporters`` (empty: any) to
+    ``importers`` (empty: any other country) are at most ``1 - share`` of baseline."""
 
     exporter: str
     nodes: tuple[int, ...]
     share: float
+    importers: tuple[str, ...] = ()
+    exporters: tuple[str, ...] = ()
+
+    def exporter_set(self) -> tuple[str, ...]:
+        return self.exporters or ((self.exporter,) if self.exporter else ())
 
 
 @dataclass
@@ -150,16 +156,24 @@ class Solution:
     cap: np.ndarray | None = None  # per y: upper bound of output
 
 
-def _restricted(p: Problem, cuts: tuple[Cut, ...]) -> np.ndarray:
-    """Per link: the share of its flow that restrictions remove (0 where none)."""
+def _restricted(p: Problem, cuts: tuple[Cut, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per link: the share of its flow that restrictions remove (0 where none) and the
+    index of the cut that sets it (-1 where none)."""
     k = np.zeros(p.n_link)
+    which = -np.ones(p.n_link, dtype=int)
     ex_node = p.y_node[p.link_ex]
     ex_c = np.array(p.y_country)[p.link_ex]
     im_c = np.array(p.y_country)[p.link_im]
-    for cut in cuts:
-        hit = np.isin(ex_node, cut.nodes) & (ex_c == cut.exporter) & (im_c != cut.exporter)
-        k[hit] = np.maximum(k[hit], cut.share)
-    return k
+    for n, cut in enumerate(cuts):
+        hit = np.isin(ex_node, cut.nodes) & (im_c != ex_c)
+        if cut.exporter_set():
+            hit &= np.isin(ex_c, cut.exporter_set())
+        if cut.importers:
+            hit &= np.isin(im_c, cut.importers)
+        stronger = hit & (cut.share > k)
+        k[stronger] = cut.share
+        which[stronger] = n
+    return k, which
 
 
 def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, spare_share: float = 0.1,
@@ -170,7 +184,7 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
     X, x, f0 = p.baseline(d)
     price = d.price
     ny, nl = p.n_y, p.n_link
-    k = _restricted(p, cuts)
+    k, which = _restricted(p, cuts)
     is_prod_y = p.is_product[p.y_node]
     has_out = np.isin(p.y_node, p.edge_src)
     # Columns: y (ny), fa (nl), fb (nl if reroute)
@@ -219,7 +233,7 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
         # restriction rows: exports of (u, i) <= (1 - share) x baseline exports
         cut_links = np.flatnonzero(k > 0)
         if len(cut_links):
-            ck, cinv = np.unique(p.link_ex[cut_links], return_inverse=True)
+            ck, cinv = np.unique(p.link_ex[cut_links] * (len(cuts) + 1) + which[cut_links], return_inverse=True)
             cap = np.zeros(len(ck))
             np.add.at(cap, cinv, f0[cut_links] * (1.0 - k[cut_links]))
             rows += [r + cinv, r + cinv]
@@ -249,8 +263,9 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
     row_dual = np.array(sol.row_dual)
     marginal = np.abs(col_dual) / np.where(weight > 0, weight, 1.0)
     if reroute and np.any(k > 0):
-        cut_rows = row_dual[r - len(np.unique(p.link_ex[k > 0])):r]
-        for yi, dual in zip(np.unique(p.link_ex[k > 0]), cut_rows):
+        keys = np.unique(p.link_ex[k > 0] * (len(cuts) + 1) + which[k > 0])
+        for key, dual in zip(keys, row_dual[r - len(keys):r]):
+            yi = int(key // (len(cuts) + 1))
             marginal[yi] = max(marginal[yi], abs(float(dual)))
     if reroute and proportional and not priority and len(p.product_nodes):
         col, it2 = _proportional(h, highspy, p, cost, lb, ub, A, row_lo, row_hi, x, objective, is_prod_y, col)
