@@ -79,11 +79,62 @@ def solve_draws(p: Problem, draws: DrawSet, cuts: tuple[Cut, ...], *, reroute: b
     return {"lost_quantity": lost_q, "lost_usd": lost_v, "baseline_quantity": base_q, "ok": ok}
 
 
+def leontief_draws(p: Problem, draws: DrawSet, cuts: tuple[Cut, ...]) -> dict[str, np.ndarray]:
+    """Every draw of the Leontief limit at once, without a solver per draw.
+
+    With fixed trade patterns the share of each node-country's output that survives a
+    restriction does not depend on the coefficients or volumes (they scale every link of
+    an edge together; see docs/chains.md), so one solve gives the surviving shares and each
+    draw only rescales baseline output and prices.
+    """
+    central = Draw(np.median(draws.coefficient, axis=0), np.median(draws.volume, axis=0),
+                   np.median(draws.price, axis=0))
+    sol = solve(p, central, cuts, reroute=False, spare_share=0.0)
+    if sol.status != "optimal":
+        n = len(draws)
+        return {"lost_quantity": np.zeros((n, p.n_y)), "lost_usd": np.zeros((n, p.n_y)),
+                "baseline_quantity": np.zeros((n, p.n_y)), "ok": np.zeros(n, dtype=bool)}
+    kept_y = np.where(sol.x > 0, sol.y / np.where(sol.x > 0, sol.x, 1.0), 1.0)
+    kept_link = np.where(sol.f0 > 0, sol.flows / np.where(sol.f0 > 0, sol.f0, 1.0), 1.0)
+    X = volumes_many(p, draws)
+    x = X[:, p.y_node] * p.y_share[None, :]
+    f0 = draws.coefficient[:, p.link_edge] * X[:, p.edge_dst[p.link_edge]] * p.link_share[None, :]
+    shipped = np.zeros_like(x)
+    np.add.at(shipped.T, p.link_ex, (f0 * kept_link[None, :]).T)
+    has_out = np.isin(p.y_node, p.edge_src) & ~p.is_product[p.y_node]
+    delivered = np.where(has_out[None, :], shipped, x * kept_y[None, :])
+    lost = x - delivered
+    return {"lost_quantity": lost, "lost_usd": lost * draws.price[:, p.y_node],
+            "baseline_quantity": x, "ok": np.ones(len(draws), dtype=bool)}
+
+
+def volumes_many(p: Problem, draws: DrawSet) -> np.ndarray:
+    """World volume of every node in every draw, shape (draws, nodes)."""
+    X = np.zeros((len(draws), len(p.nodes)))
+    X[:, p.product_nodes] = draws.volume
+    for n in p.topo_reverse:
+        if p.is_product[n]:
+            continue
+        out = np.flatnonzero(p.edge_src == n)
+        X[:, n] = (draws.coefficient[:, out] * X[:, p.edge_dst[out]]).sum(axis=1)
+    return X
+
+
 def sweep(p: Problem, draws: DrawSet, cuts: tuple[Cut, ...], *, reroute: bool, spare_share: float,
           priority: tuple[str, ...] = (), proportional: bool = True, workers: int = 1,
-          chunks: int | None = None, progress: Any = None, scheduler: str = "processes") -> dict[str, np.ndarray]:
-    """All draws: a serial loop (``workers=1``) or Dask processes (``workers > 1``)."""
+          chunks: int | None = None, progress: Any = None, scheduler: str = "processes",
+          vectorise_leontief: bool = True) -> dict[str, np.ndarray]:
+    """All draws: a serial loop (``workers=1``) or Dask processes (``workers > 1``).
+
+    In the Leontief limit (``reroute=False``) the draws are computed at once
+    (:func:`leontief_draws`) unless ``vectorise_leontief`` is False.
+    """
     n = len(draws)
+    if not reroute and vectorise_leontief:
+        out = leontief_draws(p, draws, cuts)
+        if progress:
+            progress("draws", n, n)
+        return out
     kw = {"reroute": reroute, "spare_share": spare_share, "priority": priority, "proportional": proportional}
     if workers <= 1:
         parts = []

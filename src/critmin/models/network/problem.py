@@ -154,6 +154,8 @@ class Solution:
     iterations: int = 0
     residual: float = 0.0
     cap: np.ndarray | None = None  # per y: upper bound of output
+    flows: np.ndarray | None = None  # per link: shipment in the solution
+    f0: np.ndarray | None = None     # per link: baseline shipment
 
 
 def _restricted(p: Problem, cuts: tuple[Cut, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -275,7 +277,9 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
     np.add.at(shipped, p.link_ex, col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0))
     delivered = np.where(is_prod_y | ~has_out, y, shipped)
     resid = _residual(A, col, row_lo, row_hi)
-    return Solution("optimal", y, delivered, x, X, objective, marginal, iterations, resid, ub[:ny].copy())
+    flows = col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0)
+    return Solution("optimal", y, delivered, x, X, objective, marginal, iterations, resid, ub[:ny].copy(),
+                    flows, f0)
 
 
 _LOCAL = threading.local()
