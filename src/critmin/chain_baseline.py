@@ -118,6 +118,8 @@ def _table_shares(store: Store, src: ShareSource, year: int) -> tuple[pd.DataFra
     rows = rows[(rows["mineral"].astype(str).str.lower() == src.mineral.lower())
                 & (rows["stage"].astype(str).str.lower() == src.stage.lower())]
     rows = rows[rows["quantity_t"].notna() & (rows["year"] <= year)]
+    if "projection" in rows.columns:  # IEA projections (2030 and later) are not output
+        rows = rows[~rows["projection"].astype(bool)]
     if rows.empty:
         return None
     if src.table == "production":

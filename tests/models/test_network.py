@@ -173,3 +173,33 @@ def test_vectorised_leontief_draws_equal_one_solve_per_draw(baselines, name):
     scale = np.abs(slow["lost_usd"]).max()
     assert scale > 0
     assert np.abs(fast["lost_usd"] - slow["lost_usd"]).max() <= 1e-9 * scale
+
+
+def test_a_members_only_zone_costs_members_output_and_bloc_cover_says_why(baselines):
+    """Pax Silica members buying only from members lose chip output: their members make
+    under 5 % of the silicon metal and gallium the chain needs (bloc cover < 0.1)."""
+    from critmin import blocs
+    from critmin.metrics.chains import bloc_cover
+    from critmin.models.network import Zone
+
+    base = baselines["semiconductors"]
+    members = blocs.resolve("PaxSilica")
+    cover = bloc_cover(base, members, "PaxSilica").set_index("node")
+    assert cover.loc["gallium", "cover_share"] < 0.1
+    assert cover.loc["silicon_metal", "cover_share"] < 0.1
+    r = NetworkModel().solve(base, ChainScenario("zone", zones=(Zone("PaxSilica", members),)))
+    by_country = r.tables["by_country"].set_index("country")
+    for c in ("USA", "JPN", "KOR"):
+        assert by_country.loc[c, "lost_share"] > 0.5
+    half = NetworkModel().solve(base, ChainScenario("zone", zones=(Zone("PaxSilica", members, share=0.5),)))
+    assert _lost(half) <= _lost(r) * (1 + 1e-9)
+
+
+def test_the_unit_view_finds_the_ministerial_blocs_gallium_dependence(baselines):
+    from critmin import blocs
+    from critmin.metrics.chains import unit_view
+
+    uv = unit_view(baselines["semiconductors"], blocs.resolve("ministerial-2026"), "ministerial-2026")
+    top = uv.iloc[0]
+    assert bool(top["highest"]) and top["top_country"] == "CHN" and top["dependence_share"] > 0.9
+    assert set(uv["level"]) == {"direct", "one stage up"}
