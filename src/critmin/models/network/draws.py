@@ -65,10 +65,11 @@ def solve_draws(p: Problem, draws: DrawSet, cuts: tuple[Cut, ...], *, reroute: b
     base_q = np.zeros((n, p.n_y))
     lost_v = np.zeros((n, p.n_y))
     ok = np.zeros(n, dtype=bool)
+    warm: dict[str, Any] = {}
     for k in range(n):
         d = Draw(draws.coefficient[k], draws.volume[k], draws.price[k])
         sol = solve(p, d, cuts, reroute=reroute, spare_share=spare_share, priority=priority,
-                    proportional=proportional)
+                    proportional=proportional, warm=warm)
         if sol.status != "optimal":
             continue
         ok[k] = True
@@ -99,8 +100,10 @@ def leontief_draws(p: Problem, draws: DrawSet, cuts: tuple[Cut, ...]) -> dict[st
     X = volumes_many(p, draws)
     x = X[:, p.y_node] * p.y_share[None, :]
     f0 = draws.coefficient[:, p.link_edge] * X[:, p.edge_dst[p.link_edge]] * p.link_share[None, :]
-    shipped = np.zeros_like(x)
-    np.add.at(shipped.T, p.link_ex, (f0 * kept_link[None, :]).T)
+    import scipy.sparse as sp
+
+    to_y = sp.csr_matrix((np.ones(p.n_link), (np.arange(p.n_link), p.link_ex)), shape=(p.n_link, p.n_y))
+    shipped = np.asarray((to_y.T @ (f0 * kept_link[None, :]).T).T)
     has_out = np.isin(p.y_node, p.edge_src) & ~p.is_product[p.y_node]
     delivered = np.where(has_out[None, :], shipped, x * kept_y[None, :])
     lost = x - delivered

@@ -179,8 +179,12 @@ def _restricted(p: Problem, cuts: tuple[Cut, ...]) -> tuple[np.ndarray, np.ndarr
 
 
 def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, spare_share: float = 0.1,
-          priority: tuple[str, ...] = (), proportional: bool = True) -> Solution:
-    """Solve the propagation LP for one draw and one set of export restrictions."""
+          priority: tuple[str, ...] = (), proportional: bool = True,
+          warm: dict[str, Any] | None = None) -> Solution:
+    """Solve the propagation LP for one draw and one set of export restrictions.
+
+    ``warm``: a dict kept between calls with the same problem and restrictions (the draws
+    of one sweep); each solve starts from the previous optimal basis."""
     import highspy
 
     X, x, f0 = p.baseline(d)
@@ -255,7 +259,7 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
     row_lo, row_hi = np.concatenate(rlo), np.concatenate(rhi)
 
     h = _highs()
-    status, sol, info = _run(h, highspy, cost, lb, ub, A, row_lo, row_hi)
+    status, sol, info = _run(h, highspy, cost, lb, ub, A, row_lo, row_hi, warm, "p1")
     if status != "optimal":
         return Solution(status, np.zeros(ny), np.zeros(ny), x, X, math.nan, np.zeros(ny))
     col = np.array(sol.col_value)
@@ -270,7 +274,8 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
             yi = int(key // (len(cuts) + 1))
             marginal[yi] = max(marginal[yi], abs(float(dual)))
     if reroute and proportional and not priority and len(p.product_nodes):
-        col, it2 = _proportional(h, highspy, p, cost, lb, ub, A, row_lo, row_hi, x, objective, is_prod_y, col)
+        col, it2 = _proportional(h, highspy, p, cost, lb, ub, A, row_lo, row_hi, x, objective, is_prod_y, col,
+                                 warm)
         iterations += it2
     y = col[:ny]
     shipped = np.zeros(ny)
@@ -308,7 +313,8 @@ def _highs() -> Any:
 
 
 def _run(h: Any, highspy: Any, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray, A: sp.csc_matrix,
-         row_lo: np.ndarray, row_hi: np.ndarray) -> tuple[str, Any, Any]:
+         row_lo: np.ndarray, row_hi: np.ndarray, warm: dict[str, Any] | None = None,
+         key: str = "") -> tuple[str, Any, Any]:
     lp = highspy.HighsLp()
     lp.num_col_ = len(cost)
     lp.num_row_ = A.shape[0]
@@ -323,15 +329,20 @@ def _run(h: Any, highspy: Any, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray,
     lp.a_matrix_.value_ = A.data
     lp.sense_ = highspy.ObjSense.kMaximize
     h.passModel(lp)
+    if warm is not None and key in warm:  # the previous draw's basis: same structure
+        h.setBasis(warm[key])
     h.run()
     status = h.getModelStatus()
     ok = status == highspy.HighsModelStatus.kOptimal
+    if warm is not None and ok:
+        warm[key] = h.getBasis()
     return ("optimal" if ok else h.modelStatusToString(status).lower()), h.getSolution(), h.getInfo()
 
 
 def _proportional(h: Any, highspy: Any, p: Problem, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray,
                   A: sp.csc_matrix, row_lo: np.ndarray, row_hi: np.ndarray, x: np.ndarray, z: float,
-                  is_prod_y: np.ndarray, fallback: np.ndarray) -> tuple[np.ndarray, int]:
+                  is_prod_y: np.ndarray, fallback: np.ndarray, warm: dict[str, Any] | None = None
+                  ) -> tuple[np.ndarray, int]:
     """Hold final value at its optimum and maximise each product's smallest fill rate."""
     ny = len(x)
     n_prod = len(p.product_nodes)
@@ -355,7 +366,7 @@ def _proportional(h: Any, highspy: Any, p: Problem, cost: np.ndarray, lb: np.nda
     ub2 = np.concatenate([ub, np.ones(n_prod)])
     lo2 = np.concatenate([row_lo, np.zeros(len(prod_y)), [z - 1e-9 * abs(z) - 1e-9]])
     hi2 = np.concatenate([row_hi, np.full(len(prod_y), INF), [INF]])
-    status, sol, info = _run(h, highspy, cost2, lb2, ub2, A2, lo2, hi2)
+    status, sol, info = _run(h, highspy, cost2, lb2, ub2, A2, lo2, hi2, warm, "p2")
     if status != "optimal":
         return fallback, 0
     return np.array(sol.col_value)[:ncol], int(info.simplex_iteration_count)
