@@ -4,8 +4,10 @@ For each chain (semiconductors: CHN:gallium; magnets: CHN:rare_earths; batteries
 CHN:graphite) the same N triangular draws of every coefficient, product volume and price
 (default N = 10,000) are solved
 
-1. with rerouting (one LP per draw, HiGHS, proportional rationing): a serial loop, then
-   Dask with 1 and 2 worker processes; the ratio serial / Dask-2 is the scaling;
+1. with rerouting (one LP per draw, HiGHS, proportional rationing) through the shared
+   sweep path :func:`critmin.sweep.run_sweep` (full result tables per draw): the serial
+   loop, then a Dask LocalCluster of 1 and of 2 worker processes (cluster start-up
+   included); the ratio serial / Dask-2 is the scaling;
 2. in the Leontief limit: the vectorised path (all draws at once) against one LP per
    draw on a sample (``--check`` draws), extrapolated to N and labelled so.
 
@@ -32,7 +34,9 @@ from pathlib import Path
 from critmin.chain_baseline import chain_baseline
 from critmin.chain_graph import chain
 from critmin.models.network import ChainScenario, NetworkModel, restrictions_from
+from critmin.models.network import draw
 from critmin.models.network.draws import sample, sweep
+from critmin.sweep import SweepSettings, run_sweep
 from critmin.store import Store
 from critmin.store.build import build_store
 
@@ -64,24 +68,24 @@ def main() -> None:
         for name, shock in SHOCKS.items():
             base = chain_baseline(store, chain(name))
             m = NetworkModel()
-            problems[name] = (m.problem(base), m.cuts(base, ChainScenario(name, restrictions_from([shock]))),
-                              sample(base.spec, n, seed=0))
+            scen = ChainScenario(name, restrictions_from([shock]))
+            problems[name] = (m.problem(base), m.cuts(base, scen), sample(base.spec, n, seed=0), base, scen)
         store.close()
     print(f"bench_chains: {n:,} draws per chain (rerouting LP: {nr:,}), three chains ({load()})")
     totals = {"serial": 0.0, "dask1": 0.0, "dask2": 0.0, "leontief": 0.0, "leontief_lp": 0.0}
-    for name, (p, cuts, ds) in problems.items():
+    for name, (p, cuts, ds, base, scen) in problems.items():
         row = [f"{name:15s} ({p.n_y} node-countries, {p.n_link} links)"]
         dr = ds.chunk(0, nr)
+        model = NetworkModel().for_sweep(base)
         if not args.skip_serial:
             t = time.perf_counter()
-            sweep(p, dr, cuts, reroute=True, spare_share=0.1, workers=1)
+            run_sweep(model, base, scen, draw, SweepSettings(draws=nr, seed=0, scheduler="serial"))
             dt = time.perf_counter() - t
             totals["serial"] += dt
             row.append(f"serial {dt:7.1f} s")
         for w in (1, 2):
             t = time.perf_counter()
-            sweep(p, dr, cuts, reroute=True, spare_share=0.1, workers=w if w > 1 else 1,
-                  scheduler="processes") if w > 1 else _dask_one(p, dr, cuts)
+            run_sweep(model, base, scen, draw, SweepSettings(draws=nr, seed=0, n_workers=w))
             dt = time.perf_counter() - t
             totals[f"dask{w}"] += dt
             row.append(f"dask-{w} {dt:7.1f} s")
@@ -109,19 +113,6 @@ def main() -> None:
     print(f"leontief limit, all three chains: vectorised {totals['leontief']:.2f} s vs LP per draw "
           f"{totals['leontief_lp']:.1f} s (extrapolated): {totals['leontief_lp'] / max(totals['leontief'], 1e-9):.0f}x")
     print(f"({load()})")
-
-
-def _dask_one(p, ds, cuts):
-    """Dask with one worker process: the same chunked path as two workers."""
-    import dask
-
-    from critmin.models.network.draws import _concat, solve_draws
-
-    k = 4
-    bounds = [round(i * len(ds) / k) for i in range(k + 1)]
-    tasks = [dask.delayed(solve_draws)(p, ds.chunk(a, b), cuts, reroute=True, spare_share=0.1)
-             for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    return _concat(list(dask.compute(*tasks, scheduler="processes", num_workers=1)))
 
 
 if __name__ == "__main__":

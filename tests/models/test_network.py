@@ -138,14 +138,33 @@ def test_restricting_a_mineral_the_chain_does_not_use_names_what_it_can_restrict
         _run(baselines["magnets"], ["CHN:gallium"])
 
 
-def test_draws_give_ordered_bands_that_bracket_the_central_loss(baselines):
+def test_draws_through_the_shared_sweep_give_ordered_bands_that_bracket_the_central_loss(baselines):
+    from critmin.models.network import with_bands
+
     base = baselines["semiconductors"]
-    r = NetworkModel(draws=40, seed=1).solve(base, ChainScenario("ga", restrictions_from(["CHN:gallium"])))
-    tb = r.tables["total_bands"].iloc[0]
+    central, bands = with_bands(NetworkModel(), base, ChainScenario("ga", restrictions_from(["CHN:gallium"])),
+                                30, seed=1, scheduler="serial")
+    tb = bands.tables["total"].iloc[0]
     assert tb["lost_usd_p05"] <= tb["lost_usd_p50"] <= tb["lost_usd_p95"]
     assert tb["lost_usd_p05"] > 0
-    pb = r.tables["by_product_bands"].set_index("product")
+    assert tb["lost_usd_p05"] <= _lost(central) * 1.5 and _lost(central) <= tb["lost_usd_p95"] * 1.5
+    pb = bands.tables["by_product"].set_index("product")
     assert (pb["lost_share_p05"] <= pb["lost_share_p95"]).all()
+    assert bands.diagnostics.parts["sweep"]["failed"] == 0
+
+
+def test_a_draw_is_reproducible_and_stays_inside_the_ranges(baselines):
+    import numpy as np
+
+    from critmin.models.network import draw
+
+    base = baselines["batteries"]
+    m = NetworkModel().for_sweep(base)
+    a = draw(m, np.random.default_rng([7, 0])).values
+    b = draw(m, np.random.default_rng([7, 0])).values
+    assert np.array_equal(a.coefficient, b.coefficient)
+    for k, e in enumerate(base.spec.edges):
+        assert e.coefficient.low <= a.coefficient[k] <= e.coefficient.high
 
 
 def test_every_result_table_carries_units_and_the_model_repr_lists_non_defaults(baselines):

@@ -96,8 +96,12 @@ def shock_cmd(
         "repeat for several.", show_default=False)],
     reroute: Annotated[bool, typer.Option("--reroute/--no-reroute", help="Reroute remaining supply over existing "
                                           "links with spare capacity; --no-reroute is the Leontief limit.")] = True,
-    draws: Annotated[int, typer.Option("--draws", help="Coefficient draws for 5th-95th percentile bands.")] = 0,
-    workers: Annotated[int, typer.Option("--workers", help="Dask worker processes for the draws.")] = 1,
+    draws: Annotated[int, typer.Option("--draws", min=0, help="Coefficient draws for 5th-95th percentile "
+                                       "bands (the shared Dask sweep path).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 20260101,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Dask worker processes for the draws.")] = 2,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="'serial', or the address of a running "
+                                                  "Dask scheduler (default: a local cluster).")] = None,
     priority: Annotated[list[str] | None, typer.Option("--priority", help="Countries or blocs served first "
                                                         "(default: proportional rationing).")] = None,
     year: YearOpt = None,
@@ -110,7 +114,7 @@ def shock_cmd(
     from critmin.chain_baseline import chain_baseline
     from critmin.chain_graph import chain as get_chain
     from critmin.cli._common import Format, console, dump_json, open_store, progress, rich_table
-    from critmin.models.network import ChainScenario, NetworkModel, restrictions_from
+    from critmin.models.network import ChainScenario, NetworkModel, restrictions_from, with_bands
     from critmin.reports.chains import result_document
 
     out = _fmt(fmt) if fmt in ("table", "json", "csv") else _bad_format(fmt)
@@ -118,24 +122,35 @@ def shock_cmd(
     base = chain_baseline(open_store(store), spec, year, source_dir=_source_dir(source_dir))
     prio = tuple(c for p in (priority or ()) for c in blocs.resolve(p))
     scenario = ChainScenario(name=" + ".join(restrict), restrictions=restrictions_from(restrict), priority=prio)
-    model = NetworkModel(reroute=reroute, draws=draws, workers=workers)
+    model = NetworkModel(reroute=reroute)
     with progress(f"{spec.name}: {scenario.name}", total=draws or None) as advance:
-        result = model.solve(base, scenario, progress=advance)
+        result, bands = with_bands(model, base, scenario, draws, seed=seed, scheduler=scheduler,
+                                   n_workers=workers, progress=advance)
     if out is Format.json:
-        sys.stdout.write(dump_json(result_document(result)) + "\n")
+        sys.stdout.write(dump_json(result_document(result, bands)) + "\n")
         return
     if out is Format.csv:
-        result.tidy().to_csv(sys.stdout, index=False)
+        frame = result.tidy()
+        if bands is not None:
+            import pandas as pd
+
+            frame = pd.concat([frame, bands.tidy().assign(table=lambda f: f["table"] + "_bands")],
+                              ignore_index=True)
+        frame.to_csv(sys.stdout, index=False)
         return
     console.print(result.summary())
     for name, title in (("by_stage", "Lost output by stage (value)"), ("by_product", "Lost final output"),
                         ("by_country", "Lost final output by country"), ("bottlenecks", "Binding constraints"),
-                        ("pass_through", "Cost pass-through to product prices"),
-                        ("total_bands", "Bands over draws"), ("by_product_bands", "Product bands")):
+                        ("pass_through", "Cost pass-through to product prices")):
         if name in result.tables and len(result.tables[name]):
             frame = result.tables[name]
             if name == "by_country":
                 frame = frame[frame["lost_usd"] > 0]
             console.print(rich_table(frame, title=title))
+    if bands is not None:
+        console.print(bands.headline[-1])
+        for name, title in (("total", "Final output lost over draws"), ("by_product", "Products over draws")):
+            if name in bands.tables:
+                console.print(rich_table(bands.tables[name], title=title))
     console.print("[dim]Every row marked assumed rests on at least one assumed coefficient, share, volume or price; "
                   "--format json lists them in tables.coefficients.[/dim]")

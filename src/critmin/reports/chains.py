@@ -10,8 +10,8 @@ import pandas as pd
 from critmin.models.base import Result
 
 #: Tables of a network result, in the order a reader wants them.
-SHOCK_TABLES = ("by_stage", "by_product", "by_country", "bottlenecks", "pass_through", "total_bands",
-                "by_product_bands", "by_stage_bands", "by_country_bands", "lost_output", "coefficients")
+SHOCK_TABLES = ("by_stage", "by_product", "by_country", "bottlenecks", "pass_through", "lost_output",
+                "coefficients")
 
 
 def chain_show(store: Any, chain_name: str, *, year: int | None = None, unit: str | None = None,
@@ -42,12 +42,18 @@ def chain_show(store: Any, chain_name: str, *, year: int | None = None, unit: st
     return doc
 
 
-def result_document(result: Result) -> dict[str, Any]:
-    """One JSON-ready document: tables, headline, diagnostics, parameters, provenance."""
+def result_document(result: Result, bands: Result | None = None) -> dict[str, Any]:
+    """One JSON-ready document: tables, headline, diagnostics, parameters, provenance, and
+    with draws ``bands`` (5th/50th/95th percentiles per table) and the sweep's diagnostics."""
     tables = {k: result.tables[k] for k in SHOCK_TABLES if k in result.tables}
-    return {"model": result.model, "scenario": result.scenario, "headline": list(result.headline),
-            "tables": tables, "diagnostics": result.diagnostics.as_dict(),
-            "parameters": dict(result.parameters), "provenance": [dict(p) for p in result.provenance]}
+    doc = {"model": result.model, "scenario": result.scenario, "headline": list(result.headline),
+           "tables": tables, "diagnostics": result.diagnostics.as_dict(),
+           "parameters": dict(result.parameters), "provenance": [dict(p) for p in result.provenance]}
+    if bands is not None:
+        doc["bands"] = dict(bands.tables)
+        doc["sweep"] = bands.diagnostics.as_dict()
+        doc["provenance"] = [dict(p) for p in bands.provenance]
+    return doc
 
 
 def shown(frame: pd.DataFrame, drop: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -124,76 +124,28 @@ def volumes_many(p: Problem, draws: DrawSet) -> np.ndarray:
 
 
 def sweep(p: Problem, draws: DrawSet, cuts: tuple[Cut, ...], *, reroute: bool, spare_share: float,
-          priority: tuple[str, ...] = (), proportional: bool = True, workers: int = 1,
-          chunks: int | None = None, progress: Any = None, scheduler: str = "processes",
-          vectorise_leontief: bool = True) -> dict[str, np.ndarray]:
-    """All draws: a serial loop (``workers=1``) or Dask processes (``workers > 1``).
+          priority: tuple[str, ...] = (), proportional: bool = True, vectorise_leontief: bool = True,
+          progress: Any = None) -> dict[str, np.ndarray]:
+    """All draws in this process, as arrays (the benchmark's serial baseline).
 
-    In the Leontief limit (``reroute=False``) the draws are computed at once
-    (:func:`leontief_draws`) unless ``vectorise_leontief`` is False.
+    ``critmin chain shock --draws`` and ``model: network`` scenarios go through the shared
+    sweep path (:func:`critmin.sweep.run_sweep` with :func:`~critmin.models.network.model.draw`);
+    this is the same computation without Dask or result tables. In the Leontief limit
+    (``reroute=False``) the draws are computed at once (:func:`leontief_draws`) unless
+    ``vectorise_leontief`` is False.
     """
     n = len(draws)
     if not reroute and vectorise_leontief:
-        out = leontief_draws(p, draws, cuts)
-        if progress:
-            progress("draws", n, n)
-        return out
+        return leontief_draws(p, draws, cuts)
     kw = {"reroute": reroute, "spare_share": spare_share, "priority": priority, "proportional": proportional}
-    if workers <= 1:
-        parts = []
-        step = max(1, n // 20)
-        for start in range(0, n, step):
-            parts.append(solve_draws(p, draws.chunk(start, min(n, start + step)), cuts, **kw))
-            if progress:
-                progress("draws", min(n, start + step), n)
-        return _concat(parts)
-    import dask
-
-    k = chunks or workers * 4
-    bounds = np.linspace(0, n, k + 1).astype(int)
-    tasks = [dask.delayed(solve_draws)(p, draws.chunk(a, b), cuts, **kw) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    parts = dask.compute(*tasks, scheduler=scheduler, num_workers=workers)
-    if progress:
-        progress("draws", n, n)
-    return _concat(list(parts))
+    parts = []
+    step = max(1, n // 20)
+    for start in range(0, n, step):
+        parts.append(solve_draws(p, draws.chunk(start, min(n, start + step)), cuts, **kw))
+        if progress:
+            progress("draws", min(n, start + step), n)
+    return _concat(parts)
 
 
 def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {key: np.concatenate([pt[key] for pt in parts]) for key in parts[0]}
-
-
-def band_tables(p: Problem, spec: Any, out: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
-    """5th/50th/95th percentile bands of the losses by product, stage, country and node."""
-    from critmin.models.base import bands
-
-    ok = out["ok"]
-    lq, lv, bq = out["lost_quantity"][ok], out["lost_usd"][ok], out["baseline_quantity"][ok]
-    n = len(lq)
-    node = np.array(p.nodes)[p.y_node]
-    stage = np.array(p.stages)[p.y_node]
-    country = np.array(p.y_country)
-    is_prod = p.is_product[p.y_node]
-    tables: dict[str, pd.DataFrame] = {}
-    # by product: world totals per draw
-    rows = []
-    for j in p.product_nodes:
-        cols = p.y_node == j
-        lost = lq[:, cols].sum(axis=1)
-        base = bq[:, cols].sum(axis=1)
-        rows.append(pd.DataFrame({"product": p.nodes[j], "unit": spec.node(p.nodes[j]).unit,
-                                  "lost_quantity": lost, "lost_share": np.where(base > 0, lost / np.where(base > 0, base, 1), 0.0),
-                                  "lost_usd": lv[:, cols].sum(axis=1)}))
-    tables["by_product_bands"] = bands(rows, ["product", "unit"]) if rows else pd.DataFrame()
-    # by stage: net value lost
-    srows = [pd.DataFrame({"stage": s, "lost_usd": np.clip(lv[:, stage == s].sum(axis=1), 0, None)})
-             for s in dict.fromkeys(p.stages)]
-    tables["by_stage_bands"] = bands(srows, ["stage"])
-    # by country: final output value lost
-    crows = [pd.DataFrame({"country": c, "lost_usd": lv[:, is_prod & (country == c)].sum(axis=1)})
-             for c in sorted(set(country[is_prod]))]
-    tables["by_country_bands"] = bands(crows, ["country"])
-    # total
-    tables["total_bands"] = bands([pd.DataFrame({"chain": spec.name, "lost_usd": lv[:, is_prod].sum(axis=1),
-                                                 "draws_count": np.full(n, float(n))})], ["chain"])
-    del node
-    return tables

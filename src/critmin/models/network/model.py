@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -130,14 +130,10 @@ class NetworkModel:
     spare_share: float = 0.10
     demand_elasticity: float = 0.5
     proportional: bool = True
-    draws: int = 0
-    seed: int = 0
-    workers: int = 1
+    values: Draw | None = field(default=None, repr=False, compare=False)
+    ranges: tuple[tuple[tuple[float, float, float], ...], ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.draws < 0 or self.workers < 1:
-            raise InvalidParameterError(
-                f"NetworkModel needs draws >= 0 and workers >= 1. Got draws={self.draws}, workers={self.workers}.")
         if not 0.0 <= self.spare_share <= 1.0:
             raise InvalidParameterError(f"spare_share of NetworkModel must be in [0, 1]. Got {self.spare_share}.")
         if not self.demand_elasticity > 0:
@@ -186,12 +182,26 @@ class NetworkModel:
 
     # --- the contract ------------------------------------------------------------------
 
-    def solve(self, baseline: Any, scenario: ChainScenario, *, progress: Any = None) -> Result:
+    def for_sweep(self, baseline: Any) -> NetworkModel:
+        """This model carrying the chain's ranges, ready for :func:`draw`."""
+        spec = baseline.spec
+
+        def trip(r: Any) -> tuple[float, float, float]:
+            return (0.0, 0.0, 0.0) if r is None else (r.low, r.central, r.high)
+
+        return replace(self, ranges=(tuple(trip(e.coefficient) for e in spec.edges),
+                                     tuple(trip(n.volume) for n in spec.products),
+                                     tuple(trip(n.price_usd_per_unit) for n in spec.nodes)))
+
+    def solve(self, baseline: Any, scenario: ChainScenario) -> Result:
         """Losses by node, country, product and stage for ``scenario`` on ``baseline``."""
         t0 = time.perf_counter()
         p = self.problem(baseline)
         cuts = self.cuts(baseline, scenario)
-        d = self.central_draw(baseline)
+        d = self.values if self.values is not None else self.central_draw(baseline)
+        if (len(d.coefficient), len(d.volume), len(d.price)) != (
+                len(baseline.spec.edges), len(baseline.spec.products), len(baseline.spec.nodes)):
+            raise InvalidParameterError(f"NetworkModel values do not fit chain {baseline.spec.name}.")
         sol = solve(p, d, cuts, reroute=self.reroute, spare_share=self.spare_share,
                     priority=scenario.priority, proportional=self.proportional)
         if sol.status != "optimal":
@@ -199,21 +209,13 @@ class NetworkModel:
 
             raise SolveError(f"network LP for {scenario.name!r} ended {sol.status}", {"status": sol.status})
         tables = result_tables(baseline.spec, p, d, sol, self.demand_elasticity, cuts, self.reroute)
-        tables.update(_assumption_tables(baseline))
-        n_ok = 0
-        if self.draws:
-            from critmin.models.network.draws import band_tables, sample, sweep
-
-            ds = sample(baseline.spec, self.draws, self.seed)
-            out = sweep(p, ds, cuts, reroute=self.reroute, spare_share=self.spare_share,
-                        priority=scenario.priority, proportional=self.proportional, workers=self.workers,
-                        progress=progress)
-            n_ok = int(out["ok"].sum())
-            tables.update(band_tables(p, baseline.spec, out))
+        if self.values is not None:
+            tables["total"] = pd.DataFrame({"chain": [baseline.spec.name],
+                                            "lost_usd": [float(tables["by_product"]["lost_usd"].sum())]})
+        if self.values is None:  # a drawn model (a sweep) leaves out the constant tables
+            tables.update(_assumption_tables(baseline))
         status = Status.BASELINE if not cuts else Status.OPTIMAL
         warnings = list(baseline.run_time_sources)
-        if self.draws and n_ok < self.draws:
-            warnings.append(f"{self.draws - n_ok} of {self.draws} draws did not solve to optimality; bands use the rest")
         return Result(model=self.name, scenario=scenario.name, tables=tables,
                       diagnostics=Diagnostics(status=status, iterations=sol.iterations, residual=sol.residual,
                                               objective=sol.objective, seconds=time.perf_counter() - t0,
@@ -225,10 +227,50 @@ class NetworkModel:
                                   "chain": baseline.spec.name, "year": baseline.year,
                                   "restrictions": [f"{r.exporter}:{r.mineral}{':' + r.stage if r.stage else ''}"
                                                    f"={r.share:g}" for r in scenario.restrictions],
-                                  "priority": list(scenario.priority), "draws": self.draws, "seed": self.seed})
+                                  "priority": list(scenario.priority)})
 
     def with_draws(self, **changes: Any) -> NetworkModel:
         return replace(self, **changes)
+
+
+def draw(model: NetworkModel, rng: np.random.Generator) -> NetworkModel:
+    """``model`` with every coefficient, product volume and price drawn from its triangular
+    (low, central, high) range: the draw function of :func:`critmin.sweep.run_sweep`."""
+    if not model.ranges:
+        raise InvalidParameterError("draw() needs a model from NetworkModel.for_sweep(baseline).")
+
+    def tri(triples: tuple[tuple[float, float, float], ...]) -> np.ndarray:
+        out = np.empty(len(triples))
+        for k, (lo, mid, hi) in enumerate(triples):
+            out[k] = rng.triangular(lo, min(max(mid, lo), hi), hi) if hi > lo else mid
+        return out
+
+    coef, vol, price = model.ranges
+    return replace(model, values=Draw(tri(coef), tri(vol), tri(price)))
+
+
+#: Tables of a drawn solve that the sweep turns into bands (the rest stay central-only).
+BAND_TABLES = ("total", "by_product", "by_stage", "by_country", "by_node")
+
+
+def with_bands(model: NetworkModel, baseline: Any, scenario: ChainScenario, draws: int, *, seed: int = 20260101,
+               scheduler: str | None = None, n_workers: int = 2, progress: Any = None) -> tuple[Result, Result | None]:
+    """The central result and, with ``draws``, the bands from the shared sweep path.
+
+    Every coefficient, product volume and price is drawn from its triangular range
+    (:func:`draw`); :func:`critmin.sweep.run_sweep` solves the draws (a Dask LocalCluster,
+    a running scheduler, or ``scheduler="serial"``) and returns 5th/50th/95th percentiles.
+    """
+    central = model.solve(baseline, scenario)
+    if not draws:
+        return central, None
+    from critmin.sweep import SweepSettings, run_sweep
+
+    settings = SweepSettings(draws=draws, seed=seed, scheduler=scheduler, n_workers=n_workers)
+    swept = run_sweep(model.for_sweep(baseline), baseline, scenario, draw, settings, progress=progress,
+                      central=central)
+    keep = {k: v for k, v in swept.tables.items() if k in BAND_TABLES}
+    return central, replace(swept, tables=keep)
 
 
 def _mineral_id(name: str) -> str:
@@ -425,4 +467,4 @@ def restrictions_from(texts: Iterable[str]) -> tuple[Restriction, ...]:
     return tuple(Restriction.parse(t) for t in texts)
 
 
-__all__ = ["ChainScenario", "NetworkModel", "Restriction", "restrictions_from"]
+__all__ = ["ChainScenario", "NetworkModel", "Restriction", "Zone", "draw", "restrictions_from", "with_bands"]
