@@ -75,3 +75,14 @@ def test_bad_chain_input_is_one_clear_line_and_exit_2(snap_env, args, needle):
     assert r.exit_code == 2
     assert needle in r.output
     assert "Traceback" not in r.output
+
+
+def test_chain_zone_compares_member_cover_with_the_sourcing_plan(snap_env):
+    r = runner.invoke(app, ["chain", "zone", "semiconductors", "--bloc", "PaxSilica", "--format", "json"],
+                      env=snap_env)
+    assert r.exit_code == 0, r.output
+    rows = {row["node"]: row for row in json.loads(r.stdout)["rows"]}
+    ga = rows["gallium"]
+    assert ga["cover_share"] < 0.1  # members make almost no gallium
+    assert ga["plan_covered_share"] is not None and ga["cover_share"] < ga["plan_covered_share"] <= 1.0
+    assert rows["chips"]["plan_market"] == ""

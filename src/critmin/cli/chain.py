@@ -154,3 +154,42 @@ def shock_cmd(
                 console.print(rich_table(bands.tables[name], title=title))
     console.print("[dim]Every row marked assumed rests on at least one assumed coefficient, share, volume or price; "
                   "--format json lists them in tables.coefficients.[/dim]")
+
+
+@chain_app.command("zone")
+def zone_cmd(
+    chain: ChainArg,
+    bloc: Annotated[str, typer.Option("--bloc", help="The zone: a bloc (PaxSilica, ministerial-2026) or "
+                                      "countries.", show_default=False)],
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Suppliers the plan does not buy "
+                                                      "from (default CHN).")] = None,
+    cap: Annotated[float, typer.Option("--cap", min=0.0, max=1.0, help="Largest share of the bloc's demand "
+                                       "one supplier may provide in the plan.")] = 0.65,
+    year: YearOpt = None,
+    fmt: FormatOption = "table",
+    store: StoreOption = None,
+    source_dir: SourceDirOpt = None,
+) -> None:
+    """What share of each stage a bloc covers from members, and with the sourcing optimiser's plan."""
+    from critmin.chain_plans import zone_cover
+    from critmin.cli._common import Format, console, dump_json, open_store, progress, rich_table
+
+    out = _fmt(fmt) if fmt in ("table", "json", "csv") else _bad_format(fmt)
+    with progress(f"{chain}: {bloc} zone") as advance:
+        table, provenance = zone_cover(open_store(store), chain, bloc, exclude=tuple(exclude or ("CHN",)),
+                                       cap_share=cap, year=year, source_dir=_source_dir(source_dir),
+                                       progress=advance)
+    if out is Format.json:
+        sys.stdout.write(dump_json({"rows": table, "provenance": provenance}) + "\n")
+        return
+    if out is Format.csv:
+        table.to_csv(sys.stdout, index=False)
+        return
+    console.print(rich_table(table.drop(columns=["bloc", "plan_note"]),
+                             title=f"{bloc}: share of each stage of {chain} covered"))
+    console.print("cover_share: members' own output (10 % spare) over members' use, without a plan; "
+                  f"plan_covered_share: the sourcing optimiser's plan without {', '.join(exclude or ('CHN',))}, "
+                  f"any one supplier <= {cap:.0%}.")
+    for r in table[table["plan_note"].str.len() > 0].itertuples():
+        if r.plan_market:
+            console.print(f"[dim]{r.node}: {r.plan_note}[/dim]")
