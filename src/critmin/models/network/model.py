@@ -146,11 +146,21 @@ class NetworkModel:
     # --- building blocks shared by solve() and the draws -------------------------------
 
     def problem(self, baseline: Any) -> Problem:
+        """The LP structure of ``baseline`` (built once per baseline object and kept on it:
+        the draws of a sweep share it)."""
+        cached = getattr(baseline, "_network_problem", None)
+        if cached is not None:
+            return cached
         from critmin.chain_baseline import fold_small
 
         spec = baseline.spec
         shares = {n.id: fold_small(baseline.node_shares(n.id)) for n in spec.nodes}
-        return build_problem(spec, shares, baseline.links)
+        problem = build_problem(spec, shares, baseline.links)
+        try:
+            object.__setattr__(baseline, "_network_problem", problem)
+        except (AttributeError, TypeError):  # a baseline with slots: rebuild each time
+            pass
+        return problem
 
     def cuts(self, baseline: Any, scenario: ChainScenario) -> tuple[Cut, ...]:
         spec = baseline.spec
@@ -208,7 +218,8 @@ class NetworkModel:
             from critmin.errors import SolveError
 
             raise SolveError(f"network LP for {scenario.name!r} ended {sol.status}", {"status": sol.status})
-        tables = result_tables(baseline.spec, p, d, sol, self.demand_elasticity, cuts, self.reroute)
+        tables = result_tables(baseline.spec, p, d, sol, self.demand_elasticity, cuts, self.reroute,
+                               bands_only=self.values is not None)
         if self.values is not None:
             tables["total"] = pd.DataFrame({"chain": [baseline.spec.name],
                                             "lost_usd": [float(tables["by_product"]["lost_usd"].sum())]})
@@ -306,40 +317,49 @@ def node_frame(spec: Any, p: Problem, d: Draw, sol: Solution) -> pd.DataFrame:
 
 
 def result_tables(spec: Any, p: Problem, d: Draw, sol: Solution, elasticity: float,
-                  cuts: tuple[Cut, ...], reroute: bool = True) -> dict[str, pd.DataFrame]:
+                  cuts: tuple[Cut, ...], reroute: bool = True, bands_only: bool = False) -> dict[str, pd.DataFrame]:
     frame = node_frame(spec, p, d, sol)
     assumed = _assumed_nodes(spec)
-    frame["assumed"] = frame["node"].map(assumed).astype(bool)
-    g = frame.groupby(["node", "stage", "unit"], sort=False)
-    by_node = g[["output_quantity_baseline", "output_quantity_scenario"]].sum().reset_index()
-    by_node["lost_quantity"] = (by_node["output_quantity_baseline"] - by_node["output_quantity_scenario"]).clip(lower=0)
-    by_node["lost_share"] = np.where(by_node["output_quantity_baseline"] > 0,
-                                     by_node["lost_quantity"] / by_node["output_quantity_baseline"].where(
-                                         by_node["output_quantity_baseline"] > 0, 1.0), 0.0)
-    price = pd.Series(d.price, index=list(p.nodes))
-    by_node["lost_usd"] = by_node["lost_quantity"] * by_node["node"].map(price)
-    by_node["assumed"] = by_node["node"].map(assumed).astype(bool)
-    products = by_node[by_node["stage"] == "product"].rename(columns={"node": "product"}).drop(columns="stage")
-    by_stage = frame.groupby("stage", sort=False).agg(
-        output_usd_baseline=("output_quantity_baseline", lambda s: float((s * frame.loc[s.index, "node"].map(price)).sum())),
-        lost_usd=("net_lost_usd", "sum")).reset_index()
-    by_stage["lost_usd"] = by_stage["lost_usd"].clip(lower=0)
-    by_stage["lost_share"] = np.where(by_stage["output_usd_baseline"] > 0,
-                                      by_stage["lost_usd"] / by_stage["output_usd_baseline"].where(
-                                          by_stage["output_usd_baseline"] > 0, 1.0), 0.0)
-    order = {s: k for k, s in enumerate(("mine", "refine", "intermediate", "component", "product"))}
-    by_stage = by_stage.sort_values("stage", key=lambda s: s.map(order)).reset_index(drop=True)
-    by_country = frame[frame["stage"] == "product"].groupby("country", as_index=False).agg(
-        lost_usd=("lost_usd", "sum"), output_usd_baseline=(
-            "output_quantity_baseline", lambda s: float((s * frame.loc[s.index, "node"].map(price)).sum())))
-    by_country["lost_share"] = np.where(by_country["output_usd_baseline"] > 0, by_country["lost_usd"]
-                                        / by_country["output_usd_baseline"].where(by_country["output_usd_baseline"] > 0, 1.0), 0.0)
+    price_y = d.price[p.y_node]
+    frame["assumed"] = [assumed[n] for n in frame["node"]]
+    base_usd = sol.x * price_y
+    # by node (world), in node order
+    n_nodes = len(p.nodes)
+    xb = np.bincount(p.y_node, weights=sol.x, minlength=n_nodes)
+    xs = np.bincount(p.y_node, weights=sol.delivered, minlength=n_nodes)
+    lost_n = np.clip(xb - xs, 0.0, None)
+    units = [spec.node(n).unit for n in p.nodes]
+    by_node = pd.DataFrame({"node": list(p.nodes), "stage": list(p.stages), "unit": units,
+                            "output_quantity_baseline": xb, "output_quantity_scenario": xs,
+                            "lost_quantity": lost_n,
+                            "lost_share": np.where(xb > 0, lost_n / np.where(xb > 0, xb, 1.0), 0.0),
+                            "lost_usd": lost_n * d.price, "assumed": [assumed[n] for n in p.nodes]})
+    products = by_node[p.is_product].rename(columns={"node": "product"}).drop(columns="stage").reset_index(drop=True)
+    order = ("mine", "refine", "intermediate", "component", "product")
+    stages = [s for s in order if s in p.stages]
+    st_y = np.array(p.stages)[p.y_node]
+    net = (sol.x - sol.delivered) * price_y
+    st_base = np.array([base_usd[st_y == s].sum() for s in stages])
+    st_lost = np.clip(np.array([net[st_y == s].sum() for s in stages]), 0.0, None)
+    by_stage = pd.DataFrame({"stage": stages, "output_usd_baseline": st_base, "lost_usd": st_lost,
+                             "lost_share": np.where(st_base > 0, st_lost / np.where(st_base > 0, st_base, 1.0), 0.0)})
+    is_prod_y = p.is_product[p.y_node]
+    countries = np.array(p.y_country)[is_prod_y]
+    names, inv = np.unique(countries, return_inverse=True)
+    c_lost = np.bincount(inv, weights=frame["lost_usd"].to_numpy()[is_prod_y], minlength=len(names))
+    c_base = np.bincount(inv, weights=base_usd[is_prod_y], minlength=len(names))
+    by_country = pd.DataFrame({"country": names, "lost_usd": c_lost, "output_usd_baseline": c_base,
+                               "lost_share": np.where(c_base > 0, c_lost / np.where(c_base > 0, c_base, 1.0), 0.0)})
     by_country = by_country.sort_values("lost_usd", ascending=False, kind="stable").reset_index(drop=True)
+    if bands_only:  # a drawn model: only the tables the sweep turns into bands
+        return {"by_node": by_node, "by_product": products, "by_stage": by_stage, "by_country": by_country}
     bottlenecks = _bottlenecks(frame, sol, cuts, p, reroute)
     pass_through = _pass_through(spec, p, d, by_node, elasticity, cuts)
-    lost = frame.drop(columns=["net_lost_usd"]).sort_values(["stage", "lost_usd"], ascending=[True, False],
-                                                               key=lambda s: s.map(order) if s.name == "stage" else s)
-    return {"lost_output": lost.reset_index(drop=True), "by_node": by_node, "by_product": products.reset_index(drop=True),
+    rank = {s: k for k, s in enumerate(order)}
+    lost = frame.drop(columns=["net_lost_usd"])
+    lost = lost.assign(_o=lost["stage"].map(rank)).sort_values(["_o", "lost_usd"], ascending=[True, False],
+                                                               kind="stable").drop(columns="_o")
+    return {"lost_output": lost.reset_index(drop=True), "by_node": by_node, "by_product": products,
             "by_stage": by_stage, "by_country": by_country, "bottlenecks": bottlenecks, "pass_through": pass_through}
 
 
@@ -359,7 +379,8 @@ def _bottlenecks(frame: pd.DataFrame, sol: Solution, cuts: tuple[Cut, ...], p: P
     is_cut = np.array([(n, c) in restricted for n, c in zip(b["node"], b["country"])])
     b.loc[is_cut & (b["lost_quantity"].to_numpy() > 0), "constraint"] = "export restriction"
     if any_loss:
-        b.loc[at_cap & (b["stage"] != "product").to_numpy(), "constraint"] = "capacity (spare used up)"
+        b.loc[at_cap & (b["stage"] != "product").to_numpy() & (b["constraint"] == "").to_numpy(),
+              "constraint"] = "capacity (spare used up)"
     b = b[b["constraint"] != ""].copy()
     b["constraint"] = b["constraint"].astype(object)
     b["_o"] = b["stage"].map(order)
@@ -449,7 +470,7 @@ def headline(spec: Any, tables: dict[str, pd.DataFrame], reroute: bool) -> tuple
     lines.append(f"{spec.name}: final output lost {total / 1e9:,.2f} bn USD ({mode})")
     for r in prod.sort_values("lost_usd", ascending=False).head(4).itertuples():
         lines.append(f"{r.product}: {r.lost_share:.1%} lost ({r.lost_quantity:,.3g} {r.unit})")
-    bn = tables["bottlenecks"]
+    bn = tables.get("bottlenecks", pd.DataFrame())
     if len(bn):
         first = bn.iloc[0]
         caps = bn[bn["constraint"] != "export restriction"]
