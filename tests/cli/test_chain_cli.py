@@ -54,7 +54,7 @@ def test_chain_shock_returns_losses_by_stage_and_country_with_bands(snap_env):
     assert any(row["lost_usd"] > 0 for row in tables["by_country"])
     band = doc["bands"]["total"][0]
     assert band["lost_usd_p05"] <= band["lost_usd_p50"] <= band["lost_usd_p95"]
-    assert doc["provenance"] and doc["sweep"]["parts"]["sweep"]["draws"] == 20
+    assert doc["provenance"] and doc["diagnostics"]["parts"]["sweep"]["draws"] == 20
 
 
 def test_chain_shock_csv_is_the_tidy_table(snap_env):

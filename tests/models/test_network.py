@@ -139,18 +139,17 @@ def test_restricting_a_mineral_the_chain_does_not_use_names_what_it_can_restrict
 
 
 def test_draws_through_the_shared_sweep_give_ordered_bands_that_bracket_the_central_loss(baselines):
-    from critmin.models.network import with_bands
-
     base = baselines["semiconductors"]
-    central, bands = with_bands(NetworkModel(), base, ChainScenario("ga", restrictions_from(["CHN:gallium"])),
-                                30, seed=1, scheduler="serial")
-    tb = bands.tables["total"].iloc[0]
+    r = NetworkModel(draws=30, seed=1, scheduler="serial").solve(
+        base, ChainScenario("ga", restrictions_from(["CHN:gallium"])))
+    central = NetworkModel().solve(base, ChainScenario("ga", restrictions_from(["CHN:gallium"])))
+    tb = r.tables["total_bands"].iloc[0]
     assert tb["lost_usd_p05"] <= tb["lost_usd_p50"] <= tb["lost_usd_p95"]
     assert tb["lost_usd_p05"] > 0
     assert tb["lost_usd_p05"] <= _lost(central) * 1.5 and _lost(central) <= tb["lost_usd_p95"] * 1.5
-    pb = bands.tables["by_product"].set_index("product")
+    pb = r.tables["by_product_bands"].set_index("product")
     assert (pb["lost_share_p05"] <= pb["lost_share_p95"]).all()
-    assert bands.diagnostics.parts["sweep"]["failed"] == 0
+    assert r.diagnostics.parts["sweep"]["failed"] == 0
 
 
 def test_a_draw_is_reproducible_and_stays_inside_the_ranges(baselines):

@@ -114,7 +114,7 @@ def shock_cmd(
     from critmin.chain_baseline import chain_baseline
     from critmin.chain_graph import chain as get_chain
     from critmin.cli._common import Format, console, dump_json, open_store, progress, rich_table
-    from critmin.models.network import ChainScenario, NetworkModel, restrictions_from, with_bands
+    from critmin.models.network import ChainScenario, NetworkModel, restrictions_from
     from critmin.reports.chains import result_document
 
     out = _fmt(fmt) if fmt in ("table", "json", "csv") else _bad_format(fmt)
@@ -122,21 +122,14 @@ def shock_cmd(
     base = chain_baseline(open_store(store), spec, year, source_dir=_source_dir(source_dir))
     prio = tuple(c for p in (priority or ()) for c in blocs.resolve(p))
     scenario = ChainScenario(name=" + ".join(restrict), restrictions=restrictions_from(restrict), priority=prio)
-    model = NetworkModel(reroute=reroute)
+    model = NetworkModel(reroute=reroute, draws=draws, seed=seed, scheduler=scheduler, n_workers=workers)
     with progress(f"{spec.name}: {scenario.name}", total=draws or None) as advance:
-        result, bands = with_bands(model, base, scenario, draws, seed=seed, scheduler=scheduler,
-                                   n_workers=workers, progress=advance)
+        result = model.solve(base, scenario, progress=advance)
     if out is Format.json:
-        sys.stdout.write(dump_json(result_document(result, bands)) + "\n")
+        sys.stdout.write(dump_json(result_document(result)) + "\n")
         return
     if out is Format.csv:
-        frame = result.tidy()
-        if bands is not None:
-            import pandas as pd
-
-            frame = pd.concat([frame, bands.tidy().assign(table=lambda f: f["table"] + "_bands")],
-                              ignore_index=True)
-        frame.to_csv(sys.stdout, index=False)
+        result.tidy().to_csv(sys.stdout, index=False)
         return
     console.print(result.summary())
     for name, title in (("by_stage", "Lost output by stage (value)"), ("by_product", "Lost final output"),
@@ -147,11 +140,9 @@ def shock_cmd(
             if name == "by_country":
                 frame = frame[frame["lost_usd"] > 0]
             console.print(rich_table(frame, title=title))
-    if bands is not None:
-        console.print(bands.headline[-1])
-        for name, title in (("total", "Final output lost over draws"), ("by_product", "Products over draws")):
-            if name in bands.tables:
-                console.print(rich_table(bands.tables[name], title=title))
+    for name, title in (("total_bands", "Final output lost over draws"), ("by_product_bands", "Products over draws")):
+        if name in result.tables:
+            console.print(rich_table(result.tables[name], title=title))
     console.print("[dim]Every row marked assumed rests on at least one assumed coefficient, share, volume or price; "
                   "--format json lists them in tables.coefficients.[/dim]")
 

@@ -42,17 +42,17 @@ def chain_show(store: Any, chain_name: str, *, year: int | None = None, unit: st
     return doc
 
 
-def result_document(result: Result, bands: Result | None = None) -> dict[str, Any]:
-    """One JSON-ready document: tables, headline, diagnostics, parameters, provenance, and
-    with draws ``bands`` (5th/50th/95th percentiles per table) and the sweep's diagnostics."""
+def result_document(result: Result) -> dict[str, Any]:
+    """One JSON-ready document: tables (with draws, also ``bands``: the ``*_bands`` tables
+    under their base names), headline, diagnostics, parameters, provenance."""
     tables = {k: result.tables[k] for k in SHOCK_TABLES if k in result.tables}
-    doc = {"model": result.model, "scenario": result.scenario, "headline": list(result.headline),
-           "tables": tables, "diagnostics": result.diagnostics.as_dict(),
-           "parameters": dict(result.parameters), "provenance": [dict(p) for p in result.provenance]}
-    if bands is not None:
-        doc["bands"] = dict(bands.tables)
-        doc["sweep"] = bands.diagnostics.as_dict()
-        doc["provenance"] = [dict(p) for p in bands.provenance]
+    doc: dict[str, Any] = {"model": result.model, "scenario": result.scenario, "headline": list(result.headline),
+                           "tables": tables}
+    bands = {k[: -len("_bands")]: v for k, v in result.tables.items() if k.endswith("_bands")}
+    if bands:
+        doc["bands"] = bands
+    doc.update({"diagnostics": result.diagnostics.as_dict(), "parameters": dict(result.parameters),
+                "provenance": [dict(p) for p in result.provenance]})
     return doc
 
 

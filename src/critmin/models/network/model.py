@@ -130,10 +130,17 @@ class NetworkModel:
     spare_share: float = 0.10
     demand_elasticity: float = 0.5
     proportional: bool = True
+    draws: int = 0
+    seed: int = 20260101
+    scheduler: str | None = None
+    n_workers: int = 2
     values: Draw | None = field(default=None, repr=False, compare=False)
     ranges: tuple[tuple[tuple[float, float, float], ...], ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.draws < 0 or self.n_workers < 1:
+            raise InvalidParameterError(
+                f"NetworkModel needs draws >= 0 and n_workers >= 1. Got {self.draws}, {self.n_workers}.")
         if not 0.0 <= self.spare_share <= 1.0:
             raise InvalidParameterError(f"spare_share of NetworkModel must be in [0, 1]. Got {self.spare_share}.")
         if not self.demand_elasticity > 0:
@@ -203,8 +210,27 @@ class NetworkModel:
                                      tuple(trip(n.volume) for n in spec.products),
                                      tuple(trip(n.price_usd_per_unit) for n in spec.nodes)))
 
-    def solve(self, baseline: Any, scenario: ChainScenario) -> Result:
-        """Losses by node, country, product and stage for ``scenario`` on ``baseline``."""
+    def solve(self, baseline: Any, scenario: Any, *, progress: Any = None) -> Result:
+        """Losses by node, country, product and stage for ``scenario`` on ``baseline``.
+
+        ``scenario``: a :class:`ChainScenario`, or a scenario of the scenario language
+        (``model: network``; its ban, licensing, export_quota and preferential_zone shocks
+        become restrictions and zones)."""
+        if not isinstance(scenario, ChainScenario):
+            scenario = chain_scenario(scenario)
+        if self.draws and self.values is None:
+            central, bands = with_bands(replace(self, draws=0), baseline, scenario, self.draws, seed=self.seed,
+                                        scheduler=self.scheduler, n_workers=self.n_workers, progress=progress)
+            assert bands is not None
+            tables = dict(central.tables)
+            tables.update({f"{k}_bands": v for k, v in bands.tables.items()})
+            d = central.diagnostics
+            diag = replace(d, parts={**{k: dict(v) for k, v in d.parts.items()},
+                                     **{k: dict(v) for k, v in bands.diagnostics.parts.items()}},
+                           warnings=(*d.warnings, *bands.diagnostics.warnings))
+            return replace(central, tables=tables, diagnostics=diag, provenance=bands.provenance,
+                           headline=bands.headline, parameters={**dict(central.parameters), "draws": self.draws,
+                                                                "seed": self.seed})
         t0 = time.perf_counter()
         p = self.problem(baseline)
         cuts = self.cuts(baseline, scenario)
@@ -264,6 +290,45 @@ def draw(model: NetworkModel, rng: np.random.Generator) -> NetworkModel:
 BAND_TABLES = ("total", "by_product", "by_stage", "by_country", "by_node")
 
 
+def chain_scenario(scenario: Any) -> ChainScenario:
+    """A :class:`ChainScenario` from a scenario of the scenario language (``model: network``).
+
+    ``ban``: restriction share 1; ``licensing`` / ``export_quota`` with ``share`` (the share
+    of baseline flows let through): restriction ``1 - share``; ``tonnes: 0``: a ban;
+    ``preferential_zone``: members buy only from members. Exporters must be named;
+    importers default to every other country.
+    """
+    restrictions: list[Restriction] = []
+    zones: list[Zone] = []
+    for k, sh in enumerate(getattr(scenario, "shocks", ())):
+        kind = sh.kind
+        where = f"shock {k + 1} ({kind}{': ' + sh.label if sh.label else ''})"
+        if kind == "preferential_zone":
+            zones.append(Zone(sh.label or f"zone {k + 1}", tuple(sh.members)))
+            continue
+        if kind == "ban":
+            cut = 1.0
+        elif kind in ("licensing", "export_quota"):
+            if sh.share is not None:
+                cut = 1.0 - float(sh.share)
+            elif sh.tonnes == 0:
+                cut = 1.0
+            else:
+                raise ScenarioError(f"{where}: the network model takes quotas as a share of baseline "
+                                    f"exports (share: 0.8 lets 80 % through) or tonnes: 0. Got tonnes={sh.tonnes}.")
+        else:
+            raise ScenarioError(f"{where}: model network supports ban, licensing, export_quota and "
+                                "preferential_zone shocks.")
+        if not sh.exporters or not sh.minerals:
+            raise ScenarioError(f"{where}: name the exporter(s) and mineral(s) to restrict.")
+        for exporter in sh.exporters:
+            for mineral in sh.minerals:
+                restrictions.append(Restriction(exporter, mineral, None, min(max(cut, 0.0), 1.0),
+                                                tuple(sh.importers or ())))
+    return ChainScenario(name=getattr(scenario, "name", "scenario"), restrictions=tuple(restrictions),
+                         zones=tuple(zones), description=getattr(scenario, "description", ""))
+
+
 def with_bands(model: NetworkModel, baseline: Any, scenario: ChainScenario, draws: int, *, seed: int = 20260101,
                scheduler: str | None = None, n_workers: int = 2, progress: Any = None) -> tuple[Result, Result | None]:
     """The central result and, with ``draws``, the bands from the shared sweep path.
@@ -272,6 +337,7 @@ def with_bands(model: NetworkModel, baseline: Any, scenario: ChainScenario, draw
     (:func:`draw`); :func:`critmin.sweep.run_sweep` solves the draws (a Dask LocalCluster,
     a running scheduler, or ``scheduler="serial"``) and returns 5th/50th/95th percentiles.
     """
+    model = replace(model, draws=0)
     central = model.solve(baseline, scenario)
     if not draws:
         return central, None
@@ -488,4 +554,5 @@ def restrictions_from(texts: Iterable[str]) -> tuple[Restriction, ...]:
     return tuple(Restriction.parse(t) for t in texts)
 
 
-__all__ = ["ChainScenario", "NetworkModel", "Restriction", "Zone", "draw", "restrictions_from", "with_bands"]
+__all__ = ["ChainScenario", "NetworkModel", "Restriction", "Zone", "chain_scenario", "draw", "restrictions_from",
+           "with_bands"]
