@@ -134,6 +134,7 @@ class NetworkModel:
     seed: int = 20260101
     scheduler: str | None = None
     n_workers: int = 2
+    priority: tuple[str, ...] = ()
     values: Draw | None = field(default=None, repr=False, compare=False)
     ranges: tuple[tuple[tuple[float, float, float], ...], ...] = field(default=(), repr=False, compare=False)
 
@@ -218,6 +219,8 @@ class NetworkModel:
         become restrictions and zones)."""
         if not isinstance(scenario, ChainScenario):
             scenario = chain_scenario(scenario)
+        if self.priority and not scenario.priority:
+            scenario = replace(scenario, priority=tuple(self.priority))
         if self.draws and self.values is None:
             central, bands = with_bands(replace(self, draws=0), baseline, scenario, self.draws, seed=self.seed,
                                         scheduler=self.scheduler, n_workers=self.n_workers, progress=progress)
