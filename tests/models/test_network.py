@@ -221,3 +221,38 @@ def test_the_unit_view_finds_the_ministerial_blocs_gallium_dependence(baselines)
     top = uv.iloc[0]
     assert bool(top["highest"]) and top["top_country"] == "CHN" and top["dependence_share"] > 0.9
     assert set(uv["level"]) == {"direct", "one stage up"}
+
+
+NETWORK_FILES = sorted((__import__("pathlib").Path(__file__).resolve().parents[2] / "scenarios").glob("network-*.yaml"))
+
+
+@pytest.mark.parametrize("path", NETWORK_FILES, ids=lambda p: p.stem)
+def test_every_network_scenario_file_runs_through_critmin_run_and_loses_output(path, snapshot_store):
+    """The shipped model: network files load through the one scenario language, run on
+    the bundled snapshot, lose some final output, and say which coefficients are assumed."""
+    import critmin
+
+    text = path.read_text()
+    assert text.startswith("#") and "assum" in text.lower()
+    result = critmin.run(path, snapshot_store)
+    assert result.model == "network"
+    assert float(result.tables["by_product"]["lost_usd"].sum()) > 0
+    assert result.tables["coefficients"]["assumption"].any()
+
+
+def test_scenario_language_shocks_become_restrictions_and_zones():
+    from critmin.models.network import chain_scenario
+    from critmin.scenario import load_scenario
+
+    doc = {"model": "network", "name": "t", "baseline": {"chain": "semiconductors"},
+           "shocks": [{"type": "licensing", "minerals": ["gallium"], "exporter": "CHN", "share": 0.8},
+                      {"type": "ban", "minerals": "germanium", "exporter": "CHN", "destinations": ["USA"]},
+                      {"type": "preferential_zone", "members": "PaxSilica", "label": "zone"}]}
+    cs = chain_scenario(load_scenario(doc))
+    r0 = cs.restrictions[0]
+    assert (r0.exporter, r0.mineral, r0.importers) == ("CHN", "gallium", ())
+    assert r0.share == pytest.approx(0.2)
+    assert cs.restrictions[1].importers == ("USA",) and cs.restrictions[1].share == 1.0
+    assert cs.zones[0].members and "USA" in cs.zones[0].members
+    with pytest.raises(ScenarioError, match="cannot express"):
+        load_scenario({**doc, "shocks": [{"type": "tariff", "exporters": "CHN", "rate": 0.1}]})

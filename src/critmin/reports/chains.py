@@ -56,6 +56,21 @@ def result_document(result: Result) -> dict[str, Any]:
     return doc
 
 
+def views(result: Result) -> list[tuple[str, pd.DataFrame]]:
+    """The tables `critmin run` prints for a network result (JSON and CSV carry all)."""
+    out = []
+    for name, title in (("by_stage", "lost output by stage (value)"), ("by_product", "lost final output"),
+                        ("by_country", "lost final output by country"), ("bottlenecks", "binding constraints"),
+                        ("pass_through", "cost pass-through to product prices"),
+                        ("total_bands", "final output lost over draws"), ("by_product_bands", "products over draws")):
+        if name in result.tables and len(result.tables[name]):
+            frame = result.tables[name]
+            if name == "by_country":
+                frame = frame[frame["lost_usd"] > 0]
+            out.append((f"{result.scenario}: {title}", frame))
+    return out
+
+
 def shown(frame: pd.DataFrame, drop: tuple[str, ...] = ()) -> pd.DataFrame:
     """A table for the terminal: fewer columns, shares as they are."""
     return frame.drop(columns=[c for c in drop if c in frame.columns])

@@ -5,6 +5,16 @@ linear programme (HiGHS); ``reroute=False`` gives the Leontief limit. :func:`dra
 the coefficient ranges for the shared sweep path (:func:`critmin.sweep.run_sweep`).
 """
 
-from critmin.models.network.model import ChainScenario, NetworkModel, Restriction, Zone, draw, restrictions_from, with_bands
+from critmin.models.network.model import (
+    ChainScenario,
+    NetworkModel,
+    Restriction,
+    Zone,
+    chain_scenario,
+    draw,
+    restrictions_from,
+    with_bands,
+)
 
-__all__ = ["ChainScenario", "NetworkModel", "Restriction", "Zone", "draw", "restrictions_from", "with_bands"]
+__all__ = ["ChainScenario", "NetworkModel", "Restriction", "Zone", "chain_scenario", "draw", "restrictions_from",
+           "with_bands"]

@@ -377,8 +377,10 @@ def node_frame(spec: Any, p: Problem, d: Draw, sol: Solution) -> pd.DataFrame:
         "output_quantity_baseline": sol.x,
         "output_quantity_scenario": sol.delivered,
     })
-    frame["lost_quantity"] = np.maximum(frame["output_quantity_baseline"] - frame["output_quantity_scenario"], 0.0)
-    frame["gained_quantity"] = np.maximum(frame["output_quantity_scenario"] - frame["output_quantity_baseline"], 0.0)
+    diff = sol.x - sol.delivered
+    diff = np.where(np.abs(diff) <= 1e-6 * np.maximum(sol.x, 1e-12), 0.0, diff)  # solver round-off
+    frame["lost_quantity"] = np.maximum(diff, 0.0)
+    frame["gained_quantity"] = np.maximum(-diff, 0.0)
     price = d.price[p.y_node]
     frame["lost_usd"] = frame["lost_quantity"] * price
     frame["net_lost_usd"] = (frame["output_quantity_baseline"] - frame["output_quantity_scenario"]) * price
