@@ -142,7 +142,10 @@ def shock_cmd(
             console.print(rich_table(frame, title=title))
     for name, title in (("total_bands", "Final output lost over draws"), ("by_product_bands", "Products over draws")):
         if name in result.tables:
-            console.print(rich_table(result.tables[name], title=title))
+            frame = result.tables[name]
+            keep = [c for c in frame.columns if c in ("chain", "product", "unit") or c.startswith(("lost_share_p",
+                                                                                                 "lost_usd_p"))]
+            console.print(rich_table(frame[keep], title=title))
     console.print("[dim]Every row marked assumed rests on at least one assumed coefficient, share, volume or price; "
                   "--format json lists them in tables.coefficients.[/dim]")
 
