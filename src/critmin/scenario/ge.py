@@ -41,6 +41,7 @@ them, and the result says how to write them now.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,15 @@ if TYPE_CHECKING:
     from critmin.scenario.load import LoadContext
 
 METHODS = ("exact", "geppml-book")
+
+
+@functools.cache
+def gravity_defaults() -> dict[str, Any]:
+    """``data/parameters/gravity.yml``: the GE model's default parameters, each with its
+    source (the one place they live)."""
+    from critmin.config import DATA_DIR, read_yaml
+
+    return read_yaml(DATA_DIR / "parameters" / "gravity.yml")  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------- values

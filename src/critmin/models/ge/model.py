@@ -28,7 +28,6 @@ after (``P_ref = 1``), as in the book. Imbalances: ``E = phi Y`` with ``phi`` he
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -38,6 +37,7 @@ import pandas as pd
 from critmin.errors import InputError, InvalidParameterError, UnknownCountryError
 from critmin.models.base import Result, non_default_repr
 from critmin.models.ge.solver import biproportional, geppml_book, solve_full_endowment
+from critmin.scenario.ge import gravity_defaults
 
 if TYPE_CHECKING:
     from critmin.baselines.ge import GEBaseline
@@ -195,14 +195,6 @@ class GravityResult:
                 "real_gdp_change_pct": 100 * (real1.sum() / real0.sum() - 1),
             })
         return pd.DataFrame(rows)
-
-
-@functools.cache
-def gravity_defaults() -> dict[str, Any]:
-    """``data/parameters/gravity.yml``: the model's default parameters, each with its source."""
-    from critmin.config import DATA_DIR, read_yaml
-
-    return read_yaml(DATA_DIR / "parameters" / "gravity.yml")  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
