@@ -68,6 +68,11 @@ class ModelPlugin:
     upgrade : callable, optional
         ``upgrade(document) -> list of str``: rewrites an older file layout in place
         (keeping the YAML mappings, so line numbers survive) and says what it moved.
+    solve : callable, optional
+        ``solve(model, baseline, scenario, progress) -> Result``: the solve with a progress
+        hook ``progress(label, done, total)`` (a progress bar, or a server's deadline check
+        that raises to stop); default ``model.solve(baseline, scenario)``. A plugin with
+        this hook also takes the hook in ``load_baseline(scenario, store, progress)``.
     example : callable
         ``example(folder) -> Example``: a small worked case built in code (data files
         written to ``folder``), the same scenario as a document and as Python values; the
@@ -82,6 +87,7 @@ class ModelPlugin:
     needs_store: Callable[[Scenario], bool] = _no_store
     upgrade: Callable[[dict[str, Any]], list[str]] | None = None
     example: Callable[[Path], Example] | None = None
+    solve: Callable[[Any, Any, Scenario, Callable[[str, int, int], None]], Any] | None = None
 
     @property
     def name(self) -> str:

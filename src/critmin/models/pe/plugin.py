@@ -26,6 +26,11 @@ def load_baseline(scenario: Scenario, store: Any = None, on_market: Any = None) 
     return load_baselines(scenario, store, on_market=on_market)
 
 
+def solve(model: PartialEquilibrium, baseline: Any, scenario: Scenario, progress: Any) -> Any:
+    """The solve with ``progress(label, done, total)`` after each market."""
+    return model.solve(baseline, scenario, on_market=progress)
+
+
 def needs_store(scenario: Scenario) -> bool:
     b = scenario.baseline
     return isinstance(b, BaselineSpec) and b.needs_store
@@ -59,4 +64,4 @@ PLUGIN = ModelPlugin(
     spec=ModelSpec("pe", PartialEquilibrium, SHOCKS,
                    "Multi-market partial equilibrium per mineral-stage (GSIM-style Armington)."),
     make_model=make_model, load_baseline=load_baseline, settings=PESettingsIn, baseline=BaselineIn,
-    needs_store=needs_store, upgrade=upgrade, example=example)
+    needs_store=needs_store, upgrade=upgrade, example=example, solve=solve)
