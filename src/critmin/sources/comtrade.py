@@ -131,6 +131,11 @@ def read_comtrade(path: Path, *, origin: Origin | None = None) -> Parsed:
                           encoding="utf-8-sig", sep=sep)
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise SourceFormatError(f"UN Comtrade: {path} is truncated or malformed: {exc}") from exc
+    return parse_comtrade_frame(raw, path, origin)
+
+
+def parse_comtrade_frame(raw: pd.DataFrame, path: Path, origin: Origin | None = None) -> Parsed:
+    """The rows of :func:`read_comtrade` from an already read table of strings."""
     missing = [f for f in REQUIRED if _pick(raw, f) is None]
     if missing:
         expected = {f: list(FIELDS[f]) for f in missing}
@@ -333,5 +338,5 @@ def read_atlas(path: Path) -> Parsed:
     return Parsed(frame.reset_index(drop=True), (origin,))
 
 
-__all__ = ["comtrade_origin", "read_atlas", "read_china_monthly", "read_comtrade",
-           "reconcile_mirror"]
+__all__ = ["comtrade_origin", "parse_comtrade_frame", "read_atlas", "read_china_monthly",
+           "read_comtrade", "reconcile_mirror"]
