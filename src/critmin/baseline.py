@@ -433,7 +433,10 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     # For exporters a BACI file covers completely, BACI is the record: other sources'
     # cells that BACI does not list are dropped rather than mixed in.
     covered = _baci_exporters(store, m.id, st, int(year), include_shared)
-    in_baci = (obs["exporter"] != "OTH") if "*" in covered else obs["exporter"].isin(covered)
+    # (In a complete market OTH's cells too: other sources would make the figures depend on
+    # what else the store holds, e.g. Comtrade rows that the bundled snapshot leaves out.)
+    in_baci = (pd.Series(True, index=obs.index) if "*" in covered
+               else obs["exporter"].isin(covered))
     obs = obs[~in_baci | obs["source"].str.startswith("baci-")].reset_index(drop=True)
     # Observed cells need a quantity: where only a value is published, divide by the
     # exporter's (else the world's) observed unit value; flagged quantity_from_value.

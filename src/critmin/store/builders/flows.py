@@ -168,32 +168,32 @@ def fill_quantities(frame: pd.DataFrame) -> pd.DataFrame:
     has_q = out["quantity_gross_t"].notna() & (out["quantity_gross_t"] > 0)
     out["quantity_method"] = np.where(has_q, "reported", "")
     ref = out[has_q & (out["value_usd"] > 0) & out["exporter"].ne("OTH")]
-    if ref.empty:
+    need = ~has_q & (out["value_usd"] > 0)
+    if ref.empty or not need.any():
         return out
     # complete matrices give the unit values where a year has both kinds of rows
     ref = ref.sort_values("coverage").drop_duplicates(["year", "exporter", "importer", "hs6"])
     ref_years = np.array(sorted(ref["year"].unique()))
-    need = ~has_q & (out["value_usd"] > 0)
-    for year in sorted(out.loc[need, "year"].unique()):
-        near = int(ref_years[np.argmin(np.abs(ref_years - year))])
-        r = ref[ref["year"] == near]
-        pair = (r.groupby(["exporter", "importer", "hs6"])[["value_usd", "quantity_gross_t"]].sum())
-        exp = r.groupby(["exporter", "hs6"])[["value_usd", "quantity_gross_t"]].sum()
-        world = r.groupby("hs6")[["value_usd", "quantity_gross_t"]].sum()
-        rows = out.index[need & (out["year"] == year)]
-        sub = out.loc[rows]
-        uv_pair = pd.Series(sub.set_index(["exporter", "importer", "hs6"]).index.map(
-            (pair["value_usd"] / pair["quantity_gross_t"]).to_dict()), index=rows, dtype="float64")
-        uv_exp = pd.Series(sub.set_index(["exporter", "hs6"]).index.map(
-            (exp["value_usd"] / exp["quantity_gross_t"]).to_dict()), index=rows, dtype="float64")
-        uv_world = sub["hs6"].map(world["value_usd"] / world["quantity_gross_t"]).astype("float64")
-        uv = uv_pair.fillna(uv_exp).fillna(uv_world)
-        how = np.where(uv_pair.notna(), f"unit value of the pair in {near}",
-                       np.where(uv_exp.notna(), f"unit value of the exporter in {near}",
-                                np.where(uv_world.notna(), f"world unit value of the code in {near}",
-                                         "")))
-        out.loc[rows, "quantity_gross_t"] = sub["value_usd"] / uv
-        out.loc[rows, "quantity_method"] = how
+    todo = out.loc[need, ["year", "exporter", "importer", "hs6", "value_usd"]].copy()
+    years = todo["year"].to_numpy()
+    todo["near"] = ref_years[np.abs(years[:, None] - ref_years[None, :]).argmin(axis=1)]
+    vq = ["value_usd", "quantity_gross_t"]
+    levels = (("pair", ["exporter", "importer", "hs6"], "unit value of the pair in {}"),
+              ("exporter", ["exporter", "hs6"], "unit value of the exporter in {}"),
+              ("world", ["hs6"], "world unit value of the code in {}"))
+    uv = pd.Series(np.nan, index=todo.index)
+    how = pd.Series("", index=todo.index, dtype="object")
+    for name, keys, label in levels:
+        g = ref.groupby(["year", *keys], as_index=False)[vq].sum()
+        g[f"uv_{name}"] = g["value_usd"] / g["quantity_gross_t"]
+        g = g.rename(columns={"year": "near"})[["near", *keys, f"uv_{name}"]]
+        hit = todo[["near", *keys]].reset_index().merge(g, on=["near", *keys],
+                                                      how="left").set_index("index")[f"uv_{name}"]
+        fill = uv.isna() & hit.notna()
+        uv[fill] = hit[fill]
+        how[fill] = [label.format(n) for n in todo.loc[fill, "near"]]
+    out.loc[todo.index, "quantity_gross_t"] = todo["value_usd"] / uv
+    out.loc[todo.index, "quantity_method"] = how
     return out
 
 
