@@ -12,7 +12,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from critmin.cli._common import Format, StoreOpt, console, dump_json, emit, progress, rich_table
@@ -63,6 +62,8 @@ def list_(directory: Annotated[Path | None, typer.Option("--dir", help="Folder o
                                                          "[default: the scenarios/ library]")] = None,
           fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
     """List the scenario library: name, model, baseline and shocks of each file."""
+    import pandas as pd
+
     from critmin.models.scenario import load_scenario, scenario_files
 
     rows = []
@@ -159,10 +160,13 @@ def _write_out(out: Path, result: Any, doc: dict[str, Any]) -> None:
 
 def _run_ge(file: Path, fmt: RunFormat, out: Path | None, store: Path | None) -> None:
     """Hand a ``model: ge`` file to the gravity scenario module (same as `critmin gravity run`)."""
+    from critmin.cli.gravity import store_baseline
+
     ge = _ge_module()
     scenario = ge.load_scenario(file)
+    base = store_baseline(scenario, store)
     with progress(f"gravity scenario {file.name}"):
-        run = ge.run_scenario(scenario)
+        run = ge.run_scenario(scenario, baseline=base)
     frame = run.countries()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
