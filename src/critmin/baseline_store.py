@@ -205,22 +205,25 @@ def _has(store: Store) -> bool:
     return set(DERIVED_TABLES) <= set(store.tables())
 
 
-def _from_rows(cells: pd.DataFrame, row: pd.Series) -> Baseline:
+def _from_rows(cells: pd.DataFrame, row: pd.Series, by_exp: pd.Series | None = None,
+               by_imp: pd.Series | None = None) -> Baseline:
     countries = str(row["countries"]).split(",") if row["countries"] else []
-    flows = cells.drop(columns=["mineral", "stage", "year"]).reset_index(drop=True)
-    flows["note"] = flows["note"].astype("object").where(flows["note"].notna(), None)
-    by_exp = flows.groupby("exporter")["quantity_t"].sum()
-    by_imp = flows.groupby("importer")["quantity_t"].sum()
+    flows = cells[CELL_COLUMNS[3:]].reset_index(drop=True)
+    if by_exp is None or by_imp is None:
+        by_exp = flows.groupby("exporter")["quantity_t"].sum()
+        by_imp = flows.groupby("importer")["quantity_t"].sum()
     diag = json.loads(row["diagnostics"]) if row["diagnostics"] else {}
     prov = tuple(json.loads(row["provenance"])) if row["provenance"] else ()
-    est_v = float(flows.loc[flows["method"] == "estimated", "value_usd"].sum())
-    v_total = float(flows["value_usd"].sum())
+    est = flows["method"].to_numpy() == "estimated"
+    value = flows["value_usd"].to_numpy(dtype="float64")
+    v_total = float(np.nansum(value))
     return Baseline(mineral=str(row["mineral"]), stage=str(row["stage"]), year=int(row["year"]),
                     basis=str(row["basis"]), flows=flows,
                     row_targets=by_exp.reindex(countries, fill_value=0.0).rename_axis("exporter"),
                     col_targets=by_imp.reindex(countries, fill_value=0.0).rename_axis("importer"),
                     estimated_share=float(row["estimated_share"]),
-                    estimated_value_share=est_v / v_total if v_total > 0 else 0.0,
+                    estimated_value_share=(float(np.nansum(value[est])) / v_total
+                                           if v_total > 0 else 0.0),
                     provenance=prov, diagnostics={**diag, "stored": True})
 
 
@@ -232,10 +235,24 @@ def stored_baselines(store: Store, year: int) -> dict[tuple[str, str], Baseline]
                      [int(year)])
     if rows.empty:
         return {}
-    cells = store.sql("SELECT * FROM baselines WHERE year = ?", [int(year)])
-    groups = dict(tuple(cells.groupby(["mineral", "stage"], sort=False)))
-    return {(r["mineral"], r["stage"]): _from_rows(groups[(r["mineral"], r["stage"])], r)
-            for _, r in rows.iterrows() if (r["mineral"], r["stage"]) in groups}
+    cells = store.sql("SELECT * FROM baselines WHERE year = ? ORDER BY mineral, stage",
+                      [int(year)])
+    key = cells["mineral"] + "/" + cells["stage"]
+    exp_sum = cells.groupby([key, cells["exporter"]], sort=False)["quantity_t"].sum()
+    imp_sum = cells.groupby([key, cells["importer"]], sort=False)["quantity_t"].sum()
+    k = key.to_numpy()
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    bounds = dict(zip(k[starts], zip(starts, np.r_[starts[1:], len(k)], strict=True), strict=True))
+    out = {}
+    for r in rows.to_dict("records"):
+        name = f"{r['mineral']}/{r['stage']}"
+        if name not in bounds:
+            continue
+        lo, hi = bounds[name]
+        out[(r["mineral"], r["stage"])] = _from_rows(
+            cells.iloc[lo:hi], pd.Series(r), exp_sum.loc[name].rename_axis("exporter"),
+            imp_sum.loc[name].rename_axis("importer"))
+    return out
 
 
 def stored_baseline(store: Store, mineral: str, stage: str, year: int) -> Baseline | None:
