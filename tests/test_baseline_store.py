@@ -89,6 +89,8 @@ def test_data_coverage_prints_one_json_document_newest_year_first(path: Path):
     assert bad.exit_code == 2
 
 
+@pytest.mark.slow
+@pytest.mark.shared
 def test_complete_markets_on_the_source_store_estimate_little_cross_border_trade(source_store):
     # Done-when of issue 10: every market whose codes are all among the 30 complete codes
     # (and not a basket shared with other minerals) has an estimated share <= 0.15 in 2024.

@@ -229,10 +229,15 @@ def reconcile_mirror(reported: pd.DataFrame) -> pd.DataFrame:
         columns={"reporter": "importer", "partner": "exporter"})
     exports = reported[reported["flow"] == "X"].rename(
         columns={"reporter": "exporter", "partner": "importer"})
-    agg = {"value_usd": ("value_usd", "sum"), "quantity_gross_t": ("quantity_gross_t", _nansum),
-           "source": ("source", "first")}
-    m = imports.groupby(keys, as_index=False).agg(**agg)
-    x = exports.groupby(keys, as_index=False).agg(**agg)
+    def agg(frame: pd.DataFrame) -> pd.DataFrame:
+        g = frame.groupby(keys)
+        # sum(min_count=1): NaN where no row of the group has a quantity (as _nansum)
+        return pd.DataFrame({"value_usd": g["value_usd"].sum(),
+                             "quantity_gross_t": g["quantity_gross_t"].sum(min_count=1),
+                             "source": g["source"].first()}).reset_index()
+
+    m = agg(imports)
+    x = agg(exports)
     both = m.merge(x, on=keys, how="outer", suffixes=("_m", "_x"), indicator=True)
     use_m = both["_merge"].isin(["both", "left_only"]) & both["value_usd_m"].notna()
     out = both[keys].copy()
