@@ -52,8 +52,11 @@ def test_sankey_draws_estimated_links_grey_and_observed_blue() -> None:
                                    "stages": ["mine", "refinery"], "top": 8,
                                    "estimated_share": {"mine": 0.9}, "basis": {"mine": "Co"}})
     sankey = figures.flows_sankey(res).figure.data[0]
-    assert list(sankey.link.color) == [figures.ESTIMATED_COLOUR, figures.OBSERVED_COLOUR,
-                                       figures.OBSERVED_COLOUR]
+    assert list(sankey.link.color[:3]) == [figures.ESTIMATED_COLOUR, figures.OBSERVED_COLOUR,
+                                           figures.OBSERVED_COLOUR]
+    # FIN refines nothing onward: a transparent ~0 t link keeps it in its column
+    assert list(sankey.link.color[3:]) == ["rgba(0,0,0,0)"]
+    assert sankey.link.value[3] < 1e-6 * sum(sankey.link.value)
     labels = list(sankey.node.label)
     assert labels[sankey.link.source[0]] == "COD" and labels[sankey.link.target[2]] == "USA"
     xs = dict(zip(sankey.node.customdata, sankey.node.x))

@@ -163,23 +163,35 @@ def supply_chain_links(store: Store, mineral: str, year: int | None = None, *,
                                          "The store has no stage of it with both production "
                                          "and trade flows.")
     yr = int(year) if year is not None else _chain_year(store, m.id, chosen)
-    rows: list[pd.DataFrame] = []
     est: dict[str, float] = {}
     basis: dict[str, str] = {}
     prov: list[dict[str, Any]] = []
-    for i, st in enumerate(chosen):
+    matrices = []
+    for st in chosen:
         base = build_baseline(store, m.id, st, yr)
-        f = base.flows
+        matrices.append(base.flows)
         est[st] = float(base.estimated_share)
         basis[st] = base.basis
         prov += [p for p in base.provenance if p not in prov]
-        nxt = chosen[i + 1] if i + 1 < len(chosen) else "buyers"
-        src = _top(f, "exporter", top)
-        dst = _top(f, "importer", top)
+    # one set of countries per column: a middle column's countries are the largest by what
+    # they receive from upstream or send downstream, the same on both sides of it
+    columns = [*chosen, "buyers"]
+    size: list[pd.Series] = []
+    for k in range(len(columns)):
+        parts = []
+        if k < len(matrices):
+            parts.append(matrices[k].groupby("exporter")["quantity_t"].sum())
+        if k > 0:
+            parts.append(matrices[k - 1].groupby("importer")["quantity_t"].sum())
+        size.append(pd.concat(parts, axis=1).max(axis=1))
+    keep = [set(s.sort_values(ascending=False).head(top).index) for s in size]
+    rows: list[pd.DataFrame] = []
+    for k, f in enumerate(matrices):
+        st, nxt = columns[k], columns[k + 1]
         frame = pd.DataFrame({
             "leg": f"{st} -> {nxt}",
-            "source_node": [f"{st}: {c}" if c in src else f"{st}: {OTHER}" for c in f["exporter"]],
-            "target_node": [f"{nxt}: {c}" if c in dst else f"{nxt}: {OTHER}" for c in f["importer"]],
+            "source_node": [f"{st}: {c if c in keep[k] else OTHER}" for c in f["exporter"]],
+            "target_node": [f"{nxt}: {c if c in keep[k + 1] else OTHER}" for c in f["importer"]],
             "method": ["estimated" if x == "estimated" else "observed" for x in f["method"]],
             "quantity_t": f["quantity_t"].astype(float),
         })
@@ -216,11 +228,6 @@ def _float(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if f != f else f
-
-
-def _top(flows: pd.DataFrame, column: str, n: int) -> set[str]:
-    by = flows.groupby(column)["quantity_t"].sum().sort_values(ascending=False)
-    return set(by.head(n).index)
 
 
 def _main_flow_stage(store: Store, mineral_id: str) -> str:

@@ -223,29 +223,46 @@ def flows_sankey(result: MetricResult) -> Panel:
     order = [n for st in stages for n in columns.get(st, [])]
     index = {n: i for i, n in enumerate(order)}
     ncol = max(len(stages) - 1, 1)
+    # Place nodes where plotly's d3-sankey sizes them: heights are ky * value, with ky set
+    # so that its fullest column fits; a node that is not in the last column but has no
+    # outflow would count in d3's last column, so it gets an invisible link of ~0 t onward.
+    tallest = max((len(v) for v in columns.values()), default=1)
+    height = max(560, 100 + 34 * tallest)
+    pad_px = 6
+    gap = pad_px / (height - 60)
+    has_out = set(links["source_node"])
+    ballast = []
+    for k, st in enumerate(stages[:-1]):
+        nxt = columns.get(stages[k + 1], [])
+        ballast += [(n, nxt[-1]) for n in columns.get(st, []) if n not in has_out and nxt]
+    ky = min((1.0 - gap * (len(ns) - 1)) / (sum(totals[n] for n in ns) or 1.0)
+             for ns in columns.values() if ns)
     xs, ys = [], []
     for k, st in enumerate(stages):
-        nodes = columns.get(st, [])
-        for j, _ in enumerate(nodes):
+        top = 0.0
+        for n in columns.get(st, []):
+            h = ky * totals[n]
             xs.append(0.001 + 0.998 * k / ncol)
-            ys.append(0.001 + 0.998 * (j + 0.5) / max(len(nodes), 1))
+            ys.append(min(max(top + h / 2, 0.001), 0.999))
+            top += h + gap
     est = links["method"] == "estimated"
+    tiny = 1e-9 * float(links["quantity_t"].sum() or 1.0)
     fig = go.Figure(go.Sankey(
-        arrangement="snap",
-        node={"label": [_node_label(n) for n in order], "x": xs, "y": ys, "pad": 4,
+        arrangement="fixed",
+        node={"label": [_node_label(n) for n in order], "x": xs, "y": ys, "pad": pad_px,
               "thickness": 14, "color": [STAGE_COLOURS.get(n.split(": ")[0], "#888") for n in order],
               "customdata": order, "hovertemplate": "%{customdata}: %{value:,.0f} t<extra></extra>"},
-        link={"source": [index[n] for n in links["source_node"]],
-              "target": [index[n] for n in links["target_node"]],
-              "value": links["quantity_t"].tolist(),
-              "color": [ESTIMATED_COLOUR if e else OBSERVED_COLOUR for e in est],
-              "customdata": links["method"].tolist(),
+        link={"source": [index[n] for n in links["source_node"]] + [index[a] for a, _ in ballast],
+              "target": [index[n] for n in links["target_node"]] + [index[b] for _, b in ballast],
+              "value": links["quantity_t"].tolist() + [tiny] * len(ballast),
+              "color": [ESTIMATED_COLOUR if e else OBSERVED_COLOUR for e in est]
+                       + ["rgba(0,0,0,0)"] * len(ballast),
+              "customdata": links["method"].tolist() + ["layout only"] * len(ballast),
               "hovertemplate": "%{source.customdata} -> %{target.customdata}: "
                                "%{value:,.0f} t (%{customdata})<extra></extra>"}))
     mineral = str(x.get("mineral", "")).replace("_", " ")
     title = f"{mineral.capitalize()} from {' to '.join(stages)}, {x.get('year')} (tonnes)"
-    tallest = max((len(v) for v in columns.values()), default=1)
-    _layout(fig, title, max(560, 100 + 34 * tallest))
+    _layout(fig, title, height)
     for k, st in enumerate(stages):
         label = st if st == "buyers" else f"{st} ({x.get('basis', {}).get(st, 't')})"
         fig.add_annotation(x=k / ncol, y=1.06, xref="paper", yref="paper", showarrow=False,
