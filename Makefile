@@ -5,7 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])")
 SHARED ?= $(wildcard ../shared/data)
 OUT    ?= out
-export CRITMIN_STORE ?= $(CURDIR)/$(OUT)/critmin.duckdb
+# The store goes where every critmin command looks by default (CRITMIN_STORE if set, else
+# the user data directory), so the README's commands work after `make demo` with nothing set.
 
 .PHONY: demo test venv store snapshot bench clean
 
@@ -25,6 +26,7 @@ demo: $(STAMP)
 	@mkdir -p $(OUT)
 	$(VENV)/bin/critmin data build
 	$(VENV)/bin/critmin demo --out $(OUT)
+	@echo "Next: . $(VENV)/bin/activate && critmin production gallium --year 2024 (or critmin serve)"
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q

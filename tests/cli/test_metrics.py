@@ -68,11 +68,11 @@ def test_concentration_table_and_csv(store_path):
     assert csv.exit_code == 0 and csv.stdout.splitlines()[0].startswith("mineral,stage,year")
 
 
-def test_share_of_gives_a_time_series(store_path):
+def test_share_of_gives_a_time_series_newest_year_first(store_path):
     doc = _json(runner.invoke(app, ["concentration", "Ga", "--stage", "refinery",
                                     "--share-of", "CHN", "--series", "bgs", "--format", "json",
                                     "--store", store_path]))
-    assert [r["year"] for r in doc["rows"]] == [2010, 2020]
+    assert [r["year"] for r in doc["rows"]] == [2020, 2010]
 
 
 def test_compare_stages(store_path):

@@ -36,7 +36,7 @@ def test_json_has_rows_with_iso3_and_provenance(any_store: Store) -> None:
 
 
 def test_csv_and_table(any_store: Store) -> None:
-    csv = _run(any_store, "Ga", "--year", "2024", "--source", "usgs-mcs2025-world", "-f", "csv")
+    csv = _run(any_store, "Ga", "--year", "2024", "--series", "usgs-mcs2025-world", "-f", "csv")
     assert csv.exit_code == 0 and "CHN" in csv.stdout and "750.0" in csv.stdout
     table = _run(any_store, "rare earths", "--stage", "mine", "--year", "2020")
     assert table.exit_code == 0 and "Sources:" in table.stdout
@@ -47,7 +47,7 @@ def test_csv_and_table(any_store: Store) -> None:
     (["cobalt", "--stage", "smelter"], "stages with data: mine, refinery"),
     (["cobalt", "--stage", "roast"], "not a known stage"),
     (["cobalt", "--year", "1900"], "years with data: 1971-"),
-    (["cobalt", "--source", "wiki"], "Accepted: 'usgs', 'bgs'"),
+    (["cobalt", "--series", "wiki"], "Accepted: 'default', 'usgs', 'bgs', 'all'"),
     (["dysprosium"], "within 'rare_earths'"),
 ])
 def test_bad_input_exits_2_with_one_clear_message(any_store: Store, args: list[str],
@@ -67,3 +67,20 @@ def test_table_shows_the_newest_years_first(any_store: Store) -> None:
     rows = [line for line in table.stdout.splitlines() if line.startswith("│")]
     assert rows[0].split("│")[1].strip() == str(latest)
     assert "│ 1971 │" not in table.stdout and "200 of" in table.stdout
+
+
+def test_rows_are_newest_year_first_in_every_format(snapshot_store: Store) -> None:
+    doc = json.loads(_run(snapshot_store, "cobalt", "--stage", "mine", "-f", "json").stdout)
+    years = [r["year"] for r in doc["rows"]]
+    assert years == sorted(years, reverse=True) and years[0] >= 2024
+
+
+def test_series_all_keeps_every_release_and_old_source_name_still_works(
+        snapshot_store: Store) -> None:
+    every = json.loads(_run(snapshot_store, "gallium", "--year", "2023", "--series", "all",
+                            "-f", "json").stdout)
+    assert len({r["source"] for r in every["rows"]}) > 1
+    old = _run(snapshot_store, "gallium", "--year", "2023", "--source", "bgs", "-f", "json")
+    assert old.exit_code == 0
+    assert {r["source"] for r in json.loads(old.stdout)["rows"]} <= {
+        r["source"] for r in every["rows"] if r["source"].startswith("bgs")}

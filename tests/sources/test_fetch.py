@@ -197,7 +197,7 @@ def test_cli_fetch_unknown_source_exits_2_without_traceback():
 def test_cli_fetch_downloads_with_injected_client(tmp_path, pinned, monkeypatch):
     server = Server()
     original = fetch_mod.fetch
-    monkeypatch.setattr("critmin.cli.fetch.fetch",
+    monkeypatch.setattr("critmin.sources.fetch.fetch",  # the CLI imports it per call
                         lambda *a, **kw: original(*a, client=server.client(), **kw))
     result = CliRunner().invoke(app, ["data", "fetch", pinned.name, "--dest", str(tmp_path),
                                       "--format", "json"])

@@ -17,6 +17,7 @@ from critmin.cli import metrics as _metrics  # noqa: F401
 from critmin.cli import scenario as _scenario  # noqa: F401
 from critmin.cli import gravity as _gravity  # noqa: F401
 from critmin.cli import demo as _demo  # noqa: F401
+from critmin.cli import serve as _serve  # noqa: F401
 
 __all__ = ["app", "main"]
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -24,8 +22,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from critmin.config import settings
-from critmin.store import Store
+from critmin.reports.documents import dumps, records, rows_document
+
+if TYPE_CHECKING:  # heavy modules load inside the functions that use them (fast --help)
+    import pandas as pd
+
+    from critmin.store import Store
 
 # Piped output (CI logs, `| less`) gets wide tables rather than 80-column wrapping.
 console = Console(width=None if sys.stdout.isatty() else 220)
@@ -44,13 +46,23 @@ StoreOpt = Annotated[
                  show_default=False),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+#: The release selector, one name in every command that reads production.
+SERIES_HELP = ("Which releases: default (newest USGS edition per year, BGS where USGS has "
+               "none), usgs, bgs (1971-2023), or all (every release as its own series).")
+SeriesOpt = Annotated[str, typer.Option(
+    "--series", help=SERIES_HELP + " production also takes one release id, e.g. "
+    "usgs-mcs2025-world.")]
 
 
 def store_path(store: Path | None) -> Path:
+    from critmin.config import settings
+
     return store if store is not None else settings().store
 
 
 def open_store(store: Path | None) -> Store:
+    from critmin.store import Store
+
     return Store.open(store_path(store))
 
 
@@ -76,42 +88,15 @@ def _force_progress() -> bool:
     return os.environ.get("CRITMIN_PROGRESS") == "1"
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return _clean(value.item())
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready records: NaN and NA become null, numpy scalars become Python ones."""
-    return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
 def dump_json(doc: Any) -> str:
-    def default(o: Any) -> Any:
-        if isinstance(o, pd.DataFrame):
-            return records(o)
-        if isinstance(o, Path):
-            return str(o)
-        return _clean(o)
-
-    return json.dumps(doc, indent=2, default=default, allow_nan=False, ensure_ascii=False)
+    return dumps(doc)
 
 
 def emit(frame: pd.DataFrame, fmt: Format, *, title: str = "", provenance: Any = None,
          extra: dict[str, Any] | None = None, footer: str = "") -> None:
     """Print ``frame`` as a rich table, one JSON document, or CSV."""
     if fmt is Format.json:
-        doc: dict[str, Any] = {"rows": records(frame)}
-        doc.update(extra or {})
-        doc["provenance"] = provenance if provenance is not None else []
-        sys.stdout.write(dump_json(doc) + "\n")
+        sys.stdout.write(dump_json(rows_document(frame, provenance, extra)) + "\n")
     elif fmt is Format.csv:
         frame.to_csv(sys.stdout, index=False)
     else:
@@ -124,6 +109,8 @@ def emit(frame: pd.DataFrame, fmt: Format, *, title: str = "", provenance: Any =
 
 
 def rich_table(frame: pd.DataFrame, title: str = "", max_rows: int = 200) -> Table:
+    import pandas as pd
+
     table = Table(title=title or None, show_lines=False, header_style="bold")
     for col in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
@@ -136,6 +123,8 @@ def rich_table(frame: pd.DataFrame, title: str = "", max_rows: int = 200) -> Tab
 
 
 def fmt_cell(value: Any) -> str:
+    import pandas as pd
+
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, bool):

@@ -18,9 +18,6 @@ from critmin.cli._common import (
     store_path,
 )
 from critmin.cli.app import data_app
-from critmin.config import SNAPSHOT_DIR
-from critmin.store.build import build_store, build_tables, export_snapshot, read_snapshot
-from critmin.store.catalog import Store, write_store
 
 
 @data_app.command("build")
@@ -31,6 +28,10 @@ def build(
     store: StoreOpt = None,
 ) -> None:
     """Build the store, atomically: a failed build leaves the previous store untouched."""
+    from critmin.config import SNAPSHOT_DIR
+    from critmin.store.build import build_tables, read_snapshot
+    from critmin.store.catalog import write_store
+
     target = store_path(store)
     with progress("Building store") as advance:
         if source_dir is not None:
@@ -60,13 +61,20 @@ def status(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 
 @data_app.command("snapshot")
 def snapshot(
-    out: Annotated[Path, typer.Option(help="Directory for the Parquet snapshot.")] = SNAPSHOT_DIR,
+    out: Annotated[Path | None, typer.Option(
+        help="Directory for the Parquet snapshot [default: the bundled src/critmin/snapshot].",
+        show_default=False)] = None,
     store: StoreOpt = None,
 ) -> None:
     """Write the openly licensed rows of the store to the bundled Parquet snapshot."""
+    from critmin.config import SNAPSHOT_DIR
+    from critmin.store.build import export_snapshot
+    from critmin.store.catalog import Store
+
+    out = out if out is not None else SNAPSHOT_DIR
     prov = export_snapshot(Store.open(store_path(store)), out)
     size = sum(p.stat().st_size for p in out.glob("*.parquet"))
     console.print(f"Wrote {prov['table'].nunique()} tables ({size / 1e6:.2f} MB) to {out}.")
 
 
-__all__ = ["build", "build_store", "snapshot", "status"]
+__all__ = ["build", "snapshot", "status"]

@@ -12,15 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import typer
 
 from critmin.cli._common import StoreOpt, console, dump_json, open_store, progress, rich_table
 from critmin.cli.app import app
-from critmin.models.pe import run_scenario
-from critmin.reports.metrics import concentration_ranking, exposure_table, exposure_view
-from critmin.reports.production import production_summary
-from critmin.reports.scenario import headline_table, welfare_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCENARIO = Path("scenarios") / "ministerial-2026-price-floor.yaml"
 
@@ -42,6 +42,11 @@ def demo(
     store: StoreOpt = None,
 ) -> None:
     """Production, concentration, exposure and the ministerial price-floor scenario."""
+    from critmin.models.pe import run_scenario
+    from critmin.reports.metrics import concentration_ranking, exposure_table, exposure_view
+    from critmin.reports.production import production_summary
+    from critmin.reports.scenario import headline_table, welfare_table
+
     s = open_store(store)
     out.mkdir(parents=True, exist_ok=True)
     sections: list[tuple[str, str, pd.DataFrame, list[dict]]] = []

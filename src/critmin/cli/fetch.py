@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from critmin.cli._common import Format, FormatOpt, console, emit, progress
 from critmin.cli.app import data_app
-from critmin.config import settings
-from critmin.sources.fetch import REGISTRY, fetch
 
 
 @data_app.command("fetch")
@@ -32,6 +29,11 @@ def fetch_command(
 ) -> None:
     """Download official release files (USGS ScienceBase, World Bank, CEPII) with resume
     and sha256 verification; a file is installed only once its checksum is verified."""
+    import pandas as pd
+
+    from critmin.config import settings
+    from critmin.sources.fetch import REGISTRY, fetch
+
     if list_ or name is None:
         frame = pd.DataFrame([{
             "source": s.name, "publisher": s.publisher, "title": s.title, "licence": s.licence,

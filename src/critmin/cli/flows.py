@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
-from critmin import vocab
 from critmin.cli._common import (
     Format,
     FormatOpt,
@@ -20,73 +18,10 @@ from critmin.cli._common import (
     store_path,
 )
 from critmin.cli.app import app, data_app
-from critmin.errors import StoreError
-from critmin.countries import country
-from critmin.store.views import NoMineralDataError, NoStageDataError, NoYearDataError
 
 import_app = typer.Typer(help="Add your own downloaded trade files to the store, atomically.",
                          no_args_is_help=True)
 data_app.add_typer(import_app, name="import")
-
-
-def _countries(text: str | None) -> tuple[str, ...] | None:
-    """ISO3 codes of a country, a comma-separated list or a bloc (critmin.blocs), or None."""
-    if text is None:
-        return None
-    try:
-        from critmin.blocs import resolve
-    except ImportError:  # blocs not installed: ISO3 or country names only
-        return tuple(country(p.strip()) for p in text.split(",") if p.strip())
-    return tuple(resolve(text))
-
-
-def _check_has_flows(store, mineral_id: str, stage: str | None) -> None:  # type: ignore[no-untyped-def]
-    """NoMineralDataError / NoStageDataError listing what the flows table holds."""
-    have = store.sql("SELECT DISTINCT mineral FROM flows ORDER BY 1")["mineral"].tolist()
-    if mineral_id not in have:
-        codes = ", ".join(s.value for s in vocab.hs_stages(mineral_id)) or "none"
-        raise NoMineralDataError(mineral_id, have, f"The store has no {mineral_id} trade flows "
-                                  f"(stages with HS codes: {codes}); import BACI or UN Comtrade "
-                                  "files with `critmin data import`.")
-    if stage is not None:
-        stages = store.sql("SELECT DISTINCT stage FROM flows WHERE mineral = ? ORDER BY 1",
-                           [mineral_id])["stage"].tolist()
-        if stage not in stages:
-            raise NoStageDataError(stage, stages, f"No {mineral_id} {stage} flows; stages "
-                                    f"with flows: {', '.join(stages)}.")
-
-
-def _default_stage(store, mineral_id: str) -> str:  # type: ignore[no-untyped-def]
-    """The stage with the largest traded value."""
-    stages = store.sql("SELECT stage, sum(value_usd) AS v FROM flows WHERE mineral = ? "
-                       "GROUP BY stage ORDER BY v DESC NULLS LAST", [mineral_id])
-    return str(stages["stage"].iloc[0])
-
-
-def _baseline_year(store, mineral_id: str, stage: str,  # type: ignore[no-untyped-def]
-                   production_stage: str | None) -> int:
-    """The latest year with both flows and production (else the latest year with flows)."""
-    if store.has_table("production"):
-        pst = vocab.stage(production_stage).value if production_stage else stage
-        both = store.sql("SELECT max(f.year) AS y FROM flows f WHERE f.mineral = ? AND "
-                         "f.stage = ? AND NOT f.partial_year AND f.year IN (SELECT year FROM "
-                         "production WHERE mineral = ? AND stage = ? AND quantity_t > 0)",
-                         [mineral_id, stage, mineral_id, pst])["y"]
-        if both.notna().iloc[0]:
-            return int(both.iloc[0])
-    return _latest_year(store, mineral_id, stage)
-
-
-def _latest_year(store, mineral_id: str, stage: str | None) -> int:  # type: ignore[no-untyped-def]
-    q = "SELECT max(year) AS y FROM flows WHERE mineral = ? AND NOT partial_year"
-    params: list[object] = [mineral_id]
-    if stage:
-        q += " AND stage = ?"
-        params.append(stage)
-    y = store.sql(q, params)["y"]
-    if y.isna().iloc[0]:  # only partial-year rows
-        y = store.sql(q.replace(" AND NOT partial_year", ""), params)["y"]
-    return int(y.iloc[0])
 
 
 @app.command("flows")
@@ -107,71 +42,40 @@ def flows(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Bilateral trade flows of a mineral, each marked observed, mirror or estimated."""
-    m = vocab.mineral(mineral)
-    s = open_store(store)
-    if not s.has_table("flows"):
-        raise StoreError(f"The store at {s.path} has no flows table; rebuild it with "
-                         "`critmin data build` or import trade files with `critmin data import`.")
-    st = vocab.stage(stage).value if stage else None
-    exps, imps = _countries(exporter), _countries(importer)
-    _check_has_flows(s, m.id, st)
-    if complete:
-        st = st or _default_stage(s, m.id)
-        year = year if year is not None else _baseline_year(s, m.id, st, production_stage)
-        from critmin.baseline import build_baseline
+    from critmin.metrics.flows import flows_view
 
-        with progress(f"Completing {m.id} {st} {year}") as advance:
-            advance("baseline", 0, 1)
-            base = build_baseline(s, m.id, st, int(year), production_stage=production_stage,
-                                  countries=tuple(exps or ()) + tuple(imps or ()))
-            advance("done", 1, 1)
-        rows = base.tidy()
-        if exps:
-            rows = rows[rows["exporter"].isin(exps)]
-        if imps:
-            rows = rows[rows["importer"].isin(imps)]
-        cols = ["mineral", "stage", "year", "exporter", "importer", "quantity_t", "value_usd",
-                "method", "domestic", "source", "note"]
-        cols = [c for c in cols if c in rows.columns]
-        extra = {"mineral": m.id, "stage": st, "year": int(year), "basis": base.basis,
-                 "estimated_share": base.estimated_share,
-                 "estimated_value_share": base.estimated_value_share,
-                 "diagnostics": base.diagnostics}
+    s = open_store(store)
+    with progress(f"Flows {mineral}") as advance:
+        res = flows_view(s, mineral, stage=stage, year=year, exporter=exporter,
+                         importer=importer, complete=complete,
+                         production_stage=production_stage, advance=advance)
+    rows, extra = res.frame, res.extra
+    title = extra.pop("title")
+    if complete:
+        cols = list(rows.columns)
         if fmt is Format.table:
             cols = [c for c in cols if c not in ("mineral", "stage", "year", "note")]
-        emit(rows[cols], fmt, title=f"{m.name} {st} flows {year} (complete; {base.basis})",
-             provenance=list(base.provenance), extra=extra,
-             footer=f"Estimated share of the total: {base.estimated_share:.1%} "
-                    f"({base.diagnostics.get('constraint', '')[:60]})")
+        emit(rows[cols], fmt, title=title, provenance=res.provenance, extra=extra,
+             footer=f"Estimated share of the total: {extra['estimated_share']:.1%} "
+                    f"({extra['diagnostics'].get('constraint', '')[:60]})")
         return
-    from critmin.baseline import observed_flows
-
-    year = year if year is not None else _latest_year(s, m.id, st)
-    rows = observed_flows(s, m.id, st, int(year), exporters=exps, importers=imps,
-                          partial_years=True)
-    if rows.empty:
-        have = s.sql("SELECT DISTINCT year FROM flows WHERE mineral = ? ORDER BY 1", [m.id])
-        raise NoYearDataError(year, [str(y) for y in have["year"]],
-                               f"No observed {m.id} flows match these filters in {year}.")
-    cols = ["mineral", "stage", "year", "exporter", "importer", "value_usd", "quantity_t",
-            "basis", "method", "hs_codes", "hs_shared", "source"]
     shared = bool(rows["hs_shared"].any())
     footer = ("[yellow]hs_shared rows come from HS codes that also cover other minerals "
               "(e.g. 811292: Ga, Ge, In, Nb, ...): values are upper bounds.[/yellow]"
               if shared else "")
+    cols = list(rows.columns)
     if fmt is Format.table:
         cols = ["stage", "exporter", "importer", "value_usd", "quantity_t", "method",
                 "hs_codes", *(["hs_shared"] if shared else []), "source"]
-    emit(rows[cols], fmt, title=f"{m.name} observed flows {year}",
-         provenance=s.provenance_records(["flows"], sources=sorted(set(rows["source"]))),
-         extra={"mineral": m.id, "stage": st, "year": int(year), "estimated_share": 0.0},
-         footer=footer)
+    emit(rows[cols], fmt, title=title, provenance=res.provenance, extra=extra, footer=footer)
 
 
 # --- critmin data import -------------------------------------------------------------------
 
 def _import(kind: str, paths: list[Path], store: Path | None,
             country_codes: Path | None = None) -> None:
+    import pandas as pd
+
     from critmin.sources.origin import Origin
     from critmin.store.builders.flows import (
         UNMAPPED_COLUMNS,

@@ -10,7 +10,15 @@ from typing import Annotated
 
 import typer
 
-from critmin.cli._common import Format, FormatOpt, StoreOpt, emit, open_store, progress
+from critmin.cli._common import (
+    SERIES_HELP,
+    Format,
+    FormatOpt,
+    StoreOpt,
+    emit,
+    open_store,
+    progress,
+)
 from critmin.cli.app import app
 
 
@@ -54,9 +62,7 @@ def concentration(
     stage: Annotated[str | None, typer.Option(
         help="mine, refinery, smelter, metal or chemical; default every stage.")] = None,
     year: Annotated[int | None, typer.Option(help="Year; default every year.")] = None,
-    series: Annotated[Series, typer.Option(
-        help="default: newest USGS edition per year, BGS where USGS has none; usgs: USGS "
-        "only; bgs: BGS 1971-2023; all: every release as its own series.")] = Series.default,
+    series: Annotated[Series, typer.Option(help=SERIES_HELP)] = Series.default,
     latest: Annotated[bool | None, typer.Option(
         "--latest/--all-years", help="Only the latest year of each mineral-stage (the "
         "default with no MINERAL and no --year, leaving out series that ended 5 or more "
@@ -82,41 +88,19 @@ def concentration(
     Shares are of the world total; "Other countries" counts in the total but is never a
     producer, so HHI and CR are lower bounds. Sorted by HHI, highest first.
     """
-    from critmin.metrics import queries
-    from critmin.metrics.concentration import Thresholds
-    from critmin.reports.metrics import RECENT_YEARS
+    from critmin.reports.metrics import concentration_view
 
     s = open_store(store)
     with progress("concentration") as advance:
         advance("reading production", 0, 2)
-        if share_of is not None:
-            if mineral is None or stage is None:
-                from critmin.errors import InvalidParameterError
-
-                raise InvalidParameterError(
-                    f"--share-of {share_of} needs a MINERAL and --stage, e.g. "
-                    f"`critmin concentration gallium --stage refinery --share-of {share_of}`.")
-            res = queries.share_series(s, mineral, stage, share_of, series=series.value)
-            title = f"{share_of} share of world {mineral} ({stage})"
-            table = res.frame
-        elif compare_stages:
-            res = queries.stage_comparison(s, mineral, year=year, series=series.value)
-            title = "Mining versus processing concentration"
-            table = res.frame
-        else:
-            res = queries.concentration(
-                s, mineral, stage=stage, year=year, series=series.value,
-                thresholds=Thresholds(cr1_share=cr1_threshold, hhi=hhi_threshold),
-                credible_only=not all_groups)
-            overview = latest is None and mineral is None and year is None
-            if latest or overview:
-                res.frame = queries.latest_rows(res.frame, per_source=series is Series.all,
-                                                recent_years=RECENT_YEARS if overview else None)
-            title = "Supply concentration" + (f": {mineral}" if mineral else "") \
-                + (f", {stage}" if stage else "") + (f", {year}" if year else "") \
-                + (" (latest year of each mineral-stage)" if overview else "")
-            table = _cols(res.frame, CONCENTRATION_TABLE)
+        res = concentration_view(s, mineral, stage=stage, year=year, series=series.value,
+                                 latest=latest, share_of=share_of, compare_stages=compare_stages,
+                                 all_groups=all_groups, cr1_threshold=cr1_threshold,
+                                 hhi_threshold=hhi_threshold)
         advance("done", 2, 2)
+    title = res.extra.pop("title")
+    plain = share_of is None and not compare_stages
+    table = _cols(res.frame, CONCENTRATION_TABLE) if plain else res.frame
     out = res.frame if fmt is not Format.table else table
     emit(out, fmt, title=title, provenance=res.provenance, extra=res.extra,
          footer="HHI 0-10,000 (lower bound: OTH is an unattributed remainder); shares 0-1; "

@@ -12,7 +12,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from critmin.cli._common import Format, StoreOpt, console, dump_json, emit, progress, rich_table
@@ -63,6 +62,8 @@ def list_(directory: Annotated[Path | None, typer.Option("--dir", help="Folder o
                                                          "[default: the scenarios/ library]")] = None,
           fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
     """List the scenario library: name, model, baseline and shocks of each file."""
+    import pandas as pd
+
     from critmin.models.scenario import load_scenario, scenario_files
 
     rows = []

@@ -236,7 +236,7 @@ def share_series(store: Store, mineral: str, stage: str, country: str = "CHN", *
     _check_stage(store, mineral, stage)
     prod = load_production(store, mineral, stage, series)
     out = conc_mod.country_share_series(prod, code, keys=keys_for(prod))
-    out = out.sort_values(["source", "year"]).reset_index(drop=True)
+    out = out.sort_values(["source", "year"], ascending=[True, False]).reset_index(drop=True)
     return MetricResult(out, _provenance(store, ["production"], out["source"].unique()))
 
 
@@ -333,6 +333,8 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
         wgi_threshold=wgi_threshold, measure=measure, max_baselines=max_baselines,
         latest=latest, advance=advance)
     out.insert(0, "unit", label)
+    if "year" in out.columns:  # newest year first, as every table critmin prints
+        out = out.sort_values("year", ascending=False, kind="stable").reset_index(drop=True)
     prov = _provenance(store, ["flows"], flows["source"].unique() if "source" in flows else None)
     if prod is not None:
         prov += _provenance(store, ["production"], prod["source"].unique())

@@ -229,3 +229,45 @@ def _cell(value: object) -> str:
             return f"{value:,.0f}"
         return f"{value:.3f}"
     return str(value)
+
+
+def concentration_view(store: Store, mineral: str | None = None, *, stage: str | None = None,
+                       year: int | None = None, series: str = "default",
+                       latest: bool | None = None, share_of: str | None = None,
+                       compare_stages: bool = False, all_groups: bool = False,
+                       cr1_threshold: float = 0.65, hhi_threshold: float = 1800.0,
+                       ) -> MetricResult:
+    """What ``critmin concentration`` and ``GET /api/concentration`` show.
+
+    With no mineral and no year (and ``latest`` unset) the latest year of each mineral-stage
+    with data in the last :data:`RECENT_YEARS` years; ``latest=True`` the latest year of each
+    mineral-stage; ``latest=False`` every year. ``share_of`` gives one country's share over
+    time instead (needs ``mineral`` and ``stage``), ``compare_stages`` mining against
+    processing. ``extra["title"]`` names the table.
+    """
+    from critmin.errors import InvalidParameterError
+    from critmin.metrics.concentration import Thresholds
+
+    if share_of is not None:
+        if mineral is None or stage is None:
+            raise InvalidParameterError(
+                f"--share-of {share_of} needs a MINERAL and --stage, e.g. "
+                f"`critmin concentration gallium --stage refinery --share-of {share_of}`.")
+        res = queries.share_series(store, mineral, stage, share_of, series=series)
+        res.extra["title"] = f"{share_of} share of world {mineral} ({stage})"
+        return res
+    if compare_stages:
+        res = queries.stage_comparison(store, mineral, year=year, series=series)
+        res.extra["title"] = "Mining versus processing concentration"
+        return res
+    res = queries.concentration(store, mineral, stage=stage, year=year, series=series,
+                                thresholds=Thresholds(cr1_share=cr1_threshold, hhi=hhi_threshold),
+                                credible_only=not all_groups)
+    overview = latest is None and mineral is None and year is None
+    if latest or overview:
+        res.frame = queries.latest_rows(res.frame, per_source=series == "all",
+                                        recent_years=RECENT_YEARS if overview else None)
+    res.extra["title"] = ("Supply concentration" + (f": {mineral}" if mineral else "")
+                          + (f", {stage}" if stage else "") + (f", {year}" if year else "")
+                          + (" (latest year of each mineral-stage)" if overview else ""))
+    return res

@@ -117,11 +117,11 @@ def _anti_join(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
 
 
 def _order(frame: pd.DataFrame) -> pd.DataFrame:
-    """Producers by year and stage, largest first; OTH and WLD last."""
+    """Producers by stage and year (newest first), largest first; OTH and WLD last."""
     rank = frame["country"].map({"OTH": 1, "WLD": 2}).fillna(0)
     key = frame.assign(_rank=rank, _q=-frame["quantity_t"].fillna(-1))
     key = key.sort_values(["mineral", "stage", "year", "basis", "_rank", "_q", "country"],
-                          kind="stable")
+                          ascending=[True, True, False, True, True, True, True], kind="stable")
     return key.drop(columns=["_rank", "_q"]).reset_index(drop=True)
 
 
@@ -150,9 +150,11 @@ def production_view(store: Store, mineral: str, stage: str | None = None,
     year : int, optional
         Default every year.
     source : str, optional
-        None: the default selection (module docstring). ``"usgs"``: USGS rows only, newest
-        edition per year. ``"bgs"``: BGS rows only. A source id such as
-        ``"usgs-mcs2025-world"``: every row of that release.
+        None or ``"default"``: the default selection (module docstring). ``"usgs"``: USGS
+        rows only, newest edition per year. ``"bgs"``: BGS rows only. ``"all"``: every
+        release, each row with its ``source``. A source id such as
+        ``"usgs-mcs2025-world"``: every row of that release. The same words as the
+        ``series`` of :mod:`critmin.metrics.queries`.
 
     Returns
     -------
@@ -169,18 +171,19 @@ def production_view(store: Store, mineral: str, stage: str | None = None,
     mid = _mineral_id(store, "production", mineral)
     rows = store.table("production", mineral=mid)
     units = rows.attrs.get("units", {})
-    if source is not None:
+    source = None if source == "default" else source
+    if source is not None and source != "all":
         sources = sorted(set(rows["source"]))
         if source in ("usgs", "bgs"):
             rows = rows[_family(rows["source"]) == source]
         elif source in sources:
             rows = rows[rows["source"] == source]
         else:
-            msg = (f"source {source!r} has no production rows for {mid}. Accepted: 'usgs', "
-                   f"'bgs' or one of {sources}.")
+            msg = (f"series {source!r} has no production rows for {mid}. Accepted: "
+                   f"'default', 'usgs', 'bgs', 'all' or one of {sources}.")
             raise InvalidParameterError(msg)
         if rows.empty:
-            raise InvalidParameterError(f"source {source!r} has no production rows for {mid}; "
+            raise InvalidParameterError(f"series {source!r} has no production rows for {mid}; "
                                         f"sources with data: {sources}.")
     if source is None or source in ("usgs", "bgs"):
         rows = latest_production(rows)

@@ -1,0 +1,183 @@
+"""The FastAPI application: routers, error handling and the limits that make it safe to run
+as a service.
+
+Safety, by construction:
+
+- ``critmin serve`` binds 127.0.0.1 unless told otherwise.
+- No request names a path the server reads: scenario documents arrive in the body, and a
+  scenario's data reference resolves only inside the configured source directory
+  (:func:`critmin.api.paths.safe_data_path`: ``..``, absolute, encoded and symlink escapes
+  are refused).
+- Request bodies are limited (:attr:`Limits.max_body_bytes`, 413 beyond).
+- Every solve runs under a time limit (:attr:`Limits.solve_seconds`, 503 beyond) and at
+  most :attr:`Limits.max_solves` at once (503 "busy" beyond), so metric routes keep serving.
+- The store is opened read-only; a store rebuilt underneath (a new file renamed into place)
+  is picked up by the next query (:class:`critmin.store.catalog.Store`).
+
+Errors: bad input is 422 with the message the CLI prints; a missing or unreadable store and
+an exhausted time limit are 503; never a traceback.
+
+The web dashboard (``critmin.web``, owned by the web pages) plugs in here: files under
+``critmin/web/static`` are served at ``/static``, and if ``critmin.web`` defines ``router``
+(an ``APIRouter``) it is included before the API's own routes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from critmin.errors import CritminError, InputError, SolveError, StoreError
+
+log = logging.getLogger("critmin.api")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one request may ask of the server."""
+
+    max_body_bytes: int = 256 * 1024      # a scenario document is a few KB
+    solve_seconds: float = 30.0           # wall time of one scenario run
+    max_solves: int = 2                   # scenario runs at once (2 cores)
+    queue_seconds: float = 10.0           # wait for a free solve slot before 503 "busy"
+    max_markets: int = 12                 # PE markets in one scenario document
+    max_draws: int = 200                  # GE Monte Carlo draws in one request
+
+
+class SolveTimeout(CritminError):
+    """A solve exceeded its time limit (HTTP 503)."""
+
+
+class Busy(CritminError):
+    """Every solve slot is taken (HTTP 503)."""
+
+
+class TooLarge(InputError):
+    """A request that asks for more than the limits allow (HTTP 413)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """What the app serves: the store file, the source directory for scenario data."""
+
+    store: Path
+    source_dir: Path | None
+    limits: Limits
+
+
+def create_app(store: Path | str | None = None, *, source_dir: Path | str | None = None,
+               limits: Limits | None = None) -> FastAPI:
+    """The critmin REST service (and the web dashboard, when installed).
+
+    Parameters
+    ----------
+    store : path, optional
+        The DuckDB store (opened read-only). Default: ``CRITMIN_STORE`` or the user data dir.
+    source_dir : path, optional
+        The only directory scenario ``data`` references may resolve in; None (the default)
+        refuses every data reference. ``critmin serve`` passes ``--source-dir``, else
+        ``CRITMIN_SOURCE_DIR`` or ``../shared/data`` beside the checkout.
+    limits : Limits, optional
+        Body size, solve time and concurrency limits.
+    """
+    from critmin import __version__
+    from critmin.config import settings
+
+    config = ServiceConfig(
+        store=Path(store) if store is not None else settings().store,
+        source_dir=Path(source_dir) if source_dir is not None else None,
+        limits=limits or Limits())
+    app = FastAPI(
+        title="critmin",
+        version=__version__,
+        summary="Critical-minerals supply chains: production, concentration, exposure, "
+                "flows and trade-policy scenarios.",
+        description="Every table is a JSON document with `rows` (or named tables) and "
+                    "`provenance` (source, vintage, licence, sha256 of every input), the "
+                    "same document `critmin ... --format json` prints. Bad input is 422 with "
+                    "the CLI's message.",
+    )
+    app.state.config = config
+    from critmin.api.solves import SolveRunner
+
+    app.state.solves = SolveRunner(config.limits)
+    from critmin.api.deps import ResponseCache
+
+    app.state.cache = ResponseCache()
+    _mount_web(app)
+    from critmin.api import flows, metrics, reference, scenarios
+
+    for module in (reference, metrics, flows, scenarios):
+        app.include_router(module.router, prefix="/api")
+    _error_handlers(app)
+    from critmin.api.limits import BodySizeLimit
+
+    app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_body_bytes)
+    if not any(getattr(r, "path", None) == "/" for r in app.routes):
+        app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
+    return app
+
+
+def _mount_web(app: FastAPI) -> None:
+    from fastapi.staticfiles import StaticFiles
+
+    from critmin.config import PACKAGE_DIR
+
+    static = PACKAGE_DIR / "web" / "static"
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=static), name="static")
+    try:
+        web = importlib.import_module("critmin.web")
+    except ModuleNotFoundError as exc:
+        if exc.name != "critmin.web":
+            raise
+        return
+    router = getattr(web, "router", None)
+    if router is not None:
+        app.include_router(router)
+
+
+def _error(status: int, exc: Exception, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=status,
+                        headers=headers)
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TooLarge)
+    async def too_large(_: Request, exc: TooLarge) -> JSONResponse:
+        return _error(413, exc)
+
+    @app.exception_handler(InputError)
+    async def bad_input(_: Request, exc: InputError) -> JSONResponse:
+        return _error(422, exc)
+
+    @app.exception_handler(SolveError)
+    async def not_solved(_: Request, exc: SolveError) -> JSONResponse:
+        return _error(422, exc)
+
+    @app.exception_handler(SolveTimeout)
+    async def timed_out(_: Request, exc: SolveTimeout) -> JSONResponse:
+        return _error(503, exc, {"Retry-After": "30"})
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, exc: Busy) -> JSONResponse:
+        return _error(503, exc, {"Retry-After": "5"})
+
+    @app.exception_handler(StoreError)
+    async def no_store(_: Request, exc: StoreError) -> JSONResponse:
+        return _error(503, exc)
+
+    @app.exception_handler(CritminError)
+    async def other(_: Request, exc: CritminError) -> JSONResponse:
+        status = 422 if exc.exit_code == 2 else 503
+        return _error(status, exc)
+
+
+def config_of(request: Request) -> Any:
+    return request.app.state.config

@@ -1,0 +1,225 @@
+"""``/api/scenarios``: the shipped scenario library, and ``POST /api/scenarios/run``, which
+solves a scenario document sent in the body (YAML or JSON) with the model it names.
+
+The document never names a file the server reads except its data reference, which must lie
+inside the source directory (:mod:`critmin.api.paths`). The run is time-limited
+(:mod:`critmin.api.solves`). The answer is the document ``critmin scenario run --format
+json`` (``model: pe``) or ``critmin gravity run --format json`` (``model: ge``) prints.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from critmin.api.deps import StoreDep, json_response, store_version
+from critmin.api.paths import safe_data_path
+from critmin.api.schemas import Mode, RowsOut, TablesOut
+from critmin.errors import ScenarioError
+
+router = APIRouter(tags=["scenarios"])
+
+MAX_NODES = 20_000  # values in one scenario document (YAML aliases can multiply them)
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml",
+              "text/plain")
+
+BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "A scenario document (the YAML of scenarios/*.yaml, or the same as "
+                       "JSON). `model: pe` (default) or `model: ge`.",
+        "content": {
+            "application/json": {"schema": {"type": "object", "additionalProperties": True}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    },
+}
+
+
+def _library() -> dict[str, Any]:
+    from critmin.models.scenario import scenario_files
+
+    return {p.stem: p for p in scenario_files()}
+
+
+ScenarioName = StrEnum("ScenarioName", {n: n for n in sorted(_library())}  # type: ignore[misc]
+                       or {"none": "none"})
+
+
+@router.get("/scenarios", response_model=RowsOut,
+            summary="The shipped scenario library (critmin scenario list)")
+def scenario_list() -> Response:
+    from critmin.models.scenario import scenario_model
+
+    rows = []
+    for name, path in _library().items():
+        try:
+            model = scenario_model(path)
+        except ScenarioError:
+            model = "invalid"
+        rows.append({"scenario": name, "file": path.name, "model": model,
+                     "url": f"/api/scenarios/{name}"})
+    return json_response({"rows": rows, "provenance": []})
+
+
+@router.get("/scenarios/{name}", summary="One shipped scenario document (YAML)",
+            responses={200: {"content": {"application/yaml": {"schema": {"type": "string"}}}}})
+def scenario_document(name: ScenarioName) -> Response:  # type: ignore[valid-type]
+    path = _library().get(name.value)  # type: ignore[attr-defined]
+    if path is None:
+        raise ScenarioError(f"No scenario {name.value!r} in the library.")  # type: ignore[attr-defined]
+    return Response(path.read_text(encoding="utf-8"), media_type="application/yaml")
+
+
+@router.post("/scenarios/run", response_model=TablesOut, openapi_extra=BODY,
+             summary="Run a scenario document (critmin scenario run / critmin gravity run)",
+             responses={413: {"description": "Body or scenario over the server's limits."},
+                        422: {"description": "The document does not validate (file, line, "
+                                             "field), or the model cannot solve it."},
+                        503: {"description": "Over the time limit, or every solve slot busy."}})
+async def run(request: Request, store: StoreDep,
+              mode: Mode = Mode.exact,
+              bloc: Annotated[list[str] | None, Query(
+                  max_length=8, description="Also total welfare over these blocs (PE).")] = None,
+              draws: Annotated[int, Query(ge=0, le=1000, description="GE Monte Carlo draws "
+                                          "(at most the server's limit).")] = 0,
+              seed: int = 20160101) -> Response:
+    body = await request.body()
+    kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    doc = _parse(body, kind)
+    config = request.app.state.config
+    limits = config.limits
+    model = str(doc.data.get("model", "pe")).strip().lower()
+    if model == "pe":
+        job = _pe_job(doc, store, config, mode.value, bloc or [])
+    elif model == "ge":
+        from critmin.api.app import TooLarge
+
+        if draws > limits.max_draws:
+            raise TooLarge(f"draws={draws} is over this server's limit of {limits.max_draws}; "
+                           "run larger Monte Carlo samples with `critmin gravity run`.")
+        job = _ge_job(doc, config, draws, seed)
+    else:
+        raise ScenarioError(f"request body: model {model!r} is not known. Accepted: pe, ge.")
+    key = ("run", body, kind, mode.value, tuple(bloc or ()), draws, seed,
+           store_version(config.store))
+    cache = request.app.state.cache
+    runner = request.app.state.solves
+    return await anyio.to_thread.run_sync(
+        lambda: cache.get_or_make(key, lambda: json_response(runner.run(job))))
+
+
+def _parse(body: bytes, kind: str) -> Any:
+    """The document (a YamlDoc: its mapping and the line of every key); ScenarioError with
+    the line and column of malformed YAML or JSON."""
+    from critmin.models.yamlio import YamlDoc, _LineLoader
+
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"request body is not UTF-8 text: {exc}.") from exc
+    if not text.strip():
+        raise ScenarioError("request body is empty: send a scenario document (YAML or JSON).")
+    if kind not in ("application/json", *YAML_TYPES):
+        raise ScenarioError(f"request body has content type {kind!r}; send application/json "
+                            "or application/yaml.")
+    import yaml
+
+    loader = _LineLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"request body: malformed YAML/JSON at {where}: {problem}.") from exc
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ScenarioError("request body: a scenario document must be a mapping at the top "
+                            "level (name, baseline, shocks ...).")
+    _check_size(data)
+    return YamlDoc(data, getattr(loader, "_lines", {}), "request body")
+
+
+def _check_size(data: Any) -> None:
+    from critmin.api.app import TooLarge
+
+    count, stack = 0, [data]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise TooLarge(f"request body: the scenario document has more than {MAX_NODES} "
+                           "values (YAML aliases count each time they are used).")
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _pe_job(doc: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> Any:
+    from critmin.api.app import TooLarge
+    from critmin.models.scenario_yaml import ScenarioIn
+    from critmin.models.yamlio import validate
+
+    data = doc.data
+    baseline = data.get("baseline")
+    if isinstance(baseline, dict):
+        for key in ("flows_csv", "tariffs_csv"):
+            if isinstance(baseline.get(key), str):
+                baseline[key] = str(safe_data_path(baseline[key], config.source_dir,
+                                                   f"baseline.{key}"))
+    parsed = validate(doc, ScenarioIn)
+    try:
+        scenario = parsed.scenario(path="request body", base_dir=None)
+    except ScenarioError as exc:
+        raise ScenarioError(f"request body: {exc}") from exc
+    n = len(scenario.baseline.markets)
+    if n > config.limits.max_markets:
+        raise TooLarge(f"request body: {n} markets is over this server's limit of "
+                       f"{config.limits.max_markets} per run; split the scenario or run it "
+                       "with `critmin scenario run`.")
+    from critmin.blocs import bloc as find_bloc
+
+    for name in blocs:
+        find_bloc(name)  # UnknownBlocError (422) before any solve
+
+    def job(deadline: Any) -> dict[str, Any]:
+        from critmin.models.pe import run_scenario
+
+        st = store if scenario.baseline.flows_csv is None else None
+        result = run_scenario(scenario, st, mode=mode, on_market=deadline.check)
+        deadline.check()
+        return result.to_json_doc({name: name for name in blocs})
+
+    return job
+
+
+def _ge_job(doc: Any, config: Any, draws: int, seed: int) -> Any:
+    from critmin.models.gravity_scenario import GEScenario, GEScenarioIn
+    from critmin.models.yamlio import validate
+
+    spec = validate(doc, GEScenarioIn)
+    data_file = safe_data_path(spec.data.file, config.source_dir, "data.file")
+    scenario = GEScenario(spec.name, spec.description, "request body", data_file, spec)
+
+    def job(deadline: Any) -> dict[str, Any]:
+        from critmin.models.gravity_scenario import run_scenario
+        from critmin.reports.documents import records
+
+        deadline.check()
+        run = run_scenario(scenario, draws=draws, seed=seed, progress=deadline.check)
+        deadline.check()
+        return {"scenario": scenario.name, "model": "ge",
+                "countries": records(run.countries()),
+                "blocs": records(run.blocs) if run.blocs is not None else [],
+                "coefficients": records(run.fit.tidy()),
+                "diagnostics": run.diagnostics, "provenance": list(run.provenance)}
+
+    return job

@@ -1,0 +1,48 @@
+"""``critmin serve``: the REST service (and the web dashboard) on uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from critmin.cli._common import StoreOpt, err_console
+from critmin.cli.app import app
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind. Only 127.0.0.1 (this machine) "
+                                      "unless you choose otherwise.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+    store: StoreOpt = None,
+    source_dir: Annotated[Path | None, typer.Option(
+        "--source-dir", help="The only directory scenario data references may name "
+        "[default: CRITMIN_SOURCE_DIR or ../shared/data beside the checkout].",
+        show_default=False)] = None,
+    solve_seconds: Annotated[float, typer.Option(
+        min=0.1, help="Time limit of one scenario run (503 beyond).")] = 30.0,
+    max_body_kb: Annotated[int, typer.Option(
+        min=1, help="Largest request body accepted (413 beyond).")] = 256,
+) -> None:
+    """Serve the REST API (OpenAPI at /docs) on HOST:PORT, reading the store read-only."""
+    import uvicorn
+
+    from critmin.api import Limits, create_app
+    from critmin.cli._common import store_path
+    from critmin.config import default_source_dir
+
+    target = store_path(store)
+    if not target.exists():
+        err_console.print(f"[yellow]No store at {target} yet: routes answer 503 until "
+                          "`critmin data build` makes one.[/yellow]")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print(f"[yellow]Binding {host}: the API is reachable from other "
+                          "machines and has no authentication.[/yellow]")
+    source_dir = source_dir if source_dir is not None else default_source_dir()
+    application = create_app(target, source_dir=source_dir, limits=Limits(
+        solve_seconds=solve_seconds, max_body_bytes=max_body_kb * 1024))
+    err_console.print(f"critmin API on http://{host}:{port}/ (OpenAPI: /docs), store {target}, "
+                      f"scenario data from {source_dir or 'nowhere (no --source-dir)'}")
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
