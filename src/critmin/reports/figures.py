@@ -264,7 +264,7 @@ def flows_sankey(result: MetricResult) -> Panel:
     title = f"{mineral.capitalize()} from {' to '.join(stages)}, {x.get('year')} (tonnes)"
     _layout(fig, title, height)
     for k, st in enumerate(stages):
-        label = st if st == "buyers" else f"{st} ({x.get('basis', {}).get(st, 't')})"
+        label = st
         fig.add_annotation(x=k / ncol, y=1.06, xref="paper", yref="paper", showarrow=False,
                            text=f"<b>{label}</b>", xanchor="center" if 0 < k < ncol else
                            ("left" if k == 0 else "right"), font={"size": 11})
@@ -398,7 +398,7 @@ def scenario_panels(view: Mapping[str, Any]) -> list[Panel]:
                                            for v in g["world_price_change_share"]],
                              name=mk, showlegend=False,
                              hovertemplate="%{x}: %{y:+.2%}<extra></extra>"), i, 1)
-        fig.update_yaxes(tickformat="+.1%", row=i, col=1, gridcolor="#eee")
+        fig.update_yaxes(tickformat="+.3~%", row=i, col=1, gridcolor="#eee")
     _layout(fig, f"{name}: change in exporters' world prices", 140 + 220 * rows)
     out.append(Panel("scenario_prices", f"{name}: prices", fig, sources,
                      ["Change in each exporter's world (FOB) price against the baseline; the "

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -226,21 +226,38 @@ def concentration_figure(request: Request, mineral: MineralName) -> Response:  #
 
 
 @router.post("/ui/figures/scenario")
-def scenario_figures(doc: Annotated[dict[str, Any], Body()]) -> Response:
-    """Charts and tables of a scenario result document (what ``POST /api/scenarios/run``
-    answered)."""
+async def scenario_figures(request: Request) -> Response:
+    """Charts and tables of a scenario run. The body is the scenario document (YAML or
+    JSON) the page sent to ``POST /api/scenarios/run``; it is run through that route (its
+    limits, its time limit, its cache: the page's own run is not solved twice)."""
+    import anyio
+    import httpx
+
+    body = await request.body()
+    kind = request.headers.get("content-type", "application/yaml")
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        res = await client.post("/api/scenarios/run", content=body,
+                                headers={"content-type": kind},
+                                params=list(request.query_params.multi_items()))
+    if res.status_code != 200:
+        return Response(res.content, status_code=res.status_code,
+                        media_type=res.headers.get("content-type", "application/json"))
+    doc = res.json()
+
     def make() -> dict[str, Any]:
         from critmin.errors import ScenarioError
         from critmin.metrics import panels
         from critmin.reports import figures
 
         if not isinstance(doc.get("flows"), list) or not isinstance(doc.get("countries"), list):
-            raise ScenarioError("The document is not a partial-equilibrium result "
-                                "(no flows and countries tables).")
+            raise ScenarioError("The dashboard draws partial-equilibrium results (model: pe); "
+                                "this document ran another model. Its result is in the "
+                                "download.")
         view = panels.scenario_view(doc)
         tables = {k: view[k] for k in ("prices", "shortfalls", "welfare")}
         return {"panels": [p.to_json() for p in figures.scenario_panels(view)],
                 "tables": tables, "scenario": view["scenario"],
                 "welfare_unit": view["welfare_unit"]}
 
-    return _panel_response(make)
+    return await anyio.to_thread.run_sync(lambda: _panel_response(make))

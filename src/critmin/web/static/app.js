@@ -42,7 +42,10 @@ function renderPanel(container, panel) {
   delete layout.title;
   layout.margin = Object.assign({}, layout.margin || {});
   layout.margin.t = Math.max(30, (layout.margin.t || 60) - 40);
-  if (window.innerWidth < 700 && layout.height) layout.margin.l = 4;
+  if (window.innerWidth < 700) {            // phone: less white space around maps
+    layout.margin.l = 4;
+    if (layout.geo && layout.height) layout.height = 400;
+  }
   Plotly.newPlot(fig, {data: panel.figure.data || [], layout: layout,
                        frames: panel.figure.frames || [], config: PLOT_CONFIG});
   if (panel.notes && panel.notes.length) {
@@ -156,7 +159,7 @@ async function concentrationPage() {
 /* --- scenario ------------------------------------------------------------------------------ */
 
 const FMT = {
-  share: new Intl.NumberFormat("en", {style: "percent", maximumFractionDigits: 1, signDisplay: "auto"}),
+  share: new Intl.NumberFormat("en", {style: "percent", maximumSignificantDigits: 3}),
   num: new Intl.NumberFormat("en", {maximumSignificantDigits: 4}),
 };
 function cell(col, v) {
@@ -174,7 +177,8 @@ function table(title, rows, columns) {
   const body = el("tbody");
   rows.forEach(r => {
     const tr = el("tr");
-    columns.forEach(c => tr.appendChild(el("td", {}, cell(c, r[c]))));
+    columns.forEach(c => tr.appendChild(el("td", typeof r[c] === "number" ? {} : {class: "t"},
+                                           cell(c, r[c]))));
     body.appendChild(tr);
   });
   t.appendChild(body);
@@ -243,8 +247,9 @@ async function scenarioPage() {
       const result = await api("/api/scenarios/run", {method: "POST",
         headers: {"content-type": "application/yaml"}, body: doc.value});
       status.textContent = "Drawing…";
+      // the same document again: the API answers from its cache, the server draws it
       const view = await api("/ui/figures/scenario", {method: "POST",
-        headers: {"content-type": "application/json"}, body: JSON.stringify(result)});
+        headers: {"content-type": "application/yaml"}, body: doc.value});
       results.innerHTML = "";
       view.panels.forEach(p => {
         const box = el("div", {class: "panel", id: "panel-" + p.name});
