@@ -103,7 +103,7 @@ async def run(request: Request, store: StoreDep,
         if draws > limits.max_draws:
             raise TooLarge(f"draws={draws} is over this server's limit of {limits.max_draws}; "
                            "run larger Monte Carlo samples with `critmin gravity run`.")
-        job = _ge_job(doc, config, draws, seed)
+        job = _ge_job(doc, config, draws, seed, store)
     else:
         raise ScenarioError(f"request body: model {model!r} is not known. Accepted: pe, ge.")
     key = ("run", body, kind, mode.value, tuple(bloc or ()), draws, seed,
@@ -201,12 +201,20 @@ def _pe_job(doc: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> A
     return job
 
 
-def _ge_job(doc: Any, config: Any, draws: int, seed: int) -> Any:
+def _ge_job(doc: Any, config: Any, draws: int, seed: int, store: Any = None) -> Any:
     from critmin.models.gravity_scenario import GEScenario, GEScenarioIn
     from critmin.models.yamlio import validate
 
     spec = validate(doc, GEScenarioIn)
-    data_file = safe_data_path(spec.data.file, config.source_dir, "data.file")
+    base = None
+    if spec.data is not None:
+        data_file = safe_data_path(spec.data.file, config.source_dir, "data.file")
+    else:  # a GE baseline from the store (baseline: {source: itpd-e, ...})
+        from critmin.ge_baseline import load_ge_baseline
+
+        data_file = None
+        b = spec.baseline
+        base = load_ge_baseline(store, b.source, b.year, b.sector)
     scenario = GEScenario(spec.name, spec.description, "request body", data_file, spec)
 
     def job(deadline: Any) -> dict[str, Any]:
@@ -214,7 +222,8 @@ def _ge_job(doc: Any, config: Any, draws: int, seed: int) -> Any:
         from critmin.reports.documents import records
 
         deadline.check()
-        run = run_scenario(scenario, draws=draws, seed=seed, progress=deadline.check)
+        run = run_scenario(scenario, draws=draws, seed=seed, progress=deadline.check,
+                           baseline=base)
         deadline.check()
         return {"scenario": scenario.name, "model": "ge",
                 "countries": records(run.countries()),
