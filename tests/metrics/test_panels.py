@@ -7,8 +7,9 @@ import pytest
 
 from critmin.metrics import panels
 from critmin.models.pe import PartialEquilibrium
-from critmin.models.pe_data import toy_baseline
-from critmin.models.scenario import Elasticities, Scenario, Shock
+from critmin.models.pe.data import toy_baseline
+from critmin.scenario import Scenario, Shock
+from critmin.scenario.pe import Elasticities
 
 
 def test_production_shares_sum_to_at_most_one_in_every_year(snapshot_store) -> None:
@@ -53,18 +54,26 @@ def test_supply_chain_links_keep_every_tonne_of_each_stage(snapshot_store) -> No
     assert set(res.frame["method"]) <= {"observed", "estimated"}
 
 
-def test_scenario_view_picks_the_largest_price_moves_and_reads_json_records() -> None:
-    el = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0)
-    sc = Scenario("t", elasticities=el, shocks=(Shock("tariff", importers=("USA",),
-                                                      exporters=("CHN",), rate=0.25),))
-    doc = PartialEquilibrium().solve(toy_baseline(), sc).to_json_doc()
-    view = panels.scenario_view(doc, top=2)
-    moves = doc["prices"]["world_price_change_share"].abs().sort_values(ascending=False)
+def test_scenario_view_picks_the_largest_price_moves_from_a_result_or_its_json() -> None:
+    from critmin.reports.result import result_document
+
+    el = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0, by_mineral=())
+    sc = Scenario("t", shocks=(Shock("tariff", importers=("USA",), exporters=("CHN",),
+                                     rate=0.25),))
+    result = PartialEquilibrium(elasticities=el).solve(toy_baseline(), sc)
+    view = panels.scenario_view(result, top=2)
+    moves = result.tables["prices"]["world_price_change_share"].abs().sort_values(ascending=False)
     assert view["prices"]["world_price_change_share"].abs().tolist() == \
         pytest.approx(moves.head(2).tolist())
-    as_json = {k: v.to_dict("records") if isinstance(v, pd.DataFrame) else v
-               for k, v in doc.items()}
-    again = panels.scenario_view(as_json, top=2)
+    assert view["welfare_unit"] == "USD" and "net_welfare" in view["welfare"].columns
+    again = panels.scenario_view(result_document(result), top=2)   # the API's JSON document
     assert again["markets"] == view["markets"] == ["gallium refinery"]
     pd.testing.assert_frame_equal(again["welfare"].reset_index(drop=True),
                                   view["welfare"].reset_index(drop=True), check_dtype=False)
+
+
+def test_scenario_view_refuses_a_result_of_another_model() -> None:
+    from critmin.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="partial-equilibrium"):
+        panels.scenario_view({"model": "ge", "scenario": "x", "tables": {"countries": []}})

@@ -103,7 +103,7 @@ class Visit:
 
     def wait_for_figures(self, n: int = 1, timeout_ms: int = 90_000) -> None:
         self.page.wait_for_function(
-            f"document.querySelectorAll('.figure .main-svg').length >= {n} || "
+            f"document.querySelectorAll('.figure[data-drawn]').length >= {n} || "
             "!document.querySelector('#error').hidden", timeout=timeout_ms)
         assert self.page.locator("#error").is_hidden(), self.page.text_content("#error")
 

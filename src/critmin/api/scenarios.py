@@ -1,10 +1,11 @@
 """``/api/scenarios``: the shipped scenario library, and ``POST /api/scenarios/run``, which
 solves a scenario document sent in the body (YAML or JSON) with the model it names.
 
-The document never names a file the server reads except its data reference, which must lie
-inside the source directory (:mod:`critmin.api.paths`). The run is time-limited
-(:mod:`critmin.api.solves`). The answer is the document ``critmin scenario run --format
-json`` (``model: pe``) or ``critmin gravity run --format json`` (``model: ge``) prints.
+The document is read by :func:`critmin.scenario.load_scenario` (the one scenario language);
+it never names a file the server reads except its data references, which must lie inside
+the source directory. The run is :func:`critmin.run`, time-limited
+(:mod:`critmin.api.solves`); the answer is the document ``critmin run --format json``
+prints (:func:`critmin.reports.result.result_document`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from critmin.api.deps import StoreDep, json_response, store_version
-from critmin.api.paths import safe_data_path
 from critmin.api.schemas import Mode, RowsOut, TablesOut
 from critmin.errors import ScenarioError
 
@@ -42,7 +42,7 @@ BODY = {
 
 
 def _library() -> dict[str, Any]:
-    from critmin.models.scenario import scenario_files
+    from critmin.scenario import scenario_files
 
     return {p.stem: p for p in scenario_files()}
 
@@ -54,7 +54,7 @@ ScenarioName = StrEnum("ScenarioName", {n: n for n in sorted(_library())}  # typ
 @router.get("/scenarios", response_model=RowsOut,
             summary="The shipped scenario library (critmin scenario list)")
 def scenario_list() -> Response:
-    from critmin.models.scenario import scenario_model
+    from critmin.scenario import scenario_model
 
     rows = []
     for name, path in _library().items():
@@ -94,18 +94,20 @@ async def run(request: Request, store: StoreDep,
     doc = _parse(body, kind)
     config = request.app.state.config
     limits = config.limits
-    model = str(doc.data.get("model", "pe")).strip().lower()
-    if model == "pe":
-        job = _pe_job(doc, store, config, mode.value, bloc or [])
-    elif model == "ge":
+    from critmin.scenario import load_scenario
+
+    scenario = load_scenario(doc, source_dir=config.source_dir)
+    if scenario.model == "pe":
+        job = _pe_job(scenario, store, config, mode.value, bloc or [])
+    elif scenario.model == "ge":
         from critmin.api.app import TooLarge
 
         if draws > limits.max_draws:
             raise TooLarge(f"draws={draws} is over this server's limit of {limits.max_draws}; "
                            "run larger Monte Carlo samples with `critmin gravity run`.")
-        job = _ge_job(doc, config, draws, seed, store)
+        job = _job(scenario, store, {"draws": draws, "seed": seed})
     else:
-        raise ScenarioError(f"request body: model {model!r} is not known. Accepted: pe, ge.")
+        job = _job(scenario, store, {})
     key = ("run", body, kind, mode.value, tuple(bloc or ()), draws, seed,
            store_version(config.store))
     cache = request.app.state.cache
@@ -117,7 +119,7 @@ async def run(request: Request, store: StoreDep,
 def _parse(body: bytes, kind: str) -> Any:
     """The document (a YamlDoc: its mapping and the line of every key); ScenarioError with
     the line and column of malformed YAML or JSON."""
-    from critmin.models.yamlio import YamlDoc, _LineLoader
+    from critmin.scenario.yamlio import YamlDoc, _LineLoader
 
     try:
         text = body.decode("utf-8")
@@ -163,72 +165,34 @@ def _check_size(data: Any) -> None:
             stack.extend(node)
 
 
-def _pe_job(doc: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> Any:
+def _pe_job(scenario: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> Any:
     from critmin.api.app import TooLarge
-    from critmin.models.scenario_yaml import ScenarioIn
-    from critmin.models.yamlio import validate
+    from critmin.blocs import bloc as find_bloc
 
-    data = doc.data
-    baseline = data.get("baseline")
-    if isinstance(baseline, dict):
-        for key in ("flows_csv", "tariffs_csv"):
-            if isinstance(baseline.get(key), str):
-                baseline[key] = str(safe_data_path(baseline[key], config.source_dir,
-                                                   f"baseline.{key}"))
-    parsed = validate(doc, ScenarioIn)
-    try:
-        scenario = parsed.scenario(path="request body", base_dir=None)
-    except ScenarioError as exc:
-        raise ScenarioError(f"request body: {exc}") from exc
-    n = len(scenario.baseline.markets)
+    n = len(scenario.baseline.markets) if scenario.baseline is not None else 0
     if n > config.limits.max_markets:
         raise TooLarge(f"request body: {n} markets is over this server's limit of "
                        f"{config.limits.max_markets} per run; split the scenario or run it "
-                       "with `critmin scenario run`.")
-    from critmin.blocs import bloc as find_bloc
-
-    for name in blocs:
-        find_bloc(name)  # UnknownBlocError (422) before any solve
-
-    def job(deadline: Any) -> dict[str, Any]:
-        from critmin.models.pe import run_scenario
-
-        st = store if scenario.baseline.flows_csv is None else None
-        result = run_scenario(scenario, st, mode=mode, on_market=deadline.check)
-        deadline.check()
-        return result.to_json_doc({name: name for name in blocs})
-
-    return job
+                       "with `critmin run`.")
+    found = [find_bloc(name) for name in blocs]  # UnknownBlocError (422) before any solve
+    parameters: dict[str, Any] = {"mode": mode}
+    if found:
+        parameters["blocs"] = tuple((b.name, b.members) for b in found)
+    return _job(scenario, store, parameters)
 
 
-def _ge_job(doc: Any, config: Any, draws: int, seed: int, store: Any = None) -> Any:
-    from critmin.models.gravity_scenario import GEScenario, GEScenarioIn
-    from critmin.models.yamlio import validate
+def _job(scenario: Any, store: Any, parameters: dict[str, Any]) -> Any:
+    from critmin.scenario.registry import plugin
 
-    spec = validate(doc, GEScenarioIn)
-    base = None
-    if spec.data is not None:
-        data_file = safe_data_path(spec.data.file, config.source_dir, "data.file")
-    else:  # a GE baseline from the store (baseline: {source: itpd-e, ...})
-        from critmin.ge_baseline import load_ge_baseline
-
-        data_file = None
-        b = spec.baseline
-        base = load_ge_baseline(store, b.source, b.year, b.sector)
-    scenario = GEScenario(spec.name, spec.description, "request body", data_file, spec)
+    st = store if plugin(scenario.model).needs_store(scenario) else None
 
     def job(deadline: Any) -> dict[str, Any]:
-        from critmin.models.gravity_scenario import run_scenario
-        from critmin.reports.documents import records
+        from critmin.reports.result import result_document
+        from critmin.runner import run
 
         deadline.check()
-        run = run_scenario(scenario, draws=draws, seed=seed, progress=deadline.check,
-                           baseline=base)
+        result = run(scenario, st, parameters=parameters)
         deadline.check()
-        return {"scenario": scenario.name, "model": "ge",
-                "countries": records(run.countries()),
-                "blocs": records(run.blocs) if run.blocs is not None else [],
-                "coefficients": records(run.fit.tidy()),
-                "diagnostics": run.diagnostics, "provenance": list(run.provenance)}
+        return result_document(result)
 
     return job

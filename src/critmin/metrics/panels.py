@@ -280,10 +280,11 @@ def _rows(value: Any) -> pd.DataFrame:
     return pd.DataFrame(list(value or []))
 
 
-def scenario_view(doc: dict[str, Any], top: int = 10) -> dict[str, Any]:
-    """What the scenario figures draw, from a partial-equilibrium result document
-    (:meth:`critmin.models.result.PEResult.to_json_doc`, as a dict of frames or as the
-    JSON the CLI and the API return).
+def scenario_view(doc: Any, top: int = 10) -> dict[str, Any]:
+    """What the scenario figures draw, from a partial-equilibrium result: a
+    :class:`~critmin.models.base.Result`, its JSON document
+    (:func:`critmin.reports.result.result_document`, what ``critmin run --format json`` and
+    ``POST /api/scenarios/run`` return), or a dict of frames in the same layout.
 
     Returns
     -------
@@ -292,10 +293,34 @@ def scenario_view(doc: dict[str, Any], top: int = 10) -> dict[str, Any]:
         ``prices`` (the ``top`` exporters per market by absolute world-price change),
         ``imports`` (the ``top`` importers per market by baseline imports, before and
         after), ``shortfalls`` (countries whose demand falls short, largest share first),
-        ``welfare`` (the ``top`` countries by absolute net welfare change);
+        ``welfare`` (the ``top`` countries by absolute net welfare change, USD);
         ``estimated_share`` per market (share of baseline tonnes in estimated cells) and
         the ``provenance`` of the document.
+
+    Raises
+    ------
+    ScenarioError
+        When the result is not a partial-equilibrium one (no flows and countries tables).
     """
+    from critmin.errors import ScenarioError
+
+    if hasattr(doc, "tables") and hasattr(doc, "provenance"):       # a Result
+        doc = {"model": doc.model, "scenario": doc.scenario, "tables": dict(doc.tables),
+               "provenance": [dict(p) for p in doc.provenance]}
+    tables = doc.get("tables") if isinstance(doc.get("tables"), dict) else doc
+    if tables.get("flows") is None or tables.get("countries") is None:
+        raise ScenarioError("The figures draw partial-equilibrium results (model: pe); "
+                            f"this is a {doc.get('model', 'different')!r} result.")
+    usd = "welfare_by_country" in tables
+    welfare = _rows(tables.get("welfare_by_country") if usd else tables.get("welfare"))
+    if usd:   # the Result contract names money columns *_usd
+        welfare = welfare.rename(columns={c: c[:-4] for c in welfare.columns
+                                          if c.endswith("_usd")})
+    doc = {"scenario": doc.get("scenario", "scenario"),
+           "welfare_unit": "USD" if usd else doc.get("welfare_unit", "USD"),
+           "prices": tables.get("prices"), "countries": tables.get("countries"),
+           "flows": tables.get("flows"), "welfare": welfare,
+           "provenance": doc.get("provenance")}
     prices = _rows(doc.get("prices"))
     countries = _rows(doc.get("countries"))
     flows = _rows(doc.get("flows"))
@@ -321,7 +346,7 @@ def scenario_view(doc: dict[str, Any], top: int = 10) -> dict[str, Any]:
         welfare = welfare.reindex(welfare["net_welfare"].abs().sort_values(
             ascending=False).index).head(top + 5)
     est: dict[str, float] = {}
-    base_col = "baseline" if "baseline" in flows.columns else "flow_t_baseline"
+    base_col = "flow_t_baseline" if "flow_t_baseline" in flows.columns else "baseline"
     if len(flows) and "method" in flows.columns:
         for mk, g in flows.groupby("market", sort=False):
             total = g[base_col].sum()

@@ -143,7 +143,7 @@ DEMO_SERIES = "graphite"
 def demo_panels(store, ranking=None, scenario_doc=None,  # type: ignore[no-untyped-def]
                 warn=None) -> list[Panel]:
     """The demo's figures: maps, a Sankey, concentration over time and the ranking, and
-    the scenario's charts. A figure whose data the store lacks is left out, and ``warn``
+    the scenario's charts (``scenario_doc``: a PE ``Result`` or its JSON document). A figure whose data the store lacks is left out, and ``warn``
     (a callable) is told why."""
     from critmin.errors import CritminError
     from critmin.metrics import panels as data

@@ -46,8 +46,11 @@ function renderPanel(container, panel) {
     layout.margin.l = 4;
     if (layout.geo && layout.height) layout.height = 400;
   }
+  // data-drawn once plotly has drawn everything, maps included (their topojson is fetched)
   Plotly.newPlot(fig, {data: panel.figure.data || [], layout: layout,
-                       frames: panel.figure.frames || [], config: PLOT_CONFIG});
+                       frames: panel.figure.frames || [], config: PLOT_CONFIG})
+    .then(() => fig.setAttribute("data-drawn", "1"))
+    .catch(err => showError("Drawing failed: " + err));
   if (panel.notes && panel.notes.length) {
     const ul = el("ul", {class: "notes"});
     panel.notes.forEach(n => ul.appendChild(el("li", {}, n)));
