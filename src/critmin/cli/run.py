@@ -61,8 +61,8 @@ def run_file(file: Path, fmt: RunFormat = RunFormat.table, out: Path | None = No
             result = sweep_scenario(file, draws, store, seed=seed, scheduler=scheduler,
                                     n_workers=workers, progress=advance)
     else:
-        with progress(f"run {file.name}"):
-            result = run(file, store, parameters=parameters)
+        with progress(f"run {file.name}") as advance:
+            result = run(file, store, parameters=parameters, progress=advance)
     if out is not None:
         write_result(result, out)
     if fmt is RunFormat.json:
