@@ -90,8 +90,16 @@ class SweepSettings:
 def draw_models(model: Any, baseline: Any, draw: Draw, n: int, seed: int, first: int = 0
                 ) -> list[Any]:
     """``n`` drawn models; draw ``i`` uses ``numpy.random.default_rng([seed, i])``."""
+    import inspect
+
     import numpy as np
 
+    try:  # draw(model, rng) is accepted too (models whose draws do not need the baseline)
+        two = len(inspect.signature(draw).parameters) == 2
+    except (TypeError, ValueError):
+        two = False
+    if two:
+        return [draw(model, np.random.default_rng([seed, first + i])) for i in range(n)]
     return [draw(model, baseline, np.random.default_rng([seed, first + i])) for i in range(n)]
 
 
