@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 BUILTIN: dict[str, str] = {
     "pe": "critmin.models.pe.plugin",
     "ge": "critmin.models.ge.plugin",
+    "network": "critmin.models.network.plugin",
     "sourcing": "critmin.models.sourcing.plugin",
 }
 
