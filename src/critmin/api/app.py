@@ -116,9 +116,10 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
     for module in (reference, metrics, flows, scenarios):
         app.include_router(module.router, prefix="/api")
     _error_handlers(app)
-    from critmin.api.limits import BodySizeLimit
+    from critmin.api.limits import BodySizeLimit, CachedResponses
 
     app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_body_bytes)
+    app.add_middleware(CachedResponses, cache=app.state.cache, store=config.store)
     if not any(getattr(r, "path", None) == "/" for r in app.routes):
         app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
     return app

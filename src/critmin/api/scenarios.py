@@ -12,7 +12,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
@@ -91,8 +90,14 @@ async def run(request: Request, store: StoreDep,
               seed: int = 20160101) -> Response:
     body = await request.body()
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    doc = _parse(body, kind)
     config = request.app.state.config
+    cache = request.app.state.cache
+    key = ("run", body, kind, mode.value, tuple(bloc or ()), draws, seed,
+           store_version(config.store))
+    hit = cache.raw(key)  # the same document on the same store: the same result
+    if hit is not None:
+        return Response(hit[0], media_type=hit[1], headers={"X-Cache": "hit"})
+    doc = _parse(body, kind)
     limits = config.limits
     model = str(doc.data.get("model", "pe")).strip().lower()
     if model == "pe":
@@ -106,12 +111,24 @@ async def run(request: Request, store: StoreDep,
         job = _ge_job(doc, config, draws, seed)
     else:
         raise ScenarioError(f"request body: model {model!r} is not known. Accepted: pe, ge.")
-    key = ("run", body, kind, mode.value, tuple(bloc or ()), draws, seed,
-           store_version(config.store))
-    cache = request.app.state.cache
-    runner = request.app.state.solves
-    return await anyio.to_thread.run_sync(
-        lambda: cache.get_or_make(key, lambda: json_response(runner.run(job))))
+    return await cache.get_or_make_async(key, lambda: _solve(request, job))
+
+
+async def _solve(request: Request, job: tuple) -> Response:
+    answer = await request.app.state.solves.run(*job)
+    if answer[0] == "ok":
+        return Response(answer[1], media_type="application/json")
+    reraise(answer[1], answer[2])
+    raise AssertionError("unreachable")
+
+
+def reraise(kind: str, message: str) -> None:
+    """Raise the server-side error for a worker's ``("error", kind, message)``."""
+    from critmin.api.app import SolveTimeout
+    from critmin.errors import CritminError, InvalidParameterError, SolveError, StoreError
+
+    raise {"timeout": SolveTimeout, "input": InvalidParameterError, "solve": SolveError,
+           "store": StoreError}.get(kind, CritminError)(message)
 
 
 def _parse(body: bytes, kind: str) -> Any:
@@ -176,7 +193,7 @@ def _pe_job(doc: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> A
                 baseline[key] = str(safe_data_path(baseline[key], config.source_dir,
                                                    f"baseline.{key}"))
     parsed = validate(doc, ScenarioIn)
-    try:
+    try:  # the worker builds it again from ``data``; here for the 422s and the limits
         scenario = parsed.scenario(path="request body", base_dir=None)
     except ScenarioError as exc:
         raise ScenarioError(f"request body: {exc}") from exc
@@ -186,40 +203,20 @@ def _pe_job(doc: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> A
                        f"{config.limits.max_markets} per run; split the scenario or run it "
                        "with `critmin scenario run`.")
     from critmin.blocs import bloc as find_bloc
+    from critmin.api import jobs
 
     for name in blocs:
         find_bloc(name)  # UnknownBlocError (422) before any solve
-
-    def job(deadline: Any) -> dict[str, Any]:
-        from critmin.models.pe import run_scenario
-
-        st = store if scenario.baseline.flows_csv is None else None
-        result = run_scenario(scenario, st, mode=mode, on_market=deadline.check)
-        deadline.check()
-        return result.to_json_doc({name: name for name in blocs})
-
-    return job
+    return (jobs.run_pe, data, str(config.store), mode, list(blocs),
+            config.limits.solve_seconds)
 
 
 def _ge_job(doc: Any, config: Any, draws: int, seed: int) -> Any:
-    from critmin.models.gravity_scenario import GEScenario, GEScenarioIn
+    from critmin.api import jobs
+    from critmin.models.gravity_scenario import GEScenarioIn
     from critmin.models.yamlio import validate
 
     spec = validate(doc, GEScenarioIn)
     data_file = safe_data_path(spec.data.file, config.source_dir, "data.file")
-    scenario = GEScenario(spec.name, spec.description, "request body", data_file, spec)
-
-    def job(deadline: Any) -> dict[str, Any]:
-        from critmin.models.gravity_scenario import run_scenario
-        from critmin.reports.documents import records
-
-        deadline.check()
-        run = run_scenario(scenario, draws=draws, seed=seed, progress=deadline.check)
-        deadline.check()
-        return {"scenario": scenario.name, "model": "ge",
-                "countries": records(run.countries()),
-                "blocs": records(run.blocs) if run.blocs is not None else [],
-                "coefficients": records(run.fit.tidy()),
-                "diagnostics": run.diagnostics, "provenance": list(run.provenance)}
-
-    return job
+    data = dict(doc.data)
+    return (jobs.run_ge, data, str(data_file), draws, seed, config.limits.solve_seconds)

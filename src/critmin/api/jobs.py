@@ -1,0 +1,78 @@
+"""The scenario runs that :class:`critmin.api.solves.SolveRunner` sends to worker processes.
+
+Each takes plain values (the validated document, paths already checked by
+:mod:`critmin.api.paths`) and a wall-clock deadline, and returns ``("ok", json_text)`` or
+``("error", kind, message)``: critmin's exceptions do not all survive pickling, so the
+server re-raises them from ``kind`` (see :func:`critmin.api.scenarios.reraise`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _error(exc: Exception) -> tuple[str, str, str]:
+    from critmin.errors import InputError, SolveError, StoreError
+
+    if type(exc).__name__ == "SolveTimeout":
+        kind = "timeout"
+    elif isinstance(exc, InputError):
+        kind = "input"
+    elif isinstance(exc, SolveError):
+        kind = "solve"
+    elif isinstance(exc, StoreError):
+        kind = "store"
+    else:
+        kind = "other"
+    return ("error", kind, str(exc))
+
+
+def run_pe(data: dict[str, Any], store: str, mode: str, blocs: list[str], seconds: float,
+           deadline_at: float) -> tuple[str, ...]:
+    """Solve a ``model: pe`` document; the ``critmin scenario run --format json`` text."""
+    from critmin.api.solves import Deadline
+    from critmin.errors import CritminError
+    from critmin.models.pe import run_scenario
+    from critmin.models.scenario_yaml import ScenarioIn
+    from critmin.reports.documents import dumps
+
+    deadline = Deadline(seconds, deadline_at)
+    try:
+        scenario = ScenarioIn.model_validate(data).scenario(path="request body", base_dir=None)
+        st = None
+        if scenario.baseline.flows_csv is None:
+            from critmin.store import Store
+
+            st = Store.open(store)
+        result = run_scenario(scenario, st, mode=mode, on_market=deadline.check)
+        deadline.check()
+        return ("ok", dumps(result.to_json_doc({name: name for name in blocs}), indent=None))
+    except CritminError as exc:
+        return _error(exc)
+
+
+def run_ge(data: dict[str, Any], data_file: str, draws: int, seed: int, seconds: float,
+           deadline_at: float) -> tuple[str, ...]:
+    """Solve a ``model: ge`` document; the ``critmin gravity run --format json`` text."""
+    from pathlib import Path
+
+    from critmin.api.solves import Deadline
+    from critmin.errors import CritminError
+    from critmin.models.gravity_scenario import GEScenario, GEScenarioIn, run_scenario
+    from critmin.reports.documents import dumps, records
+
+    deadline = Deadline(seconds, deadline_at)
+    try:
+        spec = GEScenarioIn.model_validate(data)
+        scenario = GEScenario(spec.name, spec.description, "request body", Path(data_file),
+                              spec)
+        deadline.check()
+        run = run_scenario(scenario, draws=draws, seed=seed, progress=deadline.check)
+        deadline.check()
+        doc = {"scenario": scenario.name, "model": "ge", "countries": records(run.countries()),
+               "blocs": records(run.blocs) if run.blocs is not None else [],
+               "coefficients": records(run.fit.tidy()),
+               "diagnostics": run.diagnostics, "provenance": list(run.provenance)}
+        return ("ok", dumps(doc, indent=None))
+    except CritminError as exc:
+        return _error(exc)
