@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +95,17 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
         store=Path(store) if store is not None else settings().store,
         source_dir=Path(source_dir) if source_dir is not None else None,
         limits=limits or Limits())
+    from critmin.api.solves import SolveRunner
+
+    solves = SolveRunner(config.limits)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        solves.shutdown()  # the worker processes go with the server
+
     app = FastAPI(
+        lifespan=lifespan,
         title="critmin",
         version=__version__,
         summary="Critical-minerals supply chains: production, concentration, exposure, "
@@ -104,9 +116,7 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
                     "the CLI's message.",
     )
     app.state.config = config
-    from critmin.api.solves import SolveRunner
-
-    app.state.solves = SolveRunner(config.limits)
+    app.state.solves = solves
     from critmin.api.deps import ResponseCache
 
     app.state.cache = ResponseCache()
