@@ -107,3 +107,12 @@ def test_bad_scenario_document_is_422_naming_the_problem(client, body, message):
                       headers={"content-type": "application/yaml"})
     assert got.status_code == 422
     assert message in got.json()["detail"]
+
+
+def test_ge_scenario_on_the_store_baseline_runs_like_the_cli(client, snapshot_store):
+    text = client.get("/api/scenarios/us-india-2026-ge").text
+    got = client.post("/api/scenarios/run", content=text,
+                      headers={"content-type": "application/yaml"})
+    assert got.status_code == 200, got.text
+    rows = {r["country"]: r for r in got.json()["countries"]}
+    assert rows["IND"]["exports_change_pct"] > 10 and rows["USA"]["real_gdp_change_pct"] > 0

@@ -51,9 +51,12 @@ def run_pe(data: dict[str, Any], store: str, mode: str, blocs: list[str], second
         return _error(exc)
 
 
-def run_ge(data: dict[str, Any], data_file: str, draws: int, seed: int, seconds: float,
-           deadline_at: float) -> tuple[str, ...]:
-    """Solve a ``model: ge`` document; the ``critmin gravity run --format json`` text."""
+def run_ge(data: dict[str, Any], data_file: str | None, store: str, draws: int, seed: int,
+           seconds: float, deadline_at: float) -> tuple[str, ...]:
+    """Solve a ``model: ge`` document; the ``critmin gravity run --format json`` text.
+
+    ``data_file`` is the checked data file, or None for a GE baseline from the store
+    (``baseline: {source: itpd-e, ...}``)."""
     from pathlib import Path
 
     from critmin.api.solves import Deadline
@@ -64,10 +67,18 @@ def run_ge(data: dict[str, Any], data_file: str, draws: int, seed: int, seconds:
     deadline = Deadline(seconds, deadline_at)
     try:
         spec = GEScenarioIn.model_validate(data)
-        scenario = GEScenario(spec.name, spec.description, "request body", Path(data_file),
-                              spec)
+        base = None
+        if data_file is None:
+            from critmin.ge_baseline import load_ge_baseline
+            from critmin.store import Store
+
+            b = spec.baseline
+            base = load_ge_baseline(Store.open(store), b.source, b.year, b.sector)
+        scenario = GEScenario(spec.name, spec.description, "request body",
+                              Path(data_file) if data_file is not None else None, spec)
         deadline.check()
-        run = run_scenario(scenario, draws=draws, seed=seed, progress=deadline.check)
+        run = run_scenario(scenario, draws=draws, seed=seed, progress=deadline.check,
+                           baseline=base)
         deadline.check()
         doc = {"scenario": scenario.name, "model": "ge", "countries": records(run.countries()),
                "blocs": records(run.blocs) if run.blocs is not None else [],

@@ -108,7 +108,7 @@ async def run(request: Request, store: StoreDep,
         if draws > limits.max_draws:
             raise TooLarge(f"draws={draws} is over this server's limit of {limits.max_draws}; "
                            "run larger Monte Carlo samples with `critmin gravity run`.")
-        job = _ge_job(doc, config, draws, seed)
+        job = _ge_job(doc, config, draws, seed, store)
     else:
         raise ScenarioError(f"request body: model {model!r} is not known. Accepted: pe, ge.")
     return await cache.get_or_make_async(key, lambda: _solve(request, job))
@@ -211,12 +211,16 @@ def _pe_job(doc: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> A
             config.limits.solve_seconds)
 
 
-def _ge_job(doc: Any, config: Any, draws: int, seed: int) -> Any:
+def _ge_job(doc: Any, config: Any, draws: int, seed: int, store: Any = None) -> Any:
     from critmin.api import jobs
     from critmin.models.gravity_scenario import GEScenarioIn
     from critmin.models.yamlio import validate
 
     spec = validate(doc, GEScenarioIn)
-    data_file = safe_data_path(spec.data.file, config.source_dir, "data.file")
     data = dict(doc.data)
-    return (jobs.run_ge, data, str(data_file), draws, seed, config.limits.solve_seconds)
+    if spec.data is not None:
+        data_file = str(safe_data_path(spec.data.file, config.source_dir, "data.file"))
+    else:  # a GE baseline from the store (baseline: {source: itpd-e, ...}): the worker reads it
+        data_file = None
+    return (jobs.run_ge, data, data_file, str(config.store), draws, seed,
+            config.limits.solve_seconds)

@@ -11,7 +11,17 @@ from typing import Annotated, Any
 
 import typer
 
-from critmin.cli._common import Format, console, dump_json, emit, progress, records, rich_table
+from critmin.cli._common import (
+    Format,
+    StoreOpt,
+    console,
+    dump_json,
+    emit,
+    open_store,
+    progress,
+    records,
+    rich_table,
+)
 from critmin.cli.app import gravity_app
 
 ScenarioArg = Annotated[Path, typer.Argument(help="A scenario file with model: ge.",
@@ -44,15 +54,38 @@ def _load(file: Path, method: Method | None) -> Any:
     return scenario
 
 
+def store_baseline(scenario: Any, store: Path | None) -> Any:
+    """The store baseline a ``baseline:`` scenario names (None for a ``data:`` scenario)."""
+    b = scenario.spec.baseline
+    if b is None:
+        return None
+    from critmin.ge_baseline import load_ge_baseline
+
+    return load_ge_baseline(open_store(store), b.source, b.year, b.sector)
+
+
 @gravity_app.command("estimate")
 def estimate_cmd(
     file: ScenarioArg,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    store: StoreOpt = None,
 ) -> None:
-    """Estimate the scenario's PPML gravity equation: coefficients and robust standard errors."""
-    from critmin.models.gravity_scenario import estimate, load_data
+    """Estimate the scenario's PPML gravity equation: coefficients and robust standard errors.
+
+    A scenario on a store baseline shows the panel PPML stored with it."""
+    from critmin.models.gravity_scenario import baseline_design, estimate, load_data
 
     scenario = _load(file, None)
+    base = store_baseline(scenario, store)
+    if base is not None:
+        _, fit = baseline_design(scenario, base)
+        emit(fit.tidy(), fmt, title=f"{scenario.name}: {fit.formula}",
+             provenance=list(base.provenance),
+             extra={"scenario": scenario.name, "formula": fit.formula, "nobs": fit.nobs,
+                    "vcov": fit.vcov_type, "baseline": {"source": base.source,
+                                                        "sector": base.sector, "year": base.year}},
+             footer=f"{fit.nobs} observations; {fit.vcov_type} standard errors (stored at build)")
+        return
     with progress(f"PPML {file.name}") as advance:
         advance("reading data", 0, 2)
         data, origin = load_data(scenario)
@@ -83,6 +116,7 @@ def run_cmd(
     method: Annotated[Method | None, typer.Option(
         "--method", help="Override ge.method: exact (default) or the book's geppml-book "
                          "iteration.", show_default=False)] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Solve the scenario's counterfactual in conditional and full-endowment GE.
 
@@ -92,8 +126,9 @@ def run_cmd(
     from critmin.models.gravity_scenario import run_scenario
 
     scenario = _load(file, method)
+    base = store_baseline(scenario, store)
     with progress(f"gravity {file.name}", total=draws or None) as advance:
-        run = run_scenario(scenario, draws=draws, seed=seed, progress=advance)
+        run = run_scenario(scenario, draws=draws, seed=seed, progress=advance, baseline=base)
     frame = run.countries()
     if fmt is Format.json:
         doc: dict[str, Any] = {

@@ -160,10 +160,13 @@ def _write_out(out: Path, result: Any, doc: dict[str, Any]) -> None:
 
 def _run_ge(file: Path, fmt: RunFormat, out: Path | None, store: Path | None) -> None:
     """Hand a ``model: ge`` file to the gravity scenario module (same as `critmin gravity run`)."""
+    from critmin.cli.gravity import store_baseline
+
     ge = _ge_module()
     scenario = ge.load_scenario(file)
+    base = store_baseline(scenario, store)
     with progress(f"gravity scenario {file.name}"):
-        run = ge.run_scenario(scenario)
+        run = ge.run_scenario(scenario, baseline=base)
     frame = run.countries()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,7 @@ class EstimationIn(_In):
 
 
 class GEIn(_In):
-    year: int
+    year: int | None = None
     sigma: float = Field(gt=1)
     reference_importer: str = "DEU"
     method: Literal["exact", "geppml-book"] = "exact"
@@ -150,17 +150,42 @@ class TariffIn(_PairsIn):
 Change = Annotated[SetIn | AddIn | TariffIn, Field(discriminator="type")]
 
 
+class BaselineIn(_In):
+    """A GE baseline from the store (critmin.ge_baseline): ITPD-E flows, DGD gravity
+    variables and the panel PPML's cost function, bundled in the snapshot."""
+
+    source: str = "itpd-e"
+    year: int | None = None
+    sector: str = "manufacturing"
+
+
 class GEScenarioIn(_In):
     model: Literal["ge"]
     name: str
     description: str = ""
-    data: DataIn
+    baseline: BaselineIn | None = None
+    data: DataIn | None = None
     variables: dict[str, str | IndicatorIn] = Field(default_factory=dict)
-    estimation: EstimationIn
+    estimation: EstimationIn | None = None
     ge: GEIn
     counterfactual: list[Change] = Field(min_length=1)
     blocs: dict[str, list[str]] = Field(default_factory=dict)
+    assumptions: list[str] = Field(default_factory=list)
     notes: str = ""
+
+    @model_validator(mode="after")
+    def _one_baseline(self) -> GEScenarioIn:
+        if (self.baseline is None) == (self.data is None):
+            raise ValueError("give either 'baseline:' (a GE baseline from the store, e.g. "
+                             "{source: itpd-e, sector: manufacturing}) or 'data:' with "
+                             "'estimation:' (your own file), not both and not neither.")
+        if self.data is not None and (self.estimation is None or self.ge.year is None):
+            raise ValueError("a scenario with 'data:' needs 'estimation:' (the PPML formula) "
+                             "and 'ge.year'.")
+        if self.baseline is not None and (self.estimation is not None or self.variables):
+            raise ValueError("a scenario with 'baseline:' takes the store's estimated cost "
+                             "function; drop 'estimation:' and 'variables:'.")
+        return self
 
 
 # ---------------------------------------------------------------- values
@@ -172,7 +197,7 @@ class GEScenario:
     name: str
     description: str
     path: str
-    data_file: Path
+    data_file: Path | None
     spec: GEScenarioIn = field(repr=False)
 
     @property
@@ -211,7 +236,8 @@ def load_scenario(path: str | Path) -> GEScenario:
                f"`critmin scenario run {path}`. `critmin gravity` takes files with model: ge.")
         raise ScenarioError(msg)
     spec: GEScenarioIn = validate(doc, GEScenarioIn)
-    data_file = resolve_data_path(spec.data.file, Path(path).resolve().parent)
+    data_file = (resolve_data_path(spec.data.file, Path(path).resolve().parent)
+                 if spec.data is not None else None)
     return GEScenario(spec.name, spec.description, str(path), data_file, spec)
 
 
@@ -376,6 +402,21 @@ def cost_design(scenario: GEScenario, data: pd.DataFrame, fit: PPMLResult) -> Co
     j = cur["importer"].map(pos).to_numpy()
     x0 = np.zeros((n, n, k))
     x0[i, j, :] = cur[covars].to_numpy(float)
+    x1, tariff = apply_changes(scenario, countries, covars, x0)
+    fixed0 = np.zeros((n, n))
+    filled: tuple[str, ...] = ()
+    if "pair" in fes:
+        fixed0, filled = _pair_costs(scenario, cur, fit, covars, pos)
+    return CostDesign(countries, tuple(covars), arr.trade, x0, x1, fixed0, tariff, filled)
+
+
+def apply_changes(scenario: GEScenario, countries: tuple[str, ...], covars: list[str],
+                  x0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counterfactual covariates and the tariff term of ``log T`` for the scenario's
+    ``counterfactual`` list (intranational pairs never change)."""
+    spec = scenario.spec
+    n = len(countries)
+    pos = {c: i for i, c in enumerate(countries)}
     x1 = x0.copy()
     tariff = np.zeros((n, n))
     intl = ~np.eye(n, dtype=bool)
@@ -400,11 +441,37 @@ def cost_design(scenario: GEScenario, data: pd.DataFrame, fit: PPMLResult) -> Co
             x1[..., v][mask] = change.value
         else:
             x1[..., v][mask] += change.amount
+    return x1, tariff
+
+
+def baseline_design(scenario: GEScenario, base: Any) -> tuple[CostDesign, PPMLResult]:
+    """The cost design of a store baseline (:class:`critmin.ge_baseline.GEBaseline`): GE-year
+    flows, pair effects as the fixed part of ``log T``, the cost terms' covariates, and the
+    stored PPML estimates as a :class:`PPMLResult` (for bands and reports)."""
+    flows = base.flows
+    arr = GravityArrays.from_frame(flows.rename(columns={"flow_usd": "trade"})
+                                   .assign(log_cost=0.0, log_cost_cfl=0.0))
+    countries = arr.countries
+    n = len(countries)
+    pos = {c: i for i, c in enumerate(countries)}
+    i = flows["exporter"].map(pos).to_numpy()
+    j = flows["importer"].map(pos).to_numpy()
+    coef = base.coefficients.set_index("term")
+    covars = [t for t in base.cost_terms]
+    cols = [str(coef.loc[t, "ge_variable"]) for t in covars]
+    x0 = np.zeros((n, n, len(covars)))
+    x0[i, j, :] = flows[cols].to_numpy(float)
     fixed0 = np.zeros((n, n))
-    filled: tuple[str, ...] = ()
-    if "pair" in fes:
-        fixed0, filled = _pair_costs(scenario, cur, fit, covars, pos)
-    return CostDesign(countries, tuple(covars), arr.trade, x0, x1, fixed0, tariff, filled)
+    fixed0[i, j] = flows["pair_effect"].to_numpy(float)
+    x1, tariff = apply_changes(scenario, countries, covars, x0)
+    terms = list(coef.index)
+    fit = PPMLResult(formula=base.formula, coef=coef["estimate"].rename("estimate"),
+                     vcov=base.covariance.loc[terms, terms],
+                     nobs=int(coef["observations_count"].iloc[0]),
+                     vcov_type=str(coef["vcov"].iloc[0]), fitted=np.array([]))
+    predicted = flows.loc[flows["pair_effect_method"] == "predicted"]
+    filled = tuple(f"{e}->{m}" for e, m in zip(predicted["exporter"], predicted["importer"]))
+    return CostDesign(countries, tuple(covars), arr.trade, x0, x1, fixed0, tariff, filled), fit
 
 
 def _pair_costs(scenario: GEScenario, cur: pd.DataFrame, fit: PPMLResult, covars: list[str],
@@ -479,7 +546,7 @@ class GERun:
 
 def run_scenario(scenario: GEScenario | str | Path, draws: int = 0, *, seed: int = 20160101,
                  quantiles: tuple[float, float] = (0.05, 0.95),
-                 progress: Any = None) -> GERun:
+                 progress: Any = None, baseline: Any = None) -> GERun:
     """Estimate, build costs, solve the counterfactual and (optionally) Monte Carlo bands.
 
     Parameters
@@ -493,6 +560,9 @@ def run_scenario(scenario: GEScenario | str | Path, draws: int = 0, *, seed: int
         Percentiles reported per country, as shares (0.05, 0.95).
     progress : callable, optional
         ``progress(label, done, total)``, called during the draws.
+    baseline : GEBaseline, optional
+        The store baseline a ``baseline:`` scenario names (read by the caller, e.g.
+        :func:`critmin.ge_baseline.load_ge_baseline`); required for such scenarios.
     """
     from critmin.models.gravity_mc import monte_carlo
 
@@ -502,15 +572,27 @@ def run_scenario(scenario: GEScenario | str | Path, draws: int = 0, *, seed: int
         from critmin.errors import InvalidParameterError
 
         raise InvalidParameterError(f"draws must be an integer >= 0. Got {draws!r}.")
-    data, origin = load_data(scenario)
-    fit = estimate(scenario, data)
-    design = cost_design(scenario, data, fit)
+    if scenario.spec.baseline is not None:
+        if baseline is None:
+            raise ScenarioError(f"{scenario.path}: this scenario names a store baseline "
+                                f"({scenario.spec.baseline.source}); pass it as baseline= "
+                                "(critmin.ge_baseline.load_ge_baseline) or run it with "
+                                "`critmin gravity run`.")
+        design, fit = baseline_design(scenario, baseline)
+        origins = [dict(p) for p in baseline.provenance]
+        ge_year = baseline.year
+    else:
+        data, origin = load_data(scenario)
+        fit = estimate(scenario, data)
+        design = cost_design(scenario, data, fit)
+        origins = [origin.to_dict()]
+        ge_year = scenario.spec.ge.year
     beta = fit.coef[list(design.covariates)].to_numpy()
     model = scenario.model
     result = model.solve(design.arrays(beta))
     bands = None
     diag = dict(result.diagnostics)
-    diag.update(draws=draws, ppml_nobs=fit.nobs, ge_year=scenario.spec.ge.year)
+    diag.update(draws=draws, ppml_nobs=fit.nobs, ge_year=ge_year)
     if design.filled_pairs:
         diag["pairs_predicted"] = len(design.filled_pairs)
     if fit.dropped:
@@ -525,6 +607,7 @@ def run_scenario(scenario: GEScenario | str | Path, draws: int = 0, *, seed: int
         members = {name: resolve_set(m, design.countries, f"blocs.{name}")
                    for name, m in scenario.spec.blocs.items()}
         blocs = result.blocs(members)
-    prov = {**origin.to_dict(), "scenario": scenario.path, "estimated": True,
-            "method": f"PPML ({fit.formula}) + {model.method} GE, sigma={model.sigma}"}
-    return GERun(scenario, fit, result, bands, blocs, (prov,), diag)
+    method = f"PPML ({fit.formula}) + {model.method} GE, sigma={model.sigma}"
+    prov = tuple({**o, "scenario": scenario.path, "estimated": True, "method": method}
+                 for o in origins)
+    return GERun(scenario, fit, result, bands, blocs, prov, diag)
