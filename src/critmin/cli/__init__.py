@@ -15,6 +15,7 @@ from critmin.cli import production as _production  # noqa: F401
 from critmin.cli import flows as _flows  # noqa: F401
 from critmin.cli import metrics as _metrics  # noqa: F401
 from critmin.cli import scenario as _scenario  # noqa: F401
+from critmin.cli import routes as _routes  # noqa: F401
 from critmin.cli import gravity as _gravity  # noqa: F401
 from critmin.cli import demo as _demo  # noqa: F401
 from critmin.cli import serve as _serve  # noqa: F401
