@@ -101,6 +101,7 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        solves.warm()
         yield
         solves.shutdown()  # the worker processes go with the server
 
@@ -121,9 +122,9 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
 
     app.state.cache = ResponseCache()
     _mount_web(app)
-    from critmin.api import flows, metrics, reference, scenarios
+    from critmin.api import flows, metrics, reference, scenarios, sourcing
 
-    for module in (reference, metrics, flows, scenarios):
+    for module in (reference, metrics, flows, scenarios, sourcing):
         app.include_router(module.router, prefix="/api")
     _error_handlers(app)
     from critmin.api.limits import BodySizeLimit, CachedResponses

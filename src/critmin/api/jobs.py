@@ -87,3 +87,46 @@ def run_ge(data: dict[str, Any], data_file: str | None, store: str, draws: int, 
         return ("ok", dumps(doc, indent=None))
     except CritminError as exc:
         return _error(exc)
+
+
+def run_routes(params: dict[str, Any], store: str, seconds: float,
+               deadline_at: float) -> tuple[str, ...]:
+    """Solve a sourcing plan; the ``critmin routes --format json`` text."""
+    from critmin.api.solves import Deadline
+    from critmin.errors import CritminError
+    from critmin.models.sourcing import Sourcing, SourcingScenario
+    from critmin.reports.documents import dumps
+    from critmin.reports.sourcing import result_document
+    from critmin.sourcing_data import sourcing_problem
+    from critmin.store import Store
+
+    deadline = Deadline(seconds, deadline_at)
+    p = dict(params)
+    try:
+        st = Store.open(store)
+        preferred: tuple[str, ...] = ()
+        if p["prefer"]:
+            from critmin.blocs import resolve
+
+            preferred = tuple(resolve(p["prefer"]))
+        scenario = SourcingScenario(
+            name=f"routes {p['unit']} {p['mineral']}", cap_share=p["cap"], hhi_cap=p["hhi_cap"],
+            exclude=tuple(p["exclude"]), prefer=preferred, prefer_name=p["prefer"] or "",
+            max_risk=p["max_risk"], look_through=p["look_through"],
+            demand_must_be_met=p["must_meet"])
+        model = Sourcing(flexibility_share=p["flexibility"], new_supply_premium=p["premium"],
+                         frontier=p["frontier"])
+        problem = sourcing_problem(st, p["unit"], p["mineral"], p["stage"], p["year"],
+                                   demand_t=p["demand_t"], look_through=p["look_through"])
+        deadline.check()
+        result = model.solve(problem, scenario, on_step=deadline.check)
+        if p["equilibrium"]:
+            from critmin.models.sourcing.feedback import reprice
+            from critmin.sourcing_data import pe_market
+
+            deadline.check()
+            result = reprice(result, problem, pe_market(st, problem))
+        deadline.check()
+        return ("ok", dumps(result_document(result), indent=None))
+    except CritminError as exc:
+        return _error(exc)

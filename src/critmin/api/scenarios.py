@@ -111,10 +111,11 @@ async def run(request: Request, store: StoreDep,
         job = _ge_job(doc, config, draws, seed, store)
     else:
         raise ScenarioError(f"request body: model {model!r} is not known. Accepted: pe, ge.")
-    return await cache.get_or_make_async(key, lambda: _solve(request, job))
+    return await cache.get_or_make_async(key, lambda: solve_job(request, job))
 
 
-async def _solve(request: Request, job: tuple) -> Response:
+async def solve_job(request: Request, job: tuple) -> Response:
+    """Run ``job`` (a :mod:`critmin.api.jobs` function and its arguments) in the workers."""
     answer = await request.app.state.solves.run(*job)
     if answer[0] == "ok":
         return Response(answer[1], media_type="application/json")

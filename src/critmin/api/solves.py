@@ -53,6 +53,10 @@ def _warm() -> None:
     import critmin.models.pe  # noqa: F401
 
 
+def _noop() -> None:
+    return None
+
+
 class SolveRunner:
     """Runs ``fn(*args, deadline_at)`` in a worker process; time and concurrency limited."""
 
@@ -96,6 +100,12 @@ class SolveRunner:
             raise SolveTimeout("The scenario worker stopped unexpectedly (out of memory?); "
                                "it has been restarted. Try again, or run the scenario with "
                                "the CLI.") from None
+
+    def warm(self) -> None:
+        """Start the workers now (imports take seconds), not on the first request."""
+        pool = self._executor()
+        for _ in range(self.limits.max_solves):
+            pool.submit(_noop)
 
     def reset(self) -> None:
         with self._lock:
