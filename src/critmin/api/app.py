@@ -48,6 +48,8 @@ class Limits:
     solve_seconds: float = 30.0           # wall time of one scenario run
     max_solves: int = 2                   # scenario runs at once (2 cores)
     queue_seconds: float = 10.0           # wait for a free solve slot before 503 "busy"
+    kill_grace_seconds: float = 2.0       # then a run past its limit has its worker ended
+    startup_seconds: float = 60.0         # allowance for new workers to import the models
     max_markets: int = 12                 # PE markets in one scenario document
     max_draws: int = 200                  # GE Monte Carlo draws in one request
 

@@ -28,7 +28,7 @@ def _error(exc: Exception) -> tuple[str, str, str]:
 
 
 def run_pe(data: dict[str, Any], store: str, mode: str, blocs: list[str], seconds: float,
-           deadline_at: float) -> tuple[str, ...]:
+           deadline_at: float | None) -> tuple[str, ...]:
     """Solve a ``model: pe`` document; the ``critmin scenario run --format json`` text."""
     from critmin.api.solves import Deadline
     from critmin.errors import CritminError
@@ -52,7 +52,7 @@ def run_pe(data: dict[str, Any], store: str, mode: str, blocs: list[str], second
 
 
 def run_ge(data: dict[str, Any], data_file: str | None, store: str, draws: int, seed: int,
-           seconds: float, deadline_at: float) -> tuple[str, ...]:
+           seconds: float, deadline_at: float | None) -> tuple[str, ...]:
     """Solve a ``model: ge`` document; the ``critmin gravity run --format json`` text.
 
     ``data_file`` is the checked data file, or None for a GE baseline from the store
@@ -90,7 +90,7 @@ def run_ge(data: dict[str, Any], data_file: str | None, store: str, draws: int, 
 
 
 def run_routes(params: dict[str, Any], store: str, seconds: float,
-               deadline_at: float) -> tuple[str, ...]:
+               deadline_at: float | None) -> tuple[str, ...]:
     """Solve a sourcing plan; the ``critmin routes --format json`` text."""
     from critmin.api.solves import Deadline
     from critmin.errors import CritminError

@@ -7,7 +7,9 @@ keeps answering while they work.
 
 A run gets a wall-clock deadline; the model's progress callback checks it and stops the run
 once the time is up (:class:`SolveTimeout`). The request itself waits at most
-``Limits.solve_seconds`` and then answers 503, whether or not the worker has noticed yet.
+``Limits.solve_seconds`` and then answers 503, whether or not the worker has noticed yet;
+a run still going ``Limits.kill_grace_seconds`` later (a model without a progress
+callback) has its worker processes ended, and the pool starts afresh.
 At most ``Limits.max_solves`` runs hold a slot at once; a request waits up to
 ``Limits.queue_seconds`` for one, then gets 503 "busy". Metric routes never wait for a slot.
 """
@@ -25,7 +27,7 @@ from typing import Any
 
 
 class Deadline:
-    """When a run must stop (wall clock, so it holds across processes)."""
+    """When a run must stop: ``seconds`` from now, or at ``at`` (wall clock)."""
 
     def __init__(self, seconds: float, at: float | None = None) -> None:
         self.seconds = seconds
@@ -58,13 +60,15 @@ def _noop() -> None:
 
 
 class SolveRunner:
-    """Runs ``fn(*args, deadline_at)`` in a worker process; time and concurrency limited."""
+    """Runs ``fn(*args, deadline_at)`` in a worker process; time and concurrency limited.
+    ``deadline_at`` is None: the job's :class:`Deadline` starts when the worker starts it."""
 
     def __init__(self, limits: Any) -> None:
         self.limits = limits
         self._slots = threading.BoundedSemaphore(limits.max_solves)
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self._cold = False
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -73,6 +77,7 @@ class SolveRunner:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.limits.max_solves, initializer=_warm,
                     mp_context=multiprocessing.get_context("forkserver"))
+                self._cold = True
             return self._pool
 
     async def run(self, fn: Callable[..., str], *args: Any) -> str:
@@ -83,17 +88,26 @@ class SolveRunner:
         if not got:
             raise Busy(f"Every scenario slot ({self.limits.max_solves}) has been busy for "
                        f"{self.limits.queue_seconds:g} s; try again shortly.")
-        deadline_at = time.time() + self.limits.solve_seconds
         try:
-            future = self._executor().submit(fn, *args, deadline_at)
+            pool = self._executor()
+            # the worker starts the clock when it starts the job (deadline_at None)
+            future = pool.submit(fn, *args, None)
         except BaseException:
             self._slots.release()
             raise
         future.add_done_callback(lambda _: self._slots.release())  # when the worker is free
+        # new workers import the models first (seconds): that is not the run's time
+        cold, self._cold = self._cold, False
+        wait = self.limits.solve_seconds + 0.5 + (self.limits.startup_seconds if cold else 0)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future),
-                                          timeout=self.limits.solve_seconds + 0.5)
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=wait)
         except (asyncio.TimeoutError, TimeoutError):
+            # A model that never calls its progress callback cannot stop itself: if it is
+            # still running after a grace period, its worker processes are ended.
+            timer = threading.Timer(self.limits.kill_grace_seconds, self._end_if_running,
+                                    (future, self._pool))
+            timer.daemon = True
+            timer.start()
             raise SolveTimeout(timeout_message(self.limits.solve_seconds)) from None
         except BrokenProcessPool:
             self.reset()
@@ -101,11 +115,24 @@ class SolveRunner:
                                "it has been restarted. Try again, or run the scenario with "
                                "the CLI.") from None
 
-    def warm(self) -> None:
+    def _end_if_running(self, future: Any, pool: ProcessPoolExecutor | None) -> None:
+        if future.done() or pool is None:
+            return
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()  # its futures fail (BrokenProcessPool): their slots free
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def warm(self, wait: bool = False) -> None:
         """Start the workers now (imports take seconds), not on the first request."""
         pool = self._executor()
-        for _ in range(self.limits.max_solves):
-            pool.submit(_noop)
+        self._cold = False
+        futures = [pool.submit(_noop) for _ in range(self.limits.max_solves)]
+        if wait:
+            for future in futures:
+                future.result()
 
     def reset(self) -> None:
         with self._lock:
