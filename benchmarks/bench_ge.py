@@ -19,10 +19,12 @@ import numpy as np
 from scipy.optimize import root
 
 from critmin.config import default_source_dir
-from critmin.models.gravity import StructuralGravity
-from critmin.models.gravity_mc import monte_carlo
-from critmin.models.gravity_scenario import cost_design, estimate, load_data, load_scenario
-from critmin.models.gravity_solver import biproportional, level_equations, solve_full_endowment
+from critmin.models.ge.model import StructuralGravity
+from critmin.models.ge.monte_carlo import monte_carlo
+from critmin.models.ge.costs import cost_design, estimate
+from critmin.scenario import load_scenario
+from critmin.scenario.registry import plugin
+from critmin.models.ge.solver import biproportional, level_equations, solve_full_endowment
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "yotov-ch2-app1-trade-without-borders.yaml"
 
@@ -62,9 +64,10 @@ def main() -> None:
     if default_source_dir() is None:
         raise SystemExit("../shared/data is absent: set CRITMIN_SOURCE_DIR.")
     scenario = load_scenario(SCENARIO)
-    data, _ = load_data(scenario)
-    fit = estimate(scenario, data)
-    design = cost_design(scenario, data, fit)
+    ge = plugin("ge")
+    baseline = ge.load_baseline(scenario, None)
+    fit = estimate(ge.make_model(scenario), baseline)
+    design = cost_design(ge.make_model(scenario), baseline, scenario, fit)
     beta = fit.coef[list(design.covariates)].to_numpy()
     arrays = design.arrays(beta)
     model = StructuralGravity(sigma=7, reference_importer="DEU")
@@ -75,7 +78,7 @@ def main() -> None:
 
     # 1. one full-endowment solve
     kernel = best_of(lambda: solve_full_endowment(base, cost_hat, sigma=7, ref=ref), 50)
-    whole = best_of(lambda: model.solve(arrays), 20)
+    whole = best_of(lambda: model.solve_arrays(arrays), 20)
     t = time.perf_counter()
     p_root = scipy_root_solve(base, cost_hat, 7.0, ref)
     t_root = time.perf_counter() - t

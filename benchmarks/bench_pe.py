@@ -35,12 +35,13 @@ import pandas as pd
 from scipy import optimize
 
 from critmin.models.pe import PartialEquilibrium
-from critmin.models.pe_data import MarketBaseline, market_problem
-from critmin.models.pe_sensitivity import ElasticityDraws
-from critmin.models.pe_solver import _System, solve_market
-from critmin.models.scenario import Elasticities, ReferencePrice, Scenario, Shock
+from critmin.models.pe.data import MarketBaseline, market_problem
+from critmin.models.pe.sensitivity import ElasticityDraws
+from critmin.models.pe.solver import _System, solve_market
+from critmin.scenario import ReferencePrice, Scenario, Shock
+from critmin.scenario.pe import Elasticities
 
-EL = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0)
+EL = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0, by_mineral=())
 
 
 CPU: dict[int, float] = {}
@@ -80,23 +81,23 @@ def synthetic_market(n: int, seed: int, mineral: str = "cobalt", density: float 
 def bench_one_market(quick: bool) -> None:
     base = synthetic_market(200, 1)
     c = base.countries
-    sc = Scenario("big", elasticities=EL, shocks=(
+    sc = Scenario("big", shocks=(
         Shock("licensing", exporters=(c[0],), importers=None, share=0.7),
         Shock("export_quota", exporters=(c[5],), importers=None, share=0.5),
         Shock("tariff", importers=tuple(c[50:100]), exporters=(c[0],), rate=0.25),
         Shock("preferential_zone", members=tuple(c[10:40]), enforcement="adjustable_tariff",
               reference_prices=(ReferencePrice("cobalt", "refinery", 33_000.0),)),
     ))
-    model = PartialEquilibrium()
+    model = PartialEquilibrium(elasticities=EL)
     res = model.solve(base, sc)
     d = next(iter(res.diagnostics.values()))
     t_full = best_of(lambda: model.solve(base, sc), 3 if quick else 5)
-    problem = market_problem(base, sc)
+    problem = market_problem(base, sc, EL)
     solve_only = lambda: solve_market(problem, "exact")
     t_solve = best_of(solve_only, 5 if quick else 15)
 
-    smooth = Scenario("smooth", elasticities=EL, shocks=(sc.shocks[2],))
-    system = _System(market_problem(base, smooth), "exact")
+    smooth = Scenario("smooth", shocks=(sc.shocks[2],))
+    system = _System(market_problem(base, smooth, EL), "exact")
 
     def scipy_root() -> None:
         out = optimize.root(lambda y: system.evaluate(y, jac=False)[0], np.zeros(system.nu), method="hybr",
@@ -157,13 +158,13 @@ def bench_all_markets(quick: bool) -> None:
 
     def scenario_for(b: MarketBaseline) -> Scenario:
         top = b.flows[b.flows.exporter != b.flows.importer].groupby("exporter")["flow_t"].sum().idxmax()
-        return Scenario("tax", elasticities=EL, shocks=(Shock("export_tax", exporters=(top,), importers=None,
+        return Scenario("tax", shocks=(Shock("export_tax", exporters=(top,), importers=None,
                                                               rate=0.2),))
 
     pairs = [(b, scenario_for(b)) for b in markets]
 
     def run(mode: str) -> None:
-        model = PartialEquilibrium(mode=mode)
+        model = PartialEquilibrium(mode=mode, elasticities=EL)
         for b, sc in pairs:
             model.solve(b, sc)
 
@@ -179,11 +180,11 @@ def bench_all_markets(quick: bool) -> None:
 def bench_draws(quick: bool) -> None:
     base = synthetic_market(40, 3, density=0.3)
     c = base.countries
-    sc = Scenario("ban", elasticities=EL, shocks=(
+    sc = Scenario("ban", shocks=(
         Shock("export_quota", exporters=(c[0],), importers=tuple(c[1:5]), tonnes=0.0),
         Shock("licensing", exporters=(c[0],), importers=None, share=0.8)))
     n = 200 if quick else 1000
-    par = ElasticityDraws(n_draws=n, scheduler="processes", n_workers=2, batch=max(n // 8, 1))
+    par = ElasticityDraws(n_draws=n, scheduler="processes", n_workers=2, batch=max(n // 8, 1), elasticities=EL)
     ser = replace_scheduler(par, "synchronous")
     t = time.perf_counter()
     draws = par.run(base, sc)

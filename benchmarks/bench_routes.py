@@ -127,13 +127,22 @@ def main() -> int:
         ours.append((caps, [(s.objective, s.quantity_t) for s in sols]))
     t_ours = time.perf_counter() - t0
 
+    # the same caps, every point solved (warm start only, no reuse of a plan that still holds)
+    t0 = time.perf_counter()
+    warm_only = []
+    for d, (caps, _) in zip(datas, ours):
+        lp = SourcingLP(d)
+        warm_only.append([(s.objective, s.quantity_t) for s in lp.sweep(caps, reuse=False)])
+    t_warm = time.perf_counter() - t0
+
     t0 = time.perf_counter()
     theirs = [cold(d, caps) for d, (caps, _) in zip(datas, ours)]
     t_cold = time.perf_counter() - t0
 
     worst_obj, alt_optima, points = 0.0, 0, 0
-    for d, (_, pts), ref in zip(datas, ours, theirs):
-        for (o1, x1), (o2, x2) in zip(pts, ref):
+    for d, (_, pts), ref, pts2 in zip(datas, ours, theirs, warm_only):
+        for (o1, x1), (o2, x2), (o3, _) in zip(pts, ref, pts2):
+            worst_obj = max(worst_obj, abs(o3 - o2) / max(abs(o2), 1.0))
             points += 1
             rel = abs(o1 - o2) / max(abs(o2), 1.0)
             worst_obj = max(worst_obj, rel)
@@ -145,7 +154,9 @@ def main() -> int:
     print(f"  problem preparation (baselines, unit values, look-through): {prep:.2f} s")
     print(f"  HiGHS warm-started frontiers: {t_ours:.3f} s total (goal <= 2 s); {reused} of "
           f"{points} points kept the previous plan (already within the tighter cap: no solve)")
-    print(f"  cold scipy.optimize.linprog, same LPs: {t_cold:.3f} s; ratio {t_cold / t_ours:.1f}x")
+    print(f"  the same with every point solved (warm start only, no reuse): {t_warm:.3f} s")
+    print(f"  cold scipy.optimize.linprog, same LPs: {t_cold:.3f} s; ratio {t_cold / t_ours:.1f}x "
+          f"(warm start only: {t_cold / t_warm:.1f}x)")
     print(f"  plans equal: worst objective gap {worst_obj:.1e} (tolerance 1e-7); "
           f"{alt_optima} of {points} points reach the same cost with other purchases (several optima)")
     return 0 if ok else 1

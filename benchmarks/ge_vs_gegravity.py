@@ -6,7 +6,7 @@ Two experiments, same inputs for both packages:
    sample_data_set.dlm), a Canada-Japan PTA, sigma = 5, reference importer DEU and the
    cost coefficients printed in its documentation.
 2. "Trade without borders" (Yotov et al. 2016, ch. 2, app. 1): 69 countries, sigma = 7,
-   PPML coefficients from critmin.models.ppml (= the book's Stata log), compared also with
+   PPML coefficients from critmin.models.ge.ppml (= the book's Stata log), compared also with
    the book's published table.
 
 For each it prints the wall time of both (model set-up + baseline + counterfactual), the
@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from critmin.config import default_source_dir
-from critmin.models.gravity import GravityArrays, StructuralGravity
-from critmin.models.gravity_solver import biproportional
+from critmin.models.ge.model import GravityArrays, StructuralGravity
+from critmin.models.ge.solver import biproportional
 
 GEGRAVITY_EXAMPLE = {"lndist": -0.3898623, "contiguity": 0.891577, "common_language": 0.0326249,
                      "pta": 0.4711383, "international": -3.412584, "constant": 16.32434}
@@ -92,7 +92,7 @@ def run_critmin(data: pd.DataFrame, cfl: pd.DataFrame, coefs: dict[str, float], 
                               "trade": data["trade"],
                               "log_cost": data[names].to_numpy(float) @ beta,
                               "log_cost_cfl": cfl[names].to_numpy(float) @ beta})
-        res = StructuralGravity(sigma=sigma, reference_importer=ref).solve(frame)
+        res = StructuralGravity(sigma=sigma, reference_importer=ref).solve_arrays(frame)
         times.append(time.perf_counter() - t)
     c = res.countries.set_index("country")
     return c, float(np.median(times)), res
@@ -139,7 +139,7 @@ def compare(title: str, data, cfl, coefs, sigma, ref, published: pd.DataFrame | 
                  "change_rGDP_FULL": "real_gdp_change_pct", "change_Xi_FULL": "exports_change_pct"}
         print("largest |result - published Stata table| (percentage points):")
         book = StructuralGravity(sigma=sigma, reference_importer=ref, method="geppml-book")
-        b = book.solve(GravityArrays.from_frame(res_frame(data, cfl, coefs))).countries.set_index("country")
+        b = book.solve_arrays(GravityArrays.from_frame(res_frame(data, cfl, coefs))).countries.set_index("country")
         for pub_col, col in names.items():
             p = published[pub_col]
             dc, dg, db = ((x[col] - p).abs() for x in (c, g, b))
@@ -171,7 +171,7 @@ def main() -> None:
           "all partners); critmin from the 30 x 30 flows, so baselines differ slightly.")
 
     # 2. trade without borders
-    from critmin.models.ppml import estimate_ppml
+    from critmin.models.ge.ppml import estimate_ppml
 
     d = pd.read_csv(Path(root) / "yotov2016" / "ch2_app1_trade_without_border_2006.csv.gz")
     for col in ("exporter", "importer"):

@@ -5,8 +5,11 @@ The public surface, layer by layer (data flows left to right)::
     Store, production_view           the harmonised store and its read helpers
     Bloc, bloc, resolve              named country sets (the module critmin.blocs lists them)
     build_baseline, Baseline         complete bilateral matrices (observed + estimated cells)
-    PartialEquilibrium, run_scenario the GSIM-style partial-equilibrium model
-    StructuralGravity, estimate_ppml the structural-gravity general-equilibrium model
+    Scenario, Shock, load_scenario   the one scenario language (critmin.scenario)
+    PartialEquilibrium               the GSIM-style partial-equilibrium model (model: pe)
+    StructuralGravity, estimate_ppml the structural-gravity general-equilibrium model (model: ge)
+    Result                           what every model returns (critmin.models.base)
+    run                              any scenario -> Result (`critmin run FILE`)
 
 Names are imported on first use (PEP 562), so ``import critmin`` and ``critmin --help``
 load no pandas, DuckDB or SciPy until a name that needs them is touched.
@@ -24,27 +27,28 @@ _LAZY = {
     "CritminError": "critmin.errors",
     "Mineral": "critmin.vocab",
     "PartialEquilibrium": "critmin.models.pe",
-    "Scenario": "critmin.models.scenario",
-    "Shock": "critmin.models.scenario",
+    "Result": "critmin.models.base",
+    "Scenario": "critmin.scenario",
+    "Shock": "critmin.scenario",
     "Stage": "critmin.vocab",
     "Store": "critmin.store",
-    "StructuralGravity": "critmin.models.gravity",
+    "StructuralGravity": "critmin.models.ge",
     "bloc": "critmin.blocs",
     "build_baseline": "critmin.baseline",
-    "estimate_ppml": "critmin.models.ppml",
-    "load_scenario": "critmin.models.scenario",
+    "estimate_ppml": "critmin.models.ge.ppml",
+    "load_scenario": "critmin.scenario",
     "mineral": "critmin.vocab",
     "minerals": "critmin.vocab",
     "production_view": "critmin.store.views",
     "resolve": "critmin.blocs",
-    "run_scenario": "critmin.models.pe",
+    "run": "critmin.runner",
     "stage": "critmin.vocab",
 }
 
-__all__ = ["Baseline", "Bloc", "CritminError", "Mineral", "PartialEquilibrium", "Scenario",
+__all__ = ["Baseline", "Bloc", "CritminError", "Mineral", "PartialEquilibrium", "Result", "Scenario",
            "Shock", "Stage", "Store", "StructuralGravity", "__version__", "bloc",
            "build_baseline", "estimate_ppml", "load_scenario", "mineral", "minerals",
-           "production_view", "resolve", "run_scenario", "stage"]
+           "production_view", "resolve", "run", "stage"]
 
 
 def __getattr__(name: str) -> object:
@@ -65,10 +69,12 @@ if _typing.TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from critmin.baseline import Baseline, build_baseline
     from critmin.blocs import Bloc, bloc, resolve
     from critmin.errors import CritminError
-    from critmin.models.gravity import StructuralGravity
-    from critmin.models.pe import PartialEquilibrium, run_scenario
-    from critmin.models.ppml import estimate_ppml
-    from critmin.models.scenario import Scenario, Shock, load_scenario
+    from critmin.models.base import Result
+    from critmin.models.ge import StructuralGravity
+    from critmin.models.ge.ppml import estimate_ppml
+    from critmin.models.pe import PartialEquilibrium
+    from critmin.runner import run
+    from critmin.scenario import Scenario, Shock, load_scenario
     from critmin.store import Store
     from critmin.store.views import production_view
     from critmin.vocab import Mineral, Stage, mineral, minerals, stage

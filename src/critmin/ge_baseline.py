@@ -52,10 +52,28 @@ class GEBaseline:
     sample: pd.DataFrame = field(repr=False)
     formula: str = ""
     provenance: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    #: tariffs in force the flows were observed under (the scenario's ``baseline.tariffs``)
+    tariffs: tuple[Any, ...] = field(default=(), repr=False)
 
     @property
     def countries(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.flows["exporter"])))
+
+    def within(self, chosen: tuple[str, ...] | None, what: str) -> tuple[str, ...]:
+        """``chosen`` (None: every country) checked against the baseline's countries."""
+        from critmin.errors import UnknownCountryError
+
+        countries = self.countries
+        if chosen is None:
+            return countries
+        for c in chosen:
+            if c not in countries:
+                hint = f"({what}: not a country of this baseline; the rest of the world is ROW)"
+                if c != "ROW" and "ROW" in countries and "sample" in self.__dataclass_fields__:
+                    hint = (f"({what}: not a country of this baseline; it is part of ROW, the rest "
+                            "of the world (see the store's ge_sample table))")
+                raise UnknownCountryError(c, countries, hint)
+        return chosen
 
     @property
     def cost_terms(self) -> tuple[str, ...]:

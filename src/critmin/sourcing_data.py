@@ -72,9 +72,14 @@ def default_stage(mineral: str) -> tuple[str, str | None]:
 
 def _build(store: Any, mineral: str, stage: str, year: int | None,
            production_stage: str | None) -> Any:
-    """The completed baseline; with no year, the latest year that builds."""
-    from critmin.baseline import build_baseline
+    """The completed baseline (the store's stored one where it has it); with no year, the
+    latest year that builds."""
     from critmin.errors import UnknownNameError
+
+    try:
+        from critmin.baseline_store import load_baseline as build_baseline
+    except ImportError:  # a checkout without stored baselines
+        from critmin.baseline import build_baseline
 
     kw = {"production_stage": production_stage} if production_stage else {}
     if year is not None:
@@ -393,7 +398,10 @@ __all__ = ["FREIGHT_USD_PER_T_KM", "default_stage", "problem_from_options", "sou
 def pe_market(store: Any, problem: SourcingProblem) -> Any:
     """The partial-equilibrium baseline of the problem's market (same mineral, stage and
     year), for price feedback on a plan."""
-    from critmin.models.pe_data import MarketBaseline
+    try:
+        from critmin.baselines.pe import MarketBaseline
+    except ImportError:  # before baselines moved out of models/
+        from critmin.models.pe_data import MarketBaseline
 
     pst = None if problem.stage in vocab.mineral(problem.mineral).stages else \
         next(iter(vocab.mineral(problem.mineral).stages), None)

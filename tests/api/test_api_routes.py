@@ -78,11 +78,12 @@ def test_scenario_document_runs_from_yaml_and_json_alike(client):
                             headers={"content-type": "application/yaml"})
     assert from_yaml.status_code == 200, from_yaml.text
     doc = from_yaml.json()
-    banned = [f for f in doc["flows"] if f["exporter"] == "CHN" and f["importer"] == "USA"]
-    assert banned and banned[0]["scenario"] == 0.0 and banned[0]["baseline"] == 100.0
+    flows = doc["tables"]["flows"]
+    banned = [f for f in flows if f["exporter"] == "CHN" and f["importer"] == "USA"]
+    assert banned and banned[0]["flow_t"] == 0.0 and banned[0]["flow_t_baseline"] == 100.0
     assert any(p.get("source") == "user:flows.csv" for p in doc["provenance"])
     from_json = client.post("/api/scenarios/run", json=yaml.safe_load(SMALL))
-    assert from_json.status_code == 200 and from_json.json()["flows"] == doc["flows"]
+    assert from_json.status_code == 200 and from_json.json()["tables"]["flows"] == flows
 
 
 def test_shipped_scenario_runs_on_the_store_like_the_cli(client, snapshot_store):
@@ -90,14 +91,14 @@ def test_shipped_scenario_runs_on_the_store_like_the_cli(client, snapshot_store)
     got = client.post("/api/scenarios/run", content=text,
                       headers={"content-type": "application/yaml"})
     assert got.status_code == 200, got.text
-    cli = _cli_json("scenario", "run", "scenarios/ministerial-2026-price-floor.yaml",
+    cli = _cli_json("run", "scenarios/ministerial-2026-price-floor.yaml",
                     "--store", str(snapshot_store.path))
-    assert got.json()["prices"] == cli["prices"]
-    assert got.json()["welfare"] == cli["welfare"]
+    assert got.json()["tables"]["prices"] == cli["tables"]["prices"]
+    assert got.json()["tables"]["welfare_by_country"] == cli["tables"]["welfare_by_country"]
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ("name: x\nbaseline: {year: 2023}\n", "request body"),
+    ("name: x\nbaseline: {year: 2023}\n", "request body:2: baseline"),
     ("name: [unclosed\n", "malformed YAML/JSON at line"),
     ("- just\n- a list\n", "mapping at the top level"),
     ("model: cge\nname: x\n", "model 'cge' is not known"),
@@ -114,8 +115,8 @@ def test_ge_scenario_on_the_store_baseline_runs_like_the_cli(client, snapshot_st
     got = client.post("/api/scenarios/run", content=text,
                       headers={"content-type": "application/yaml"})
     assert got.status_code == 200, got.text
-    rows = {r["country"]: r for r in got.json()["countries"]}
-    assert rows["IND"]["exports_change_pct"] > 10 and rows["USA"]["real_gdp_change_pct"] > 0
+    rows = {r["country"]: r for r in got.json()["tables"]["countries"]}
+    assert rows["IND"]["exports_change_share"] > 0.10 and rows["USA"]["real_gdp_change_share"] > 0
 
 
 def test_sourcing_route_returns_the_cli_document(client, snapshot_store):

@@ -1,8 +1,9 @@
-"""``critmin gravity estimate|run`` through typer's CliRunner, on a toy six-country
-scenario built in the test."""
+"""``critmin gravity estimate|run`` (``run`` is an alias of ``critmin run``) through typer's
+CliRunner, on a toy six-country scenario built in the test."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -17,18 +18,23 @@ ISO = ("BRA", "CHN", "DEU", "IND", "JPN", "USA")
 SCENARIO = """\
 model: ge
 name: toy
-data:
-  file: flows.csv
-  origin: {source: test-flows, vintage: "2026"}
-variables:
-  ln_DIST: log(DIST)
-estimation:
-  formula: trade ~ ln_DIST + BRDR | exporter + importer
-ge: {year: 2006, sigma: 5, reference_importer: DEU}
-counterfactual:
-  - {type: tariff, exporters: [IND], importers: [USA], from: 0.5, to: 0.18}
-blocs:
-  Pacific: [CHN, JPN, USA]
+baseline:
+  data:
+    file: flows.csv
+    origin: {source: test-flows, vintage: "2026"}
+  variables:
+    ln_DIST: log(DIST)
+  year: 2006
+  tariffs: [{type: tariff, exporters: IND, importers: USA, rate: 0.5}]
+ge:
+  sigma: 5
+  reference_importer: DEU
+  estimation:
+    formula: trade ~ ln_DIST + BRDR | exporter + importer
+  blocs:
+    Pacific: [CHN, JPN, USA]
+shocks:
+  - {type: tariff, exporters: [IND], importers: [USA], rate: 0.18}
 """
 
 
@@ -48,35 +54,48 @@ def write_scenario(tmp_path: Path) -> Path:
 
 runner = CliRunner()
 
-KEYS = {"country", "exports_change_pct", "exports_change_pct_conditional",
-        "factory_price_change_pct", "imr_change_pct", "omr_change_pct", "real_gdp_change_pct"}
+KEYS = {"country", "exports_change_share", "exports_conditional_change_share",
+        "factory_price_change_share", "imr_change_share", "omr_change_share", "real_gdp_change_share"}
 
 
-def test_run_json_has_a_countries_list_with_the_documented_fields(tmp_path):
+@pytest.mark.parametrize("command", [["run"], ["gravity", "run"], ["scenario", "run"]])
+def test_run_json_is_one_document_with_tables_and_the_documented_fields(tmp_path, command):
     path = write_scenario(tmp_path)
-    res = runner.invoke(app, ["gravity", "run", str(path), "--format", "json"])
+    res = runner.invoke(app, [*command, str(path), "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    assert len(doc["countries"]) == 6
-    assert KEYS <= set(doc["countries"][0])
-    assert doc["diagnostics"]["method"] == "exact"
+    assert list(doc) == ["model", "scenario", "tables", "summary", "diagnostics", "provenance", "parameters"]
+    assert doc["model"] == "ge" and doc["scenario"] == "toy"
+    countries = doc["tables"]["countries"]
+    assert len(countries) == 6 and KEYS <= set(countries[0])
+    assert doc["diagnostics"]["status"] == "converged" and isinstance(doc["diagnostics"]["residual"], float)
+    assert doc["parameters"]["method"] == "exact"
     assert doc["provenance"][0]["source"] == "test-flows"
-    assert {c["term"] for c in doc["coefficients"]} == {"ln_DIST", "BRDR"}
+    assert {c["term"] for c in doc["tables"]["coefficients"]} == {"ln_DIST", "BRDR"}
 
 
-def test_run_with_draws_adds_percentile_bands(tmp_path):
+def test_gravity_run_with_draws_adds_percentile_bands(tmp_path):
     path = write_scenario(tmp_path)
     res = runner.invoke(app, ["gravity", "run", str(path), "--draws", "20", "-f", "json"])
     assert res.exit_code == 0, res.output
-    row = json.loads(res.stdout)["countries"][0]
-    assert row["real_gdp_change_pct_p05"] <= row["real_gdp_change_pct_p95"]
+    row = json.loads(res.stdout)["tables"]["countries"][0]
+    assert row["real_gdp_change_share_p05"] <= row["real_gdp_change_share_p95"]
 
 
-def test_run_table_names_method_and_countries(tmp_path):
+def test_run_table_names_the_solver_and_the_countries(tmp_path):
     path = write_scenario(tmp_path)
-    res = runner.invoke(app, ["gravity", "run", str(path)])
+    res = runner.invoke(app, ["run", str(path)])
     assert res.exit_code == 0, res.output
-    assert "exact GE, sigma=5.0" in res.stdout and "USA" in res.stdout and "Pacific" in res.stdout
+    assert "exact solution" in res.stdout and "USA" in res.stdout and "Pacific" in res.stdout
+
+
+def test_run_csv_is_the_tidy_table(tmp_path):
+    path = write_scenario(tmp_path)
+    res = runner.invoke(app, ["run", str(path), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    tidy = pd.read_csv(io.StringIO(res.stdout))
+    assert {"table", "variable", "value", "unit"} <= set(tidy.columns)
+    assert set(tidy["table"]) >= {"countries", "bilateral", "coefficients"}
 
 
 def test_book_iteration_that_diverges_exits_1_with_diagnostics(tmp_path):
@@ -99,7 +118,7 @@ def test_estimate_prints_the_coefficients(tmp_path):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (("sigma: 5", "sigma: -1"), "ge.sigma: Input should be greater than 1"),
+    (("sigma: 5", "sigma: -1"), "toy.yaml:12: ge.sigma: Input should be greater than 1"),
     (("[CHN, JPN, USA]", "[CHN, JPN, USAA]"), "Did you mean 'USA'"),
 ])
 def test_bad_scenario_exits_2_with_a_message_and_no_traceback(tmp_path, edit, message):
@@ -111,9 +130,9 @@ def test_bad_scenario_exits_2_with_a_message_and_no_traceback(tmp_path, edit, me
     assert "Traceback" not in res.output
 
 
-def test_a_partial_equilibrium_file_names_the_command_that_runs_it():
+def test_estimate_on_a_partial_equilibrium_file_names_the_command_that_runs_it():
     pe = Path(__file__).resolve().parents[2] / "scenarios" / "us-india-2026.yaml"
-    result = runner.invoke(app, ["gravity", "run", str(pe)])
+    result = runner.invoke(app, ["gravity", "estimate", str(pe)])
     assert result.exit_code == 2
-    assert "partial-equilibrium scenario (model: pe)" in result.output
-    assert "critmin scenario run" in result.output and "Traceback" not in result.output
+    assert "model: pe scenario" in result.output
+    assert "critmin run" in result.output and "Traceback" not in result.output

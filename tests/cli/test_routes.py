@@ -46,3 +46,17 @@ def test_routes_bad_input_exits_2(snapshot_store, args, words):
     out = runner.invoke(app, ["routes", "USA", *args, "--store", str(snapshot_store.path)])
     assert out.exit_code == 2, out.output
     assert words in out.output
+
+
+def test_routes_equilibrium_reprices_the_plan_with_the_pe_model(snapshot_store):
+    # Cutting China out of US graphite purchases is an export quota of 0 in the PE model:
+    # other suppliers' prices rise, so the plan re-priced costs at least its fixed-price cost.
+    out = runner.invoke(app, ["routes", "USA", "--mineral", "graphite", "--exclude", "CHN",
+                              "--equilibrium", "--format", "json", "--store", str(snapshot_store.path)])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    eq = doc["diagnostics"]["parts"]["equilibrium"]
+    assert eq["converged"]
+    assert eq["plan_cost_usd_repriced"] >= eq["plan_cost_usd_fixed"] * (1 - 1e-9)
+    assert doc["tables"]["equilibrium"] and doc["tables"]["equilibrium_prices"]
+    assert any("price feedback" in line for line in doc["headline"])

@@ -1,4 +1,4 @@
-"""`critmin scenario list|validate|run` through CliRunner."""
+"""`critmin scenario list|validate|run` (``run``: an alias of ``critmin run``) through CliRunner."""
 
 from __future__ import annotations
 
@@ -52,11 +52,14 @@ def test_validate_ok(scenario_file: Path) -> None:
 
 @pytest.mark.parametrize(("old", "new", "needle"), [
     ("exporter: CHN", "exporter: XXX", "'XXX' is not a known"),
-    ("members: [USA, JPN]", "members: NotABloc", "'NotABloc' is not a known bloc"),
+    ("members: [USA, JPN]", "members: NotABloc", "'NotABloc' is not a known country"),
     ("mineral: gallium\n", "mineral: unobtainium\n", "'unobtainium' is not a known mineral"),
     ("unit: USD/t", "unit: USD/lb", "must be in USD/t"),
     ("tonnes: 0", "tonnes: [", "malformed YAML"),
     ("shocks:", "elasticities: {import_demand: 0.7}\nshocks:", "import_demand must be < 0"),
+    ("shocks:", "pe: {elasticities: {import_demand: 0.7}}\nshocks:", "import_demand must be < 0"),
+    ("shocks:", "pe: {mod: gsim}\nshocks:", "Did you mean 'mode'"),
+    ("name: cli-test", "name: cli-test\nmodel: sourcing_x", "model 'sourcing_x' is not known"),
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(scenario_file: Path, old: str, new: str,
                                                            needle: str) -> None:
@@ -76,27 +79,37 @@ def test_infeasible_quota_set_exits_2(scenario_file: Path) -> None:
     assert "infeasible quota set" in result.output
 
 
-def test_run_json_document_has_prices_flows_welfare_diagnostics(scenario_file: Path) -> None:
+@pytest.mark.parametrize("command", [["run"], ["scenario", "run"]])
+def test_run_json_document_has_the_result_tables(scenario_file: Path, command: list[str]) -> None:
+    result = runner.invoke(app, [*command, str(scenario_file), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert list(doc) == ["model", "scenario", "tables", "summary", "diagnostics", "provenance", "parameters"]
+    t = doc["tables"]
+    assert {"exporter", "world_price_change_share"} <= set(t["prices"][0])
+    assert {"exporter", "importer", "flow_t_baseline", "flow_t", "flow_change_share"} <= set(t["flows"][0])
+    assert {"country", "producer_surplus_usd", "consumer_surplus_usd", "tariff_revenue_usd", "rents_usd",
+            "net_welfare_usd"} <= set(t["welfare_by_country"][0])
+    assert doc["diagnostics"]["parts"]["gallium/refinery"]["converged"] is True
+    assert doc["diagnostics"]["status"] == "converged" and doc["provenance"]
+    ban = next(f for f in t["flows"] if f["exporter"] == "CHN" and f["importer"] == "USA")
+    assert ban["flow_t_baseline"] == 100 and abs(ban["flow_t"]) < 1e-6
+
+
+def test_scenario_run_mode_overrides_the_file(scenario_file: Path) -> None:
     result = runner.invoke(app, ["scenario", "run", str(scenario_file), "--format", "json", "--mode", "gsim"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert {"exporter", "world_price_change_share"} <= set(doc["prices"][0])
-    assert {"exporter", "importer", "baseline", "scenario"} <= set(doc["flows"][0])
-    assert {"country", "producer_surplus", "consumer_surplus", "tariff_revenue", "rents",
-            "net_welfare"} <= set(doc["welfare"][0])
-    assert doc["diagnostics"]["gallium/refinery"]["converged"] is True
-    assert doc["mode"] == "gsim" and doc["provenance"]
-    ban = next(f for f in doc["flows"] if f["exporter"] == "CHN" and f["importer"] == "USA")
-    assert ban["baseline"] == 100 and abs(ban["scenario"]) < 1e-6
+    assert doc["parameters"]["mode"] == "gsim"
 
 
 def test_run_table_and_out_dir(scenario_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["scenario", "run", str(scenario_file), "--out", str(out)])
+    result = runner.invoke(app, ["run", str(scenario_file), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "world net welfare" in result.output
+    assert "world net welfare (USD)" in result.output
     for name in ("flows.csv", "countries.csv", "welfare.csv", "prices.csv", "concentration.csv",
-                 "result.json"):
+                 "tidy.csv", "result.json"):
         assert (out / name).stat().st_size > 0
     assert json.loads((out / "result.json").read_text())["scenario"] == "cli-test"
 
@@ -113,13 +126,14 @@ def test_list_shows_the_library() -> None:
     rows = json.loads(result.output)["rows"]
     names = {r["file"] for r in rows}
     assert "ministerial-2026-price-floor.yaml" in names
-    assert all(r["status"] in ("ok", "model: ge") for r in rows)
+    assert all(r["status"].startswith("ok") for r in rows), rows
+    assert {r["model"] for r in rows} == {"pe", "ge"}
 
 
 def test_run_totals_welfare_over_named_blocs(scenario_file: Path) -> None:
     result = runner.invoke(app, ["scenario", "run", str(scenario_file), "--format", "json", "--bloc", "G7"])
     assert result.exit_code == 0, result.output
-    blocs = {r["bloc"]: r for r in json.loads(result.output)["welfare_by_bloc"]}
+    blocs = {r["bloc"]: r for r in json.loads(result.output)["tables"]["welfare_by_bloc"]}
     assert {"zone", "G7", "world"} <= set(blocs)
     assert blocs["G7"]["n_members"] == 7
     bad = runner.invoke(app, ["scenario", "run", str(scenario_file), "--bloc", "G77x"])

@@ -134,3 +134,38 @@ def test_parameter_table_reports_missing_inputs():
     t = parameter_table(parameters("eu2023"))
     assert {"sr_published", "inputs_complete", "missing_inputs"} <= set(t.columns)
     assert len(t) == 70                      # every material of the 2023 results table
+
+
+def test_eu2023_supply_risk_weights_global_supply_by_half_the_import_reliance():
+    from critmin.metrics.risk import eu2023_supply_risk
+
+    # IR 1: half global, half EU sourcing; GSonly ignores IR; EUonly uses EU sourcing alone
+    assert eu2023_supply_risk(4.0, 2.0, "GS+EU", 1.0, 0.0, 1.0) == pytest.approx(3.0)
+    assert eu2023_supply_risk(4.0, 2.0, "GS+EU", 0.0, 0.0, 1.0) == pytest.approx(2.0)
+    assert eu2023_supply_risk(4.0, float("nan"), "GSonly", 0.5, 0.25, 0.8) == \
+        pytest.approx(4.0 * 0.75 * 0.8)
+    assert eu2023_supply_risk(float("nan"), 2.0, "EUonly", 0.5, 0.0, 1.0) == pytest.approx(2.0)
+    assert pd.isna(eu2023_supply_risk(4.0, float("nan"), "GS+EU", 0.5, 0.0, 1.0))
+
+
+def test_weighted_hhi_takes_trade_factors_and_reports_wgi_coverage():
+    from critmin.metrics.risk import weighted_hhi
+
+    shares = pd.DataFrame({"country": ["AAA", "BBB", "CCC"], "share": [0.6, 0.3, 0.1]})
+    wgi = pd.DataFrame({"country": ["AAA", "BBB"], "wgi_mean": [-0.5, 1.5]})
+    t = pd.DataFrame({"country": ["AAA"], "t": [1.1]})
+    value, cover = weighted_hhi(shares, wgi, t)
+    assert value == pytest.approx(0.36 * 6.0 * 1.1 + 0.09 * 2.0 * 1.0)
+    assert cover == pytest.approx(0.9)
+
+
+def test_supply_shares_use_the_world_total_and_never_count_other_countries():
+    from critmin.metrics.risk import supply_shares
+
+    prod = pd.DataFrame({"country": ["AAA", "BBB", "OTH", "WLD"] * 2,
+                         "year": [2016] * 4 + [2017] * 4,
+                         "quantity_t": [50, 30, 20, 100, 70, 10, 20, 100]})
+    out = supply_shares(prod, 2016, 2020).set_index("country")
+    assert set(out.index) == {"AAA", "BBB"}
+    assert out.loc["AAA", "share"] == pytest.approx(120 / 200)
+    assert (out["n_years"] == 2).all()

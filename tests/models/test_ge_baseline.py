@@ -14,8 +14,10 @@ from typer.testing import CliRunner
 
 from critmin.errors import UnknownNameError, UnknownYearError
 from critmin.ge_baseline import load_ge_baseline
-from critmin.models import gravity_scenario as gs
-from critmin.models.ppml import estimate_ppml
+from critmin import run
+from critmin.models.ge.ppml import estimate_ppml
+from critmin.scenario import load_scenario
+from critmin.scenario.registry import plugin
 from critmin.store.builders import gravity as gb
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -153,15 +155,17 @@ def test_a_baseline_the_store_does_not_hold_is_a_clear_error(snapshot_store, kwa
 
 
 def test_us_india_tariff_cut_raises_both_countries_exports_and_real_gdp(snapshot_store):
-    scenario = gs.load_scenario(US_INDIA)
-    b = scenario.spec.baseline
-    base = load_ge_baseline(snapshot_store, b.source, b.year, b.sector)
-    run = gs.run_scenario(scenario, draws=20, baseline=base)
-    c = run.countries().set_index("country")
-    assert c.loc["IND", "exports_change_pct"] > 10 and c.loc["USA", "exports_change_pct"] > 0
-    assert c.loc["IND", "real_gdp_change_pct"] > 0 and c.loc["USA", "real_gdp_change_pct"] > 0
-    assert c.loc["IND", "real_gdp_change_pct_p05"] <= c.loc["IND", "real_gdp_change_pct_p95"]
-    assert {p["source"] for p in run.provenance} == {"usitc-itpde-r02", "usitc-dgd-2.1"}
+    from dataclasses import replace
+
+    scenario = load_scenario(US_INDIA)
+    ge = plugin("ge")
+    base = ge.load_baseline(scenario, snapshot_store)
+    res = replace(ge.make_model(scenario), draws=20).solve(base, scenario)
+    c = res.table("countries").set_index("country")
+    assert c.loc["IND", "exports_change_share"] > 0.10 and c.loc["USA", "exports_change_share"] > 0
+    assert c.loc["IND", "real_gdp_change_share"] > 0 and c.loc["USA", "real_gdp_change_share"] > 0
+    assert c.loc["IND", "real_gdp_change_share_p05"] <= c.loc["IND", "real_gdp_change_share_p95"]
+    assert {"usitc-itpde-r02", "usitc-dgd-2.1"} <= {p["source"] for p in res.provenance}
 
 
 def test_us_india_runs_from_the_snapshot_with_an_empty_source_dir(snapshot_store, tmp_path,
@@ -171,22 +175,22 @@ def test_us_india_runs_from_the_snapshot_with_an_empty_source_dir(snapshot_store
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.setenv("CRITMIN_SOURCE_DIR", str(empty))
-    res = CliRunner().invoke(app, ["scenario", "run", str(US_INDIA), "--format", "json",
+    res = CliRunner().invoke(app, ["run", str(US_INDIA), "--format", "json",
                                    "--store", str(snapshot_store.path)])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    rows = {r["country"]: r for r in doc["countries"]}
+    rows = {r["country"]: r for r in doc["tables"]["countries"]}
     for iso in ("IND", "USA"):
-        assert rows[iso]["exports_change_pct"] > 0 and rows[iso]["real_gdp_change_pct"] > 0
+        assert rows[iso]["exports_change_share"] > 0 and rows[iso]["real_gdp_change_share"] > 0
+    notes = [p.get("note", "") for p in doc["provenance"] if p["source"] == "scenario assumption"]
+    assert any("50 %" in n for n in notes)      # the tariffs in force are stated as assumptions
 
 
-def test_a_scenario_with_both_baseline_and_data_is_refused_with_its_line(tmp_path):
+def test_a_scenario_with_both_a_store_baseline_and_data_is_refused_with_its_line(tmp_path):
     from critmin.errors import ScenarioError
 
-    text = US_INDIA.read_text().replace(
-        "baseline: {source: itpd-e, year: 2015, sector: manufacturing}",
-        "baseline: {source: itpd-e}\ndata: {file: x.csv}")
+    text = US_INDIA.read_text().replace("  source: itpd-e\n", "  source: itpd-e\n  data: {file: x.csv}\n")
     path = tmp_path / "both.yaml"
     path.write_text(text)
-    with pytest.raises(ScenarioError, match="either 'baseline:'"):
-        gs.load_scenario(path)
+    with pytest.raises(ScenarioError, match=r"both.yaml:\d+: baseline: .*either source:"):
+        load_scenario(path)

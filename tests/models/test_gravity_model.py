@@ -14,8 +14,8 @@ import pytest
 from scipy.optimize import root
 
 from critmin.errors import InputError, InvalidParameterError, SolveError, UnknownCountryError
-from critmin.models.gravity import GravityArrays, StructuralGravity
-from critmin.models.gravity_solver import biproportional, level_equations, solve_full_endowment
+from critmin.models.ge.model import GravityArrays, StructuralGravity
+from critmin.models.ge.solver import biproportional, level_equations, solve_full_endowment
 
 COUNTRIES = ("AAA", "BBB", "CCC", "DDD", "EEE")
 
@@ -48,7 +48,7 @@ def _border_removed(log_cost):
 
 def test_empty_counterfactual_returns_the_baseline():
     trade, lc = _world()
-    res = StructuralGravity(sigma=5, reference_importer="AAA").solve(_frame(trade, lc, lc))
+    res = StructuralGravity(sigma=5, reference_importer="AAA").solve_arrays(_frame(trade, lc, lc))
     pct = res.countries.filter(like="_pct")
     assert np.abs(pct.to_numpy()).max() < 1e-8
     assert np.allclose(res.bilateral["trade_counterfactual"], res.bilateral["trade_baseline"])
@@ -100,7 +100,7 @@ def test_biproportional_scaling_equals_ppml_with_fixed_effects_and_offset():
     """The GE-PPML step: PPML (estimate_ppml -> pyfixest fepois) of trade on exporter and
     importer effects with the cost offset has the same fitted values as the biproportional
     scaling of exp(offset) (1e-6 relative)."""
-    from critmin.models.ppml import estimate_ppml
+    from critmin.models.ge.ppml import estimate_ppml
 
     trade, lc = _world(seed=7)
     lc1 = _border_removed(lc)
@@ -114,7 +114,7 @@ def test_biproportional_scaling_equals_ppml_with_fixed_effects_and_offset():
 
 def test_removing_borders_raises_every_country_s_exports_and_real_gdp():
     trade, lc = _world(seed=2)
-    res = StructuralGravity(sigma=7, reference_importer="BBB").solve(_frame(trade, lc, _border_removed(lc)))
+    res = StructuralGravity(sigma=7, reference_importer="BBB").solve_arrays(_frame(trade, lc, _border_removed(lc)))
     c = res.countries.set_index("country")
     assert (c["exports_change_pct"] > 0).all()
     assert (c["real_gdp_change_pct"] > 0).all()
@@ -125,7 +125,7 @@ def test_prices_stay_positive_under_an_extreme_shock():
     trade, lc = _world(seed=4)
     lc1 = lc.copy()
     lc1[0, 1:] -= 12.0          # exporter AAA loses nearly all foreign markets
-    res = StructuralGravity(sigma=3, reference_importer="AAA").solve(_frame(trade, lc, lc1))
+    res = StructuralGravity(sigma=3, reference_importer="AAA").solve_arrays(_frame(trade, lc, lc1))
     price = 1 + res.countries["factory_price_change_pct"] / 100
     assert (price > 0).all()
     c = res.countries.set_index("country")
@@ -138,8 +138,8 @@ def test_geppml_book_method_runs_and_is_close_to_exact_for_a_small_shock():
     lc1 = lc.copy()
     lc1[1, 2] += 0.2
     f = _frame(trade, lc, lc1)
-    exact = StructuralGravity(sigma=7, reference_importer="AAA").solve(f).countries.set_index("country")
-    book = StructuralGravity(sigma=7, reference_importer="AAA", method="geppml-book").solve(f).countries.set_index("country")
+    exact = StructuralGravity(sigma=7, reference_importer="AAA").solve_arrays(f).countries.set_index("country")
+    book = StructuralGravity(sigma=7, reference_importer="AAA", method="geppml-book").solve_arrays(f).countries.set_index("country")
     gap = (exact["real_gdp_change_pct"] - book["real_gdp_change_pct"]).abs().max()
     assert gap < 0.05      # the book's stopping rule allows ~1e-2 in price ratios
 
@@ -147,7 +147,7 @@ def test_geppml_book_method_runs_and_is_close_to_exact_for_a_small_shock():
 def test_solver_that_stops_early_raises_solve_error_with_diagnostics():
     trade, lc = _world()
     with pytest.raises(SolveError) as err:
-        StructuralGravity(sigma=7, reference_importer="AAA", max_iter=2).solve(_frame(trade, lc, _border_removed(lc)))
+        StructuralGravity(sigma=7, reference_importer="AAA", max_iter=2).solve_arrays(_frame(trade, lc, _border_removed(lc)))
     assert err.value.diagnostics["iterations"] == 2
     assert "worst_country" in err.value.diagnostics
     assert "did not converge" in str(err.value)
@@ -158,21 +158,21 @@ def test_missing_intranational_flow_names_the_country():
     f = _frame(trade, lc, lc)
     f = f[~((f.exporter == "CCC") & (f.importer == "CCC"))]
     with pytest.raises(InputError, match="intranational.*CCC"):
-        StructuralGravity(reference_importer="AAA").solve(f)
+        StructuralGravity(reference_importer="AAA").solve_arrays(f)
 
 
 def test_zero_intranational_flow_is_rejected():
     trade, lc = _world()
     trade[3, 3] = 0.0
     with pytest.raises(InputError, match="zero for DDD"):
-        StructuralGravity(reference_importer="AAA").solve(_frame(trade, lc, lc))
+        StructuralGravity(reference_importer="AAA").solve_arrays(_frame(trade, lc, lc))
 
 
 def test_negative_trade_names_the_pair():
     trade, lc = _world()
     trade[0, 4] = -1.0
     with pytest.raises(InputError, match=r"negative.*AAA->EEE"):
-        StructuralGravity(reference_importer="AAA").solve(_frame(trade, lc, lc))
+        StructuralGravity(reference_importer="AAA").solve_arrays(_frame(trade, lc, lc))
 
 
 def test_missing_pair_is_named():
@@ -180,13 +180,13 @@ def test_missing_pair_is_named():
     f = _frame(trade, lc, lc)
     f = f[~((f.exporter == "AAA") & (f.importer == "BBB"))]
     with pytest.raises(InputError, match="AAA->BBB"):
-        StructuralGravity(reference_importer="AAA").solve(f)
+        StructuralGravity(reference_importer="AAA").solve_arrays(f)
 
 
 def test_unknown_reference_importer_suggests_a_country():
     trade, lc = _world()
     with pytest.raises(UnknownCountryError, match="Did you mean 'DDD'"):
-        StructuralGravity(reference_importer="DDE").solve(_frame(trade, lc, lc))
+        StructuralGravity(reference_importer="DDE").solve_arrays(_frame(trade, lc, lc))
 
 
 @pytest.mark.parametrize("kwargs", [{"sigma": 1.0}, {"sigma": -2}, {"method": "newton"},
@@ -205,7 +205,7 @@ def test_solve_does_not_mutate_inputs_and_blocs_aggregate_members():
     trade, lc = _world()
     f = _frame(trade, lc, _border_removed(lc))
     before = f.copy()
-    res = StructuralGravity(reference_importer="AAA").solve(f)
+    res = StructuralGravity(reference_importer="AAA").solve_arrays(f)
     pd.testing.assert_frame_equal(f, before)
     blocs = res.blocs({"AB": ("AAA", "BBB")}).set_index("bloc")
     c = res.countries.set_index("country").loc[["AAA", "BBB"]]

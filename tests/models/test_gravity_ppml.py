@@ -1,4 +1,4 @@
-"""PPML estimation (critmin.models.ppml) on data built in the test.
+"""PPML estimation (critmin.models.ge.ppml) on data built in the test.
 
 Reference: with flows exactly equal to exp(fixed effects + x'b), PPML recovers b to 1e-6 and the flows to 1e-4;
 standard errors are pyfixest's heteroskedasticity-robust ones without small-sample factor.
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from critmin.errors import InputError
-from critmin.models.ppml import estimate_ppml, split_formula
+from critmin.models.ge.ppml import estimate_ppml, split_formula
 
 ISO = ("BRA", "CHN", "DEU", "IND", "JPN", "USA")
 

@@ -10,16 +10,17 @@ import pytest
 
 from critmin.errors import InvalidParameterError, ScenarioError, SolveError, SourceFormatError
 from critmin.models.pe import PartialEquilibrium
-from critmin.models.pe_data import MarketBaseline, market_problem, toy_baseline
-from critmin.models.pe_solver import _System, solve_market
-from critmin.models.result import WELFARE_COMPONENTS, PEResult
-from critmin.models.scenario import Elasticities, ReferencePrice, Scenario, Shock
+from critmin.models.pe.data import MarketBaseline, market_problem, toy_baseline
+from critmin.models.pe.solver import _System, solve_market
+from critmin.models.pe.result import WELFARE_COMPONENTS, PEResult
+from critmin.scenario import ReferencePrice, Scenario, Shock
+from critmin.scenario.pe import Elasticities
 
-EL = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0)
+EL = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0, by_mineral=())
 
 
 def _scenario(*shocks: Shock) -> Scenario:
-    return Scenario("test", shocks=shocks, elasticities=EL)
+    return Scenario("test", shocks=shocks)
 
 
 def _flow(res: PEResult, ex: str, im: str) -> float:
@@ -47,14 +48,14 @@ def test_model_is_frozen_and_solve_leaves_inputs_untouched() -> None:
 
 @pytest.mark.parametrize("mode", ["gsim", "exact"])
 def test_empty_scenario_returns_the_baseline_exactly(mode: str) -> None:
-    res = PartialEquilibrium(mode=mode).solve(toy_baseline(), _scenario())
+    res = PartialEquilibrium(mode=mode, elasticities=EL).solve_markets(toy_baseline(), _scenario())
     assert (res.flows["flow_t"] == res.flows["flow_t_baseline"]).all()
     assert (res.countries["world_price_change_share"] == 0).all()
     assert (res.welfare["net_welfare"] == 0).all()
 
 
 def test_tidy_has_units_and_the_documented_columns() -> None:
-    res = PartialEquilibrium().solve(toy_baseline(), _scenario())
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario())
     tidy = res.tidy()
     for col in ("mineral", "stage", "year", "exporter", "importer", "flow_t", "flow_t_baseline",
                 "change_share", "landed_price_usd_per_t", "method", "source"):
@@ -74,7 +75,7 @@ def test_bad_model_parameters_are_rejected_by_name(kwargs: dict) -> None:
 
 def test_ban_zeroes_the_banned_flow_and_raises_the_importers_price() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0))
-    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
     assert _flow(res, "CHN", "USA") == 0.0
     c = res.countries.set_index("country")
     assert c.loc["USA", "composite_price_change_share"] > 0
@@ -87,13 +88,13 @@ def test_ban_zeroes_the_banned_flow_and_raises_the_importers_price() -> None:
 
 def test_gsim_ban_is_a_zero_quota_with_a_finite_rent() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0))
-    res = PartialEquilibrium(mode="gsim").solve(toy_baseline(), sc)
+    res = PartialEquilibrium(mode="gsim", elasticities=EL).solve_markets(toy_baseline(), sc)
     assert _flow(res, "CHN", "USA") == pytest.approx(0.0, abs=1e-8)
 
 
 def test_licensing_caps_each_destination_at_its_share() -> None:
     sc = _scenario(Shock("licensing", exporters=("CHN",), importers=None, share=0.7))
-    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
     assert _flow(res, "CHN", "USA") == pytest.approx(70.0, rel=1e-8)
     assert _flow(res, "CHN", "JPN") == pytest.approx(56.0, rel=1e-8)
     assert _flow(res, "CHN", "CHN") > 500.0           # domestic sales are not licensed
@@ -102,30 +103,30 @@ def test_licensing_caps_each_destination_at_its_share() -> None:
 
 def test_export_quota_over_several_destinations_binds_on_their_sum() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, tonnes=90.0))
-    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
     assert _flow(res, "CHN", "USA") + _flow(res, "CHN", "JPN") == pytest.approx(90.0, rel=1e-9)
 
 
 def test_export_tax_lowers_taxed_exports_and_earns_revenue() -> None:
     sc = _scenario(Shock("export_tax", exporters=("CHN",), importers=None, rate=0.2))
-    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
     c = res.countries.set_index("country")
     assert c.loc["CHN", "exports_t"] < c.loc["CHN", "exports_t_baseline"]
     assert res.welfare_by_country().set_index("country").loc["CHN", "export_tax_revenue"] > 0
 
 
 def test_supply_shock_raises_prices_and_demand_shock_raises_quantities() -> None:
-    res = PartialEquilibrium().solve(toy_baseline(), _scenario(
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario(
         Shock("supply_shock", exporters=("CHN",), change_share=-0.3)))
     assert res.countries.set_index("country").loc["CHN", "world_price_change_share"] > 0
-    res = PartialEquilibrium().solve(toy_baseline(), _scenario(
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario(
         Shock("demand_shock", importers=("JPN",), change_share=0.2)))
     c = res.countries.set_index("country")
     assert c.loc["JPN", "demand_t"] > c.loc["JPN", "demand_t_baseline"]
 
 
 def test_stockpile_release_lowers_the_market_price_and_is_a_memo_item() -> None:
-    res = PartialEquilibrium().solve(toy_baseline(), _scenario(
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario(
         Shock("stockpile_release", importers=("USA",), tonnes=20.0)))
     c = res.countries.set_index("country")
     assert c.loc["USA", "composite_price_change_share"] < 0
@@ -139,7 +140,7 @@ def test_zone_levy_keeps_non_member_landed_prices_at_the_floor() -> None:
     ref = 600_000.0
     sc = _scenario(Shock("preferential_zone", members=("USA", "JPN"), enforcement="adjustable_tariff",
                          reference_prices=(ReferencePrice("gallium", "refinery", ref),)))
-    res = PartialEquilibrium().solve(toy_baseline(), sc)
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
     f = res.flows
     levied = f[(f.exporter == "CHN") & f.importer.isin(["USA", "JPN"])]
     assert (levied["landed_price_usd_per_t"] >= ref * (1 - 1e-9)).all()
@@ -153,12 +154,12 @@ def test_reference_price_without_a_base_price_is_a_clear_error() -> None:
     sc = _scenario(Shock("preferential_zone", members=("USA",), enforcement="adjustable_tariff",
                          reference_prices=(ReferencePrice("gallium", "refinery", 6e5),)))
     with pytest.raises(ScenarioError, match="price_usd_per_t"):
-        PartialEquilibrium().solve(toy_baseline(price_usd_per_t=None), sc)
+        PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(price_usd_per_t=None), sc)
 
 
 def test_concentration_uses_the_metrics_hhi() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0))
-    conc = PartialEquilibrium().solve(toy_baseline(), sc).concentration().set_index("importer")
+    conc = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc).concentration().set_index("importer")
     # USA imports: CHN 100, JPN 10 -> HHI = 10,000 * ((100/110)^2 + (10/110)^2); after: JPN only
     assert conc.loc["USA", "hhi_baseline"] == pytest.approx(10_000 * ((100 / 110) ** 2 + (10 / 110) ** 2))
     assert conc.loc["USA", "hhi_scenario"] == pytest.approx(10_000.0)
@@ -172,32 +173,31 @@ def test_banning_every_source_of_a_market_is_an_infeasible_quota_set(mode: str) 
     base = MarketBaseline("gallium", "refinery", 2023, pd.DataFrame(
         {"exporter": ["DEU", "CHN", "CHN"], "importer": ["FRA", "CHN", "USA"], "flow_t": [10.0, 5.0, 1.0]}))
     with pytest.raises(ScenarioError, match="infeasible quota set.*FRA"):
-        PartialEquilibrium(mode=mode).solve(base, sc)
+        PartialEquilibrium(mode=mode, elasticities=EL).solve_markets(base, sc)
     # a market that keeps one source is feasible in both modes
     sc = _scenario(Shock("export_quota", exporters=("DEU",), importers=("FRA",), tonnes=0.0))
     base = MarketBaseline("gallium", "refinery", 2023, pd.DataFrame(
         {"exporter": ["DEU", "DEU", "CHN", "CHN"], "importer": ["FRA", "DEU", "FRA", "CHN"],
          "flow_t": [10.0, 5.0, 1.0, 5.0]}))
-    assert next(iter(PartialEquilibrium(mode=mode).solve(base, sc).diagnostics.values()))["converged"]
+    assert next(iter(PartialEquilibrium(mode=mode, elasticities=EL).solve_markets(base, sc).diagnostics.values()))["converged"]
 
 
 def test_a_ban_with_substitution_at_most_one_has_no_equilibrium() -> None:
-    sc = Scenario("t", shocks=(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0),),
-                  elasticities=replace(EL, substitution=0.8))
+    sc = Scenario("t", shocks=(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0),))
     with pytest.raises(ScenarioError, match="substitution"):
-        PartialEquilibrium().solve(toy_baseline(), sc)
+        PartialEquilibrium(elasticities=replace(EL, substitution=0.8)).solve_markets(toy_baseline(), sc)
 
 
 def test_stockpile_release_beyond_demand_is_rejected() -> None:
     with pytest.raises(ScenarioError, match="stockpile release into USA"):
-        PartialEquilibrium().solve(toy_baseline(), _scenario(
+        PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario(
             Shock("stockpile_release", importers=("USA",), tonnes=1e6)))
 
 
 def test_solver_that_runs_out_of_iterations_raises_with_diagnostics() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, share=0.1))
     with pytest.raises(SolveError) as info:
-        PartialEquilibrium(max_iter=1).solve(toy_baseline(), sc)
+        PartialEquilibrium(max_iter=1, elasticities=EL).solve_markets(toy_baseline(), sc)
     assert info.value.diagnostics["iterations"] == 1
     assert "residual" in str(info.value)
 
@@ -274,7 +274,7 @@ def test_both_newton_routes_solve_the_dense_generalised_jacobian(mode: str) -> N
 
 
 def test_failed_schur_check_falls_back_to_the_pivoted_lu_with_the_same_result(monkeypatch) -> None:
-    from critmin.models import pe_solver
+    from critmin.models.pe import solver as pe_solver
 
     sc = _scenario(Shock("licensing", exporters=("CHN",), importers=None, share=0.5),
                    Shock("tariff", importers=("JPN",), exporters=("USA",), rate=0.1))
@@ -317,7 +317,7 @@ class _FakeStore:
 
 
 def test_protee_substitution_is_one_minus_the_median_tariff_elasticity() -> None:
-    from critmin.models.pe_data import protee_substitution
+    from critmin.baselines.pe import protee_substitution
 
     te = pd.DataFrame({"hs6": ["250410", "250490", "999999"], "sigma": [-17.0, -13.0, -2.0],
                        "zero": False, "positive": False, "imputed": [False, False, False]})
@@ -341,6 +341,6 @@ def test_banning_every_sale_of_an_exporter_is_a_clear_error_in_exact_mode() -> N
         {"exporter": ["RUS", "CHN", "CHN", "JPN", "CHN"],
          "importer": ["USA", "CHN", "USA", "USA", "JPN"], "flow_t": [2.0, 50.0, 5.0, 1.0, 3.0]}))
     with pytest.raises(ScenarioError, match="every sale of RUS.*--mode gsim"):
-        PartialEquilibrium(mode="exact").solve(base, sc)
-    res = PartialEquilibrium(mode="gsim").solve(base, sc)
+        PartialEquilibrium(mode="exact", elasticities=EL).solve_markets(base, sc)
+    res = PartialEquilibrium(mode="gsim", elasticities=EL).solve_markets(base, sc)
     assert _flow(res, "RUS", "USA") == pytest.approx(0.0, abs=1e-9)

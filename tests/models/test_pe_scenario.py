@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from critmin.errors import ScenarioError, SourceFormatError
+from critmin import run
+from critmin.baselines.pe import load_baselines
 from critmin.models.pe import PartialEquilibrium
-from critmin.models.pe_data import load_baselines
-from critmin.models.scenario import Scenario, load_scenario, scenario_files, scenario_model
+from critmin.scenario import Scenario, load_scenario, scenario_files, scenario_model
 
 FLOWS = """exporter,importer,value
 CHN,CHN,500
@@ -62,8 +63,9 @@ def test_a_valid_file_becomes_a_frozen_hashable_value(tmp_path: Path) -> None:
     assert isinstance(sc, Scenario) and hash(sc) == hash(load_scenario(tmp_path / "s.yaml"))
     assert sc.baseline.markets == (("gallium", "refinery"),)
     assert [s.kind for s in sc.shocks] == ["export_quota", "preferential_zone"]
-    assert sc.elasticities.value("substitution", "gallium") == 4.0
-    assert sc.elasticities.value("export_supply", "gallium", "CHN") == 0.3
+    el = sc.settings.elasticities
+    assert el.value("substitution", "cobalt") == 4.0
+    assert el.value("export_supply", "gallium", "CHN") == 0.3
     assert repr(sc) == "Scenario('test-ban', 2 shocks)"
 
 
@@ -71,17 +73,17 @@ def test_user_file_baseline_runs_end_to_end(tmp_path: Path) -> None:
     sc = load_scenario(_write(tmp_path, GOOD))
     (base,) = load_baselines(sc)
     assert base.flows.set_index(["exporter", "importer"]).loc[("CHN", "JPN"), "tariff_share"] == 0.05
-    res = PartialEquilibrium().solve(base, sc)
-    f = res.flows.set_index(["exporter", "importer"])
+    res = run(sc)
+    f = res.table("flows").set_index(["exporter", "importer"])
     assert f.loc[("CHN", "USA"), "flow_t"] == 0.0
     assert any(p.get("source") == "user:flows.csv" and p.get("sha256") for p in res.provenance)
 
 
 @pytest.mark.parametrize(("old", "new", "pattern"), [
     ("exporter: CHN", "exporter: CHX", r"s.yaml:16: shocks.0.export_quota.exporter: .*'CHX'"),
-    ("members: [USA, JPN]", "members: G77x", r"members: .*'G77x' is not a known bloc"),
+    ("members: [USA, JPN]", "members: G77x", r"members: .*'G77x' is not a known country. Did you mean 'G7'"),
     ("mineral: gallium\n  stage", "mineral: galium\n  stage", r"'galium' is not a known mineral. Did you mean 'gallium'"),
-    ("substitution: 4.0", "substitution: -4.0", r"s.yaml:11: elasticities.substitution: .*substitution must be > 0. Got -4.0"),
+    ("substitution: 4.0", "substitution: -4.0", r"s.yaml:11: pe.elasticities.substitution: .*substitution must be > 0 and finite. Got -4.0"),
     ("CHN: {export_supply: 0.3}", "CHN: {import_demand: 0.3}", r"import_demand must be < 0"),
     ("unit: USD/t", "unit: USD/kg", r"reference_prices.0.unit: .*must be in USD/t.*'USD/kg'"),
     ("tonnes: 0", "tonnes: -5", r"tonnes: Input should be greater than or equal to 0"),
@@ -89,7 +91,7 @@ def test_user_file_baseline_runs_end_to_end(tmp_path: Path) -> None:
     ("price_usd_per_t: 500000", "price_usd_per_t: 500000\n  colour: red", r"baseline.colour: Extra inputs"),
     ("tonnes: 0", "tonnes: 0\n    tonne: 1",
      (r"s.yaml:19: shocks.0.export_quota.tonne: Extra inputs .*Did you mean 'tonnes'\? Accepted: "
-      r"destinations, exporter, label, minerals, share, tonnes, type")),
+      r"exporters, importers, label, minerals, share, tonnes, type")),
 ])
 def test_bad_fields_name_the_line_the_field_and_what_is_accepted(tmp_path: Path, old: str, new: str,
                                                                  pattern: str) -> None:
@@ -126,7 +128,7 @@ def test_tonnes_against_value_baselines_is_an_error(tmp_path: Path) -> None:
         "      - {mineral: gallium, stage: refinery, price: 600000, unit: USD/t}\n", "")
     sc = load_scenario(_write(tmp_path, text))
     with pytest.raises(ScenarioError, match="in tonnes but the baseline flows are in USD"):
-        PartialEquilibrium().solve(load_baselines(sc), sc)
+        PartialEquilibrium().solve_markets(load_baselines(sc), sc)
 
 
 def test_store_scenarios_need_a_store(tmp_path: Path) -> None:

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from critmin.errors import InvalidParameterError
-from critmin.models.pe_data import toy_baseline
-from critmin.models.pe_sensitivity import ElasticityDraws, draw_factors, scaled
-from critmin.models.scenario import Elasticities, Scenario, Shock
+from critmin.models.pe.data import toy_baseline
+from critmin.models.pe.sensitivity import ElasticityDraws, draw_factors, scaled
+from critmin.scenario import Scenario, Shock
+from critmin.scenario.pe import Elasticities
 
-EL = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0,
+EL = Elasticities(import_demand=-0.5, export_supply=0.5, substitution=3.0, by_mineral=(),
                   by_country=(("CHN", (("export_supply", 0.3),)),))
-SC = Scenario("q", elasticities=EL, shocks=(Shock("export_quota", exporters=("CHN",), importers=None,
+SC = Scenario("q", shocks=(Shock("export_quota", exporters=("CHN",), importers=None,
                                                   share=0.5),))
 
 
@@ -24,7 +25,7 @@ def test_scaling_keeps_signs_and_scales_overrides() -> None:
 
 
 def test_draws_are_reproducible_and_bands_are_ordered() -> None:
-    d = ElasticityDraws(n_draws=12, batch=5, scheduler="synchronous", seed=3)
+    d = ElasticityDraws(n_draws=12, batch=5, scheduler="synchronous", seed=3, elasticities=EL)
     a, b = d.run(toy_baseline(), SC), d.run(toy_baseline(), SC)
     assert a.equals(b) and a["draw"].nunique() == 12 and a["feasible"].all()
     bands = ElasticityDraws.bands(a).set_index("country")
@@ -36,8 +37,8 @@ def test_draws_are_reproducible_and_bands_are_ordered() -> None:
 
 
 def test_threads_scheduler_gives_the_same_draws() -> None:
-    ser = ElasticityDraws(n_draws=6, batch=2, scheduler="synchronous").run(toy_baseline(), SC)
-    par = ElasticityDraws(n_draws=6, batch=2, scheduler="threads").run(toy_baseline(), SC)
+    ser = ElasticityDraws(n_draws=6, batch=2, scheduler="synchronous", elasticities=EL).run(toy_baseline(), SC)
+    par = ElasticityDraws(n_draws=6, batch=2, scheduler="threads", elasticities=EL).run(toy_baseline(), SC)
     np.testing.assert_allclose(ser["world_price_change_share"], par["world_price_change_share"])
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from critmin.models.gravity_solver import biproportional, solve_full_endowment
+from critmin.models.ge.solver import biproportional, solve_full_endowment
 
 
 @st.composite

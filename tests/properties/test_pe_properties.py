@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from critmin.errors import ScenarioError
 from critmin.models.pe import PartialEquilibrium
-from critmin.models.pe_data import MarketBaseline
-from critmin.models.result import WELFARE_COMPONENTS
-from critmin.models.scenario import Elasticities, ReferencePrice, Scenario, Shock
+from critmin.models.pe.data import MarketBaseline
+from critmin.models.pe.result import WELFARE_COMPONENTS
+from critmin.scenario import ReferencePrice, Scenario, Shock
+from critmin.scenario.pe import Elasticities
 
 CODES = ["AUS", "CHN", "USA", "JPN", "DEU"]
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -48,7 +49,7 @@ def _flow(res, ex: str, im: str) -> float:
 @given(markets(), st.sampled_from(["gsim", "exact"]))
 def test_empty_scenario_returns_the_baseline_exactly(market, mode: str) -> None:
     base, el = market
-    res = PartialEquilibrium(mode=mode).solve(base, Scenario("empty", elasticities=el))
+    res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, Scenario("empty"))
     assert (res.flows["flow_t"] == res.flows["flow_t_baseline"]).all()
     assert (res.welfare["net_welfare"] == 0).all()
 
@@ -61,11 +62,10 @@ def test_a_ban_drives_the_banned_flows_to_zero(market, a: int, b: int) -> None:
     ex, im = codes[a % len(codes)], codes[b % len(codes)]
     if ex == im:
         im = codes[(b + 1) % len(codes)]
-    sc = Scenario("ban", shocks=(Shock("export_quota", exporters=(ex,), importers=(im,), tonnes=0.0),),
-                  elasticities=el)
-    res = PartialEquilibrium(mode="exact").solve(base, sc)
+    sc = Scenario("ban", shocks=(Shock("export_quota", exporters=(ex,), importers=(im,), tonnes=0.0),))
+    res = PartialEquilibrium(mode="exact", elasticities=el).solve_markets(base, sc)
     assert _flow(res, ex, im) == 0.0
-    res = PartialEquilibrium(mode="gsim").solve(base, sc)
+    res = PartialEquilibrium(mode="gsim", elasticities=el).solve_markets(base, sc)
     assert abs(_flow(res, ex, im)) <= 1e-7 * max(base.flows["flow_t"].max(), 1.0)
 
 
@@ -77,10 +77,10 @@ def test_with_enforcement_no_zone_price_falls_below_its_reference(market, floor:
     base, el = market
     members = tuple(base.countries[:2])
     ref = 1000.0 * floor
-    sc = Scenario("zone", elasticities=el, shocks=(Shock(
+    sc = Scenario("zone", shocks=(Shock(
         "preferential_zone", members=members, enforcement=enforcement,
         reference_prices=(ReferencePrice("cobalt", "refinery", ref),)),))
-    res = PartialEquilibrium(mode=mode).solve(base, sc)
+    res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, sc)
     if enforcement == "adjustable_tariff":
         f = res.flows
         levied = f[f.importer.isin(members) & ~f.exporter.isin(members) & (f.flow_t_baseline > 0)]
@@ -99,9 +99,9 @@ def test_raising_a_tariff_never_raises_that_pairs_flow(market, a: int, b: int, r
     if not len(f):
         return
     row = f.iloc[(a * 5 + b) % len(f)]
-    sc = Scenario("t", elasticities=el, shocks=(
+    sc = Scenario("t", shocks=(
         Shock("tariff", exporters=(row.exporter,), importers=(row.importer,), change=rise),))
-    res = PartialEquilibrium(mode=mode).solve(base, sc)
+    res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, sc)
     assert _flow(res, row.exporter, row.importer) <= row.flow_t * (1 + 1e-9)
 
 
@@ -111,7 +111,7 @@ def test_raising_a_tariff_never_raises_that_pairs_flow(market, a: int, b: int, r
 def test_welfare_components_add_up(market, tariff: float, share: float, tax: float, mode: str) -> None:
     base, el = market
     c = base.countries
-    sc = Scenario("mix", elasticities=el, shocks=(
+    sc = Scenario("mix", shocks=(
         Shock("tariff", importers=(c[0],), exporters=None, rate=tariff),
         Shock("export_quota", exporters=(c[1],), importers=None, share=share + 0.05),
         Shock("export_tax", exporters=(c[2],), importers=None, rate=tax),
@@ -119,7 +119,7 @@ def test_welfare_components_add_up(market, tariff: float, share: float, tax: flo
               reference_prices=(ReferencePrice("cobalt", "refinery", 1100.0),)),
     ))
     try:
-        res = PartialEquilibrium(mode=mode).solve(base, sc)
+        res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, sc)
     except ScenarioError:
         return
     w = res.welfare

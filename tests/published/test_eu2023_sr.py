@@ -8,10 +8,13 @@ their sources in ``critmin/data/parameters/eu2023.yml``.
 What can be reproduced, and how closely:
 
 * SR itself needs the EU import reliance, end-of-life recycling input rate and
-  substitution index of each material. None could be traced to a published table while
-  building the parameter file, so every one is recorded as missing and no SR is
-  computed; the first test pins that behaviour (no SR is ever computed from an
-  unsourced input) rather than inventing inputs to make a comparison.
+  substitution index of each material. The bundled parameter file records them as
+  missing (the first test pins that no SR is computed from an unsourced input); the
+  study's own values are now staged (``../shared/data/eu_crm2023``, CritMAT
+  transcription, SOURCES.md §10) and :func:`critmin.metrics.queries.eu2023_reproduction`
+  recomputes SR from them with critmin's supply data. Tolerance: 0.2 (SR is published to
+  one decimal; the supply data differ in source and period), for at least 70 % of the
+  materials that can be computed; every material outside it is printed with its gap.
 * China's share of global supply, the dominant term of HHI_WGI,t(GS) for the minerals
   China restricts, is reproduced from BGS World Mineral Statistics over the assessment's
   2016-2020 reference period. Tolerance: 8 share points per material (the EU mixes
@@ -64,3 +67,28 @@ def test_china_share_of_global_supply_matches_eu2023_appendix7(source_store):
     assert (compared["gap"].abs() <= TOLERANCE_EACH).all()
     assert compared["gap"].abs().mean() <= TOLERANCE_MEAN
     assert {p["source"] for p in res.provenance} >= {"bgs-wms", "eu-crm-2023-appendix7"}
+
+
+@pytest.mark.shared
+def test_supply_risk_recomputed_from_the_study_inputs_matches_most_published_values(
+        source_store):
+    res = queries.eu2023_reproduction(source_store)
+    frame = res.frame
+    done = frame[frame["sr_computed"].notna()]
+    within = done["within_tolerance"].astype(bool)
+    print(f"\nEU 2023 SR recomputed: {int(within.sum())} of {len(done)} within "
+          f"{res.extra['tolerance']} of the published value; {len(frame) - len(done)} not "
+          "computed:")
+    print(done[["material", "supply_scope", "sr_published", "sr_computed", "gap",
+                "gs_source", "eu_source" if "eu_source" in done else "status"]]
+          .round(2).to_string(index=False))
+    print(frame.loc[frame["sr_computed"].isna(), ["material", "status"]].to_string(index=False))
+    assert len(done) >= 10
+    assert within.mean() >= 0.70
+    # a material assessed on global supply only, with BGS data for the study's period
+    cobalt = done.set_index("material").loc["Cobalt"]
+    assert cobalt.gs_source == "BGS 2016-2020"
+    assert abs(cobalt.gap) <= 0.1
+    assert (frame.loc[frame["sr_computed"].isna(), "status"] != "computed").all()
+    assert {p["source"] for p in res.provenance} >= {"eu-crm2023-results",
+                                                      "eu-crm2023-trade-factors"}

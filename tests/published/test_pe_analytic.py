@@ -19,14 +19,15 @@ import pandas as pd
 import pytest
 
 from critmin.models.pe import PartialEquilibrium
-from critmin.models.pe_data import MarketBaseline, toy_baseline
-from critmin.models.scenario import Elasticities, ReferencePrice, Scenario, Shock
+from critmin.models.pe.data import MarketBaseline, toy_baseline
+from critmin.scenario import ReferencePrice, Scenario, Shock
+from critmin.scenario.pe import Elasticities
 
 EPS, EM, SIG = 0.5, -0.5, 3.0
 
 
 def _el(eps: float = EPS, em: float = EM, sig: float = SIG) -> Elasticities:
-    return Elasticities(import_demand=em, export_supply=eps, substitution=sig)
+    return Elasticities(import_demand=em, export_supply=eps, substitution=sig, by_mineral=())
 
 
 def _one_pair(q: float = 100.0, price: float | None = 1000.0) -> MarketBaseline:
@@ -49,9 +50,8 @@ def _country(result, c: str, col: str) -> float:
 @pytest.mark.parametrize("rate", [0.05, 0.25, 1.0])
 def test_tariff_on_single_source_matches_closed_form(rate: float) -> None:
     # X = w^eps, M = (T w)^E  =>  w = T^(E / (eps - E)), M = w^eps
-    sc = Scenario("t", shocks=(Shock("tariff", importers=("JPN",), exporters=("AUS",), rate=rate),),
-                  elasticities=_el())
-    res = PartialEquilibrium(mode="exact").solve(_one_pair(), sc)
+    sc = Scenario("t", shocks=(Shock("tariff", importers=("JPN",), exporters=("AUS",), rate=rate),))
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
     w = (1 + rate) ** (EM / (EPS - EM))
     assert _country(res, "AUS", "world_price_change_share") == pytest.approx(w - 1, rel=1e-9, abs=1e-12)
     assert _pair(res, "AUS", "JPN", "flow_t") == pytest.approx(100 * w ** EPS, rel=1e-9)
@@ -60,9 +60,8 @@ def test_tariff_on_single_source_matches_closed_form(rate: float) -> None:
 @pytest.mark.parametrize("rate", [0.05, 0.25])
 def test_gsim_tariff_on_single_source_is_the_linear_formula(rate: float) -> None:
     # linear: eps w^ = E (T^ + w^)  =>  w^ = E T^ / (eps - E)
-    sc = Scenario("t", shocks=(Shock("tariff", importers=("JPN",), exporters=("AUS",), rate=rate),),
-                  elasticities=_el())
-    res = PartialEquilibrium(mode="gsim").solve(_one_pair(), sc)
+    sc = Scenario("t", shocks=(Shock("tariff", importers=("JPN",), exporters=("AUS",), rate=rate),))
+    res = PartialEquilibrium(mode="gsim", elasticities=_el()).solve_markets(_one_pair(), sc)
     w_hat = EM * rate / (EPS - EM)
     assert _country(res, "AUS", "world_price_change_share") == pytest.approx(w_hat, rel=1e-9)
     assert _pair(res, "AUS", "JPN", "flow_t") == pytest.approx(100 * (1 + EPS * w_hat), rel=1e-9)
@@ -72,9 +71,8 @@ def test_binding_quota_sets_flow_price_and_rent_by_hand() -> None:
     # quota Q < q0: M = Q; landed price p = (Q/q0)^(1/E); producer price w = (Q/q0)^(1/eps);
     # rent = p - w (no tariff)
     share = 0.6
-    sc = Scenario("q", shocks=(Shock("export_quota", exporters=("AUS",), importers=None, share=share),),
-                  elasticities=_el())
-    res = PartialEquilibrium(mode="exact").solve(_one_pair(), sc)
+    sc = Scenario("q", shocks=(Shock("export_quota", exporters=("AUS",), importers=None, share=share),))
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
     p, w = share ** (1 / EM), share ** (1 / EPS)
     assert _pair(res, "AUS", "JPN", "flow_t") == pytest.approx(100 * share, rel=1e-9)
     assert _pair(res, "AUS", "JPN", "landed_price_usd_per_t") == pytest.approx(1000 * p, rel=1e-9)
@@ -85,9 +83,8 @@ def test_binding_quota_sets_flow_price_and_rent_by_hand() -> None:
 
 
 def test_slack_quota_has_zero_rent() -> None:
-    sc = Scenario("q", shocks=(Shock("export_quota", exporters=("AUS",), importers=None, tonnes=150.0),),
-                  elasticities=_el())
-    res = PartialEquilibrium(mode="exact").solve(_one_pair(), sc)
+    sc = Scenario("q", shocks=(Shock("export_quota", exporters=("AUS",), importers=None, tonnes=150.0),))
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
     assert _pair(res, "AUS", "JPN", "flow_t") == pytest.approx(100.0, rel=1e-12)
     assert _pair(res, "AUS", "JPN", "rent_usd_per_t") == pytest.approx(0.0, abs=1e-9)
 
@@ -98,9 +95,8 @@ def test_adjustable_tariff_levy_brings_landed_price_to_reference() -> None:
     ref = 1.3
     sc = Scenario("z", shocks=(Shock("preferential_zone", members=("JPN",), internal_tariff=0.0,
                                      enforcement="adjustable_tariff",
-                                     reference_prices=(ReferencePrice("cobalt", "refinery", 1000 * ref),)),),
-                  elasticities=_el())
-    res = PartialEquilibrium(mode="exact").solve(_one_pair(), sc)
+                                     reference_prices=(ReferencePrice("cobalt", "refinery", 1000 * ref),)),))
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
     m = ref ** EM
     w = m ** (1 / EPS)
     assert _pair(res, "AUS", "JPN", "landed_price_usd_per_t") == pytest.approx(1000 * ref, rel=1e-9)
@@ -116,9 +112,8 @@ def test_price_gap_subsidy_pays_the_gap_to_member_producers() -> None:
                           price_usd_per_t=1000.0)
     ref = 1.2
     sc = Scenario("s", shocks=(Shock("preferential_zone", members=("AUS",), enforcement="price_gap_subsidy",
-                                     reference_prices=(ReferencePrice("cobalt", "refinery", 1000 * ref),)),),
-                  elasticities=_el())
-    res = PartialEquilibrium(mode="exact").solve(base, sc)
+                                     reference_prices=(ReferencePrice("cobalt", "refinery", 1000 * ref),)),))
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(base, sc)
     w = ref ** (EPS / EM)
     assert _country(res, "AUS", "world_price_change_share") == pytest.approx(w - 1, rel=1e-9)
     assert _country(res, "AUS", "producer_price_change_share") == pytest.approx(ref - 1, rel=1e-9)
@@ -128,9 +123,8 @@ def test_price_gap_subsidy_pays_the_gap_to_member_producers() -> None:
 
 def test_consumer_surplus_is_the_area_under_iso_elastic_demand() -> None:
     rate = 0.2
-    sc = Scenario("t", shocks=(Shock("tariff", importers=("JPN",), exporters=("AUS",), rate=rate),),
-                  elasticities=_el())
-    res = PartialEquilibrium(mode="exact").solve(_one_pair(), sc)
+    sc = Scenario("t", shocks=(Shock("tariff", importers=("JPN",), exporters=("AUS",), rate=rate),))
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
     w = (1 + rate) ** (EM / (EPS - EM))
     pi = (1 + rate) * w
     cs = -100 * 1000 * (pi ** (1 + EM) - 1) / (1 + EM)
@@ -174,9 +168,8 @@ def _gsim_reference(base: MarketBaseline, el: Elasticities, t_hat: np.ndarray) -
 def test_gsim_mode_reproduces_francois_hall_linear_system(rate: float) -> None:
     base = toy_baseline()
     el = _el()
-    sc = Scenario("t", shocks=(Shock("tariff", importers=("USA", "JPN"), exporters=("CHN",), rate=rate),),
-                  elasticities=el)
-    res = PartialEquilibrium(mode="gsim").solve(base, sc)
+    sc = Scenario("t", shocks=(Shock("tariff", importers=("USA", "JPN"), exporters=("CHN",), rate=rate),))
+    res = PartialEquilibrium(mode="gsim", elasticities=_el()).solve_markets(base, sc)
     countries = base.countries
     t_hat = np.zeros((4, 4))
     for im in ("USA", "JPN"):
@@ -191,10 +184,9 @@ def test_exact_converges_to_gsim_as_the_shock_shrinks() -> None:
     base = toy_baseline()
     gaps = []
     for rate in (1e-1, 1e-2, 1e-3):
-        sc = Scenario("t", shocks=(Shock("tariff", importers=("USA",), exporters=("CHN",), rate=rate),),
-                      elasticities=_el())
-        e = PartialEquilibrium(mode="exact").solve(base, sc).countries["world_price_change_share"].to_numpy()
-        g = PartialEquilibrium(mode="gsim").solve(base, sc).countries["world_price_change_share"].to_numpy()
+        sc = Scenario("t", shocks=(Shock("tariff", importers=("USA",), exporters=("CHN",), rate=rate),))
+        e = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(base, sc).countries["world_price_change_share"].to_numpy()
+        g = PartialEquilibrium(mode="gsim", elasticities=_el()).solve_markets(base, sc).countries["world_price_change_share"].to_numpy()
         gaps.append(np.max(np.abs(e - g)) / rate)
     assert gaps[1] < gaps[0] / 5 and gaps[2] < gaps[1] / 5
     assert gaps[2] < 1e-2

@@ -6,7 +6,7 @@ Safety, by construction:
 - ``critmin serve`` binds 127.0.0.1 unless told otherwise.
 - No request names a path the server reads: scenario documents arrive in the body, and a
   scenario's data reference resolves only inside the configured source directory
-  (:func:`critmin.api.paths.safe_data_path`: ``..``, absolute, encoded and symlink escapes
+  (:meth:`critmin.scenario.load.LoadContext.data_path`: ``..``, absolute, encoded and symlink escapes
   are refused).
 - Request bodies are limited (:attr:`Limits.max_body_bytes`, 413 beyond).
 - Every solve runs under a time limit (:attr:`Limits.solve_seconds`, 503 beyond) and at

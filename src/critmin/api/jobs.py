@@ -27,64 +27,32 @@ def _error(exc: Exception) -> tuple[str, str, str]:
     return ("error", kind, str(exc))
 
 
-def run_pe(data: dict[str, Any], store: str, mode: str, blocs: list[str], seconds: float,
-           deadline_at: float | None) -> tuple[str, ...]:
-    """Solve a ``model: pe`` document; the ``critmin scenario run --format json`` text."""
-    from critmin.api.solves import Deadline
-    from critmin.errors import CritminError
-    from critmin.models.pe import run_scenario
-    from critmin.models.scenario_yaml import ScenarioIn
-    from critmin.reports.documents import dumps
-
-    deadline = Deadline(seconds, deadline_at)
-    try:
-        scenario = ScenarioIn.model_validate(data).scenario(path="request body", base_dir=None)
-        st = None
-        if scenario.baseline.flows_csv is None:
-            from critmin.store import Store
-
-            st = Store.open(store)
-        result = run_scenario(scenario, st, mode=mode, on_market=deadline.check)
-        deadline.check()
-        return ("ok", dumps(result.to_json_doc({name: name for name in blocs}), indent=None))
-    except CritminError as exc:
-        return _error(exc)
-
-
-def run_ge(data: dict[str, Any], data_file: str | None, store: str, draws: int, seed: int,
-           seconds: float, deadline_at: float | None) -> tuple[str, ...]:
-    """Solve a ``model: ge`` document; the ``critmin gravity run --format json`` text.
-
-    ``data_file`` is the checked data file, or None for a GE baseline from the store
-    (``baseline: {source: itpd-e, ...}``)."""
+def run_document(data: dict[str, Any], source_dir: str | None, store: str | None,
+                 parameters: dict[str, Any], seconds: float,
+                 deadline_at: float | None) -> tuple[str, ...]:
+    """Load a scenario document (any registered model) and run it: the ``critmin run
+    --format json`` text. ``source_dir`` bounds its data references as in the server."""
     from pathlib import Path
 
     from critmin.api.solves import Deadline
     from critmin.errors import CritminError
-    from critmin.models.gravity_scenario import GEScenario, GEScenarioIn, run_scenario
-    from critmin.reports.documents import dumps, records
+    from critmin.reports.documents import dumps
+    from critmin.reports.result import result_document
+    from critmin.runner import run
+    from critmin.scenario import load_scenario
 
     deadline = Deadline(seconds, deadline_at)
     try:
-        spec = GEScenarioIn.model_validate(data)
-        base = None
-        if data_file is None:
-            from critmin.ge_baseline import load_ge_baseline
+        scenario = load_scenario(data, source_dir=Path(source_dir) if source_dir else None)
+        st = None
+        if store is not None:
             from critmin.store import Store
 
-            b = spec.baseline
-            base = load_ge_baseline(Store.open(store), b.source, b.year, b.sector)
-        scenario = GEScenario(spec.name, spec.description, "request body",
-                              Path(data_file) if data_file is not None else None, spec)
+            st = Store.open(store)
         deadline.check()
-        run = run_scenario(scenario, draws=draws, seed=seed, progress=deadline.check,
-                           baseline=base)
+        result = run(scenario, st, parameters=parameters)
         deadline.check()
-        doc = {"scenario": scenario.name, "model": "ge", "countries": records(run.countries()),
-               "blocs": records(run.blocs) if run.blocs is not None else [],
-               "coefficients": records(run.fit.tidy()),
-               "diagnostics": run.diagnostics, "provenance": list(run.provenance)}
-        return ("ok", dumps(doc, indent=None))
+        return ("ok", dumps(result_document(result), indent=None))
     except CritminError as exc:
         return _error(exc)
 

@@ -1,10 +1,11 @@
 """``/api/scenarios``: the shipped scenario library, and ``POST /api/scenarios/run``, which
 solves a scenario document sent in the body (YAML or JSON) with the model it names.
 
-The document never names a file the server reads except its data reference, which must lie
-inside the source directory (:mod:`critmin.api.paths`). The run is time-limited
-(:mod:`critmin.api.solves`). The answer is the document ``critmin scenario run --format
-json`` (``model: pe``) or ``critmin gravity run --format json`` (``model: ge``) prints.
+The document is read by :func:`critmin.scenario.load_scenario` (the one scenario language);
+it never names a file the server reads except its data references, which must lie inside
+the source directory. The run is :func:`critmin.run` in a worker process, time-limited
+(:mod:`critmin.api.solves`, :mod:`critmin.api.jobs`); the answer is the document
+``critmin run --format json`` prints (:func:`critmin.reports.result.result_document`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from critmin.api.deps import StoreDep, json_response, store_version
-from critmin.api.paths import safe_data_path
 from critmin.api.schemas import Mode, RowsOut, TablesOut
 from critmin.errors import ScenarioError
 
@@ -41,7 +41,7 @@ BODY = {
 
 
 def _library() -> dict[str, Any]:
-    from critmin.models.scenario import scenario_files
+    from critmin.scenario import scenario_files
 
     return {p.stem: p for p in scenario_files()}
 
@@ -53,7 +53,7 @@ ScenarioName = StrEnum("ScenarioName", {n: n for n in sorted(_library())}  # typ
 @router.get("/scenarios", response_model=RowsOut,
             summary="The shipped scenario library (critmin scenario list)")
 def scenario_list() -> Response:
-    from critmin.models.scenario import scenario_model
+    from critmin.scenario import scenario_model
 
     rows = []
     for name, path in _library().items():
@@ -99,18 +99,29 @@ async def run(request: Request, store: StoreDep,
         return Response(hit[0], media_type=hit[1], headers={"X-Cache": "hit"})
     doc = _parse(body, kind)
     limits = config.limits
-    model = str(doc.data.get("model", "pe")).strip().lower()
-    if model == "pe":
-        job = _pe_job(doc, store, config, mode.value, bloc or [])
-    elif model == "ge":
+    from critmin.scenario import load_scenario
+
+    # validated here for the 422s (file, line, field) and the limits; the worker loads the
+    # same mapping again with the same source directory
+    scenario = load_scenario(doc, source_dir=config.source_dir)
+    if scenario.model == "pe":
+        parameters = _pe_parameters(scenario, config, mode.value, bloc or [])
+    elif scenario.model == "ge":
         from critmin.api.app import TooLarge
 
         if draws > limits.max_draws:
             raise TooLarge(f"draws={draws} is over this server's limit of {limits.max_draws}; "
-                           "run larger Monte Carlo samples with `critmin gravity run`.")
-        job = _ge_job(doc, config, draws, seed, store)
+                           "run larger Monte Carlo samples with `critmin run --draws`.")
+        parameters = {"draws": draws, "seed": seed}
     else:
-        raise ScenarioError(f"request body: model {model!r} is not known. Accepted: pe, ge.")
+        parameters = {}
+    from critmin.api import jobs
+    from critmin.scenario.registry import plugin
+
+    needs_store = bool(plugin(scenario.model).needs_store(scenario))
+    job = (jobs.run_document, dict(doc.data),
+           str(config.source_dir) if config.source_dir is not None else None,
+           str(config.store) if needs_store else None, parameters, limits.solve_seconds)
     return await cache.get_or_make_async(key, lambda: solve_job(request, job))
 
 
@@ -135,7 +146,7 @@ def reraise(kind: str, message: str) -> None:
 def _parse(body: bytes, kind: str) -> Any:
     """The document (a YamlDoc: its mapping and the line of every key); ScenarioError with
     the line and column of malformed YAML or JSON."""
-    from critmin.models.yamlio import YamlDoc, _LineLoader
+    from critmin.scenario.yamlio import YamlDoc, _LineLoader
 
     try:
         text = body.decode("utf-8")
@@ -181,47 +192,17 @@ def _check_size(data: Any) -> None:
             stack.extend(node)
 
 
-def _pe_job(doc: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> Any:
+def _pe_parameters(scenario: Any, config: Any, mode: str, blocs: list[str]) -> dict[str, Any]:
     from critmin.api.app import TooLarge
-    from critmin.models.scenario_yaml import ScenarioIn
-    from critmin.models.yamlio import validate
+    from critmin.blocs import bloc as find_bloc
 
-    data = doc.data
-    baseline = data.get("baseline")
-    if isinstance(baseline, dict):
-        for key in ("flows_csv", "tariffs_csv"):
-            if isinstance(baseline.get(key), str):
-                baseline[key] = str(safe_data_path(baseline[key], config.source_dir,
-                                                   f"baseline.{key}"))
-    parsed = validate(doc, ScenarioIn)
-    try:  # the worker builds it again from ``data``; here for the 422s and the limits
-        scenario = parsed.scenario(path="request body", base_dir=None)
-    except ScenarioError as exc:
-        raise ScenarioError(f"request body: {exc}") from exc
-    n = len(scenario.baseline.markets)
+    n = len(scenario.baseline.markets) if scenario.baseline is not None else 0
     if n > config.limits.max_markets:
         raise TooLarge(f"request body: {n} markets is over this server's limit of "
                        f"{config.limits.max_markets} per run; split the scenario or run it "
-                       "with `critmin scenario run`.")
-    from critmin.blocs import bloc as find_bloc
-    from critmin.api import jobs
-
-    for name in blocs:
-        find_bloc(name)  # UnknownBlocError (422) before any solve
-    return (jobs.run_pe, data, str(config.store), mode, list(blocs),
-            config.limits.solve_seconds)
-
-
-def _ge_job(doc: Any, config: Any, draws: int, seed: int, store: Any = None) -> Any:
-    from critmin.api import jobs
-    from critmin.models.gravity_scenario import GEScenarioIn
-    from critmin.models.yamlio import validate
-
-    spec = validate(doc, GEScenarioIn)
-    data = dict(doc.data)
-    if spec.data is not None:
-        data_file = str(safe_data_path(spec.data.file, config.source_dir, "data.file"))
-    else:  # a GE baseline from the store (baseline: {source: itpd-e, ...}): the worker reads it
-        data_file = None
-    return (jobs.run_ge, data, data_file, str(config.store), draws, seed,
-            config.limits.solve_seconds)
+                       "with `critmin run`.")
+    found = [find_bloc(name) for name in blocs]  # UnknownBlocError (422) before any solve
+    parameters: dict[str, Any] = {"mode": mode}
+    if found:
+        parameters["blocs"] = tuple((b.name, b.members) for b in found)
+    return parameters

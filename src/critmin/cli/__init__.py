@@ -14,6 +14,7 @@ from critmin.cli import reference as _reference  # noqa: F401
 from critmin.cli import production as _production  # noqa: F401
 from critmin.cli import flows as _flows  # noqa: F401
 from critmin.cli import metrics as _metrics  # noqa: F401
+from critmin.cli import run as _run  # noqa: F401
 from critmin.cli import scenario as _scenario  # noqa: F401
 from critmin.cli import routes as _routes  # noqa: F401
 from critmin.cli import gravity as _gravity  # noqa: F401

@@ -10,13 +10,11 @@ Markdown report that lists the sources behind every table.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from critmin.cli._common import StoreOpt, console, dump_json, open_store, progress, rich_table
+from critmin.cli._common import StoreOpt, console, open_store, progress, rich_table
 from critmin.cli.app import app
 
 if TYPE_CHECKING:
@@ -42,10 +40,11 @@ def demo(
     store: StoreOpt = None,
 ) -> None:
     """Production, concentration, exposure and the ministerial price-floor scenario."""
-    from critmin.models.pe import run_scenario
     from critmin.reports.metrics import concentration_ranking, exposure_table, exposure_view
     from critmin.reports.production import production_summary
+    from critmin.reports.result import dumps, result_document
     from critmin.reports.scenario import headline_table, welfare_table
+    from critmin.runner import run
 
     s = open_store(store)
     out.mkdir(parents=True, exist_ok=True)
@@ -65,15 +64,12 @@ def demo(
             "title", "Exposure to the minerals China restricts"), exposure.frame,
             exposure.provenance))
         advance("ministerial scenario", 3, 4)
-        result = run_scenario(_scenario_path(scenario), s)
-        headline = headline_table(result)
-        sections.append(("scenario_headline",
-                         (f"Scenario {result.scenario_name}: headline "
-                          f"(money in {headline.attrs.get('unit', result.welfare_unit)})"),
-                         headline, list(result.provenance)))
-        sections.append(("scenario_welfare", f"Scenario {result.scenario_name}: welfare by country",
+        result = run(_scenario_path(scenario), s)
+        sections.append(("scenario_headline", f"Scenario {result.scenario}: headline (money in USD)",
+                         headline_table(result), [dict(p) for p in result.provenance]))
+        sections.append(("scenario_welfare", f"Scenario {result.scenario}: welfare by country (USD)",
                          welfare_table(result), []))
-        (out / "scenario_result.json").write_text(dump_json(result.to_json_doc()))
+        (out / "scenario_result.json").write_text(dumps(result_document(result)) + "\n")
         advance("done", 4, 4)
 
     report = ["# critmin demo", "", f"Store: `{s.path}`", ""]

@@ -46,9 +46,9 @@ class Basis(StrEnum):
 
 CONCENTRATION_TABLE = ["mineral", "stage", "year", "top_country", "cr1_share", "cr3_share",
                        "hhi", "n_producers", "hhi_wgi", "cr1_flag", "hhi_flag"]
-RISK_TABLE = ["eu_name", "sr_published", "ei_published", "sr_computed", "gap",
-              "eu_china_share", "critmin_china_share_2016_2020", "critmin_top_country",
-              "critmin_cr1_share", "critmin_hhi_wgi", "status"]
+RISK_TABLE = ["eu_name", "eu_used_stage", "supply_scope", "sr_published", "ei_published",
+              "sr_computed", "gap", "hhi_wgi_gs", "hhi_wgi_eu", "gs_source",
+              "eu_china_share", "critmin_china_share_2016_2020", "status"]
 
 
 def _cols(frame, wanted):  # type: ignore[no-untyped-def]
@@ -137,6 +137,10 @@ def exposure(
     latest: Annotated[bool, typer.Option(
         "--latest", help="One row per mineral-stage: the newest year with usable figures.")]
         = False,
+    share_of: Annotated[str | None, typer.Option(
+        "--share-of", help="Instead: this country's share of the unit's imports over time "
+        "(2002-2024, BACI complete matrices and top links; needs --mineral), e.g. CHN. Rows "
+        "on truncated top links are flagged.")] = None,
     usgs_nir: Annotated[bool, typer.Option(
         "--usgs-nir", help="Instead (USA only): recompute the USGS net import reliance from "
         "the MCS salient statistics and compare it with the published values.")] = False,
@@ -173,10 +177,31 @@ def exposure(
         if year is not None:
             frame = frame[frame["year"] == year]
         cols = ["mineral", "year", "nir_column", "nir_kind", "nir_published", "nir_computed",
-                "difference", "agrees", "fig2_share"]
+                "nir_method", "difference", "agrees", "fig2_share"]
         emit(frame if fmt is not Format.table else _cols(frame, cols), fmt,
              title=f"USGS MCS {edition} net import reliance, published vs recomputed",
              provenance=res.provenance, extra=res.extra)
+        return
+    if share_of is not None:
+        if not mineral:
+            from critmin.errors import InvalidParameterError
+
+            raise InvalidParameterError(
+                f"--share-of {share_of} needs --mineral, e.g. `critmin exposure {unit} "
+                f"--mineral gallium --share-of {share_of}`.")
+        with progress("share of imports over time") as advance:
+            advance("reading BACI flows", 0, 1)
+            res = queries.exposure_share_series(s, unit, mineral=mineral, country=share_of,
+                                                stage=stage, measure=measure.value)
+            advance("done", 1, 1)
+        frame = res.frame if year is None else res.frame[res.frame["year"] == year]
+        cols = ["unit", "mineral", "stage", "year", "against_share", "top_source",
+                "top_source_share", "source_hhi", "n_sources", "coverage", "basket"]
+        emit(frame if fmt is not Format.table else _cols(frame, cols), fmt,
+             title=f"{res.extra['country']} share of {res.extra['unit']} imports "
+             f"({measure.value})", provenance=res.provenance, extra=res.extra,
+             footer="coverage truncated: BACI top links (each country's 6 largest suppliers "
+             "and customers); complete: the full BACI matrix." if fmt is Format.table else "")
         return
     from critmin.reports.metrics import exposure_view
 
@@ -205,8 +230,11 @@ def risk(
 ) -> None:
     """EU 2023 supply risk: the published SR beside what critmin computes of it.
 
-    SR is recomputed only for materials whose published inputs (import reliance, EoL-RIR,
-    substitution index) are all sourced in critmin/data/parameters/eu2023.yml.
+    SR is recomputed by the study's formula from its published inputs (substitution
+    index, import reliance, EoL-RIR and trade variable t; table eu_criticality), global
+    supply from BGS production 2016-2020 (USGS 2021-2022 where BGS has none, flagged) and
+    EU27 sourcing from the complete BACI matrices where they cover the material; status
+    says why a material is not computed.
     """
     from critmin.metrics import queries
 

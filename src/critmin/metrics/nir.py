@@ -15,12 +15,19 @@ be traced):
   columns in other units (carats, dollars, flasks) are not masses and are skipped;
 * imports and exports: the sum of every ``Imports_*`` / ``Exports_*`` column (all forms,
   gross weight as USGS lists them; USGS itself nets on contained content, a known source
-  of gaps where forms differ in content, e.g. ores versus metal);
-* apparent consumption: ``Consump_Apparent*`` when published, else the first ``Consump_*``
-  column, else production + imports - exports + stock release;
-* production (only needed without a published consumption): ``USprod_*`` columns, mine or
-  primary plus secondary; refinery and smelter columns are left out when a mine column
-  exists (they would count the same metal twice);
+  of gaps where forms differ in content, e.g. ores versus metal); where a column of the
+  kind is labelled a total (``Imports_Total_t``, ``Imports_Total_Fl_kt``), that total
+  alone, since the other columns are its parts;
+* apparent consumption: ``Consump_Apparent*`` (or ``Consump_Apprnt*``) when published, the
+  one labelled total where several are (nickel ``Consump_Apparent_Primary_t`` and
+  ``Consump_Apparent_Total_t``), else the first ``Consump_*`` column, else production +
+  imports - exports + stock release;
+* production: ``USprod_*`` (or ``Prod_*``, perlite) columns, mine or primary plus secondary; refinery and smelter
+  columns are left out when a mine column exists (they would count the same metal twice),
+  except those labelled secondary (metal recovered from scrap is not mined metal). A
+  table that lists no US production at all (no ``USprod_*`` column, or one that is ``NA``
+  in every year) is read as no US production: USGS omits the line for commodities not
+  produced in the United States (arsenic, asbestos, yttrium);
 * stock release: the year-on-year fall of the summed ``Stocks_*`` columns plus
   ``Shipments_Gov*`` (government stockpile disposals);
 * published ``NIR_*``: a number (percent), a bound (``>95``, ``<25``) or ``E`` (net
@@ -33,6 +40,22 @@ be traced):
   nothing is taken as zero that USGS did not print as zero. A column that is ``NA`` in
   every year of its file is one USGS does not report (germanium ``Imports_GeCl4_kg``)
   and is left out.
+
+Two ways to the ratio (``nir_method``), chosen by a rule that never looks at the published
+value:
+
+``trade``
+    ``(imports - exports + stock release) / apparent consumption``, USGS's definition;
+``identity``
+    ``(apparent consumption - production) / apparent consumption``. Since apparent
+    consumption is production plus net imports plus stock release, this is the same ratio
+    computed from the consumption side, in the basis of the consumption column (contained
+    metal) rather than the gross weight of the traded forms. It is used where US
+    production is zero (the ratio is then 1 by identity, whatever the gross-weight trade
+    says), and where the trade ratio is missing (a trade part ``NA``) or exceeds 1 by more
+    than the tolerance, which with non-negative production is impossible and shows that
+    the traded forms are not on the consumption's basis (gallium imports are mostly GaAs
+    wafers, rare-earth imports compounds).
 """
 
 from __future__ import annotations
@@ -92,7 +115,7 @@ def classify(label: str) -> str | None:
         return "nir"
     if _unit(label) is None:
         return None
-    if low.startswith("usprod"):
+    if low.startswith(("usprod", "prod_")):
         return "production"
     if low.startswith("imports"):
         return "imports"
@@ -135,11 +158,16 @@ def components(salient: pd.DataFrame) -> pd.DataFrame:
     never = s.assign(_na=s["value"].astype(str).str.strip().str.upper().isin(["NA", "NAN", ""])
                      | s["value"].isna()).groupby(["mineral", "column"])["_na"].transform("all")
     s = s[~never]
+    listed = set(s.loc[s["part"] == "production", "mineral"])
     rows = []
     for (mineral, year), g in s.groupby(["mineral", "year"], sort=True):
         nir_cols = list(dict.fromkeys(g.loc[g["part"] == "nir", "column"])) or [None]
         for col in nir_cols:
-            rows.append({"mineral": mineral, "year": int(year), **_parts(g, col)})
+            parts = _parts(g, col)
+            if mineral not in listed:
+                parts["production_t"] = 0.0       # no US production line in the table
+            parts["production_listed"] = mineral in listed
+            rows.append({"mineral": mineral, "year": int(year), **parts})
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -154,12 +182,19 @@ def components(salient: pd.DataFrame) -> pd.DataFrame:
 
 def _sum(g: pd.DataFrame, part: str) -> float:
     cells = g[g["part"] == part]
+    total = cells[[_is_total(c) for c in cells["column"]]]
+    if not total.empty and part in ("imports", "exports"):
+        cells = total              # the total of the kind, not its parts as well
     if cells.empty:
         return np.nan
     vals = [to_number(v) * (_unit(c) or np.nan) for c, v in zip(cells["column"], cells["value"])]
     arr = np.array(vals, dtype=float)
     # an unknown cell (NA, W) makes the sum unknown
     return float(arr.sum()) if not np.isnan(arr).any() else np.nan
+
+
+def _is_total(label: str) -> bool:
+    return "total" in {t.lower() for p in label.split("_")[1:] for t in p.split("-")}
 
 
 def _forms(label: str) -> set[str]:
@@ -186,12 +221,14 @@ def _parts(g: pd.DataFrame, nir_column: str | None = None) -> dict[str, object]:
     prod_cols = g[g["part"] == "production"]
     labels = [c.lower() for c in prod_cols["column"]]
     if any("mine" in c for c in labels):
-        keep = [not (("refin" in c) or ("smelt" in c)) for c in labels]
+        keep = [not (("refin" in c) or ("smelt" in c)) or "secondary" in c for c in labels]
         prod = g.drop(prod_cols.index[[not k for k in keep]])
     else:
         prod = g
     cons = g[g["part"] == "consumption"]
-    apparent = cons[cons["column"].str.lower().str.contains("apparent")]
+    apparent = cons[cons["column"].str.lower().str.contains("apparent|apprnt")]
+    total = apparent[[_is_total(c) for c in apparent["column"]]]
+    apparent = total if not total.empty else apparent
     cons = apparent if not apparent.empty else cons.head(1)
     kind, pub, col = "none", np.nan, nir_column
     if nir_column is not None:
@@ -221,12 +258,124 @@ def compare(parts: pd.DataFrame, *, tolerance: float = TOLERANCE_SHARE,
     if parts.empty:
         return parts.assign(nir_computed=pd.Series(dtype=float))
     out = parts.copy()
-    out["nir_computed"] = net_import_reliance(out, stocks=stocks)
+    trade = net_import_reliance(out, stocks=stocks)
+    cons = out["consumption_t"]
+    identity = ((cons - out["production_t"]) / cons).where(cons > 0)
+    use_identity = identity.notna() & (
+        (out["production_t"] == 0) | (trade > 1 + tolerance))
+    out["nir_trade"] = trade
+    out["nir_computed"] = identity.where(use_identity, trade)
+    out["nir_method"] = np.where(use_identity, "identity",
+                                 np.where(trade.notna(), "trade", None))
     c, p, k = out["nir_computed"], out["nir_published"], out["nir_kind"]
     out["difference"] = np.where(k == "value", c - p, np.nan)
     agrees = np.select(
         [k == "value", k == "lower", k == "upper", k == "exporter"],
-        [(c - p).abs() <= tolerance, c >= p - tolerance, c <= p + tolerance, c <= tolerance],
+        [(c - p).abs() <= tolerance + 1e-9, c >= p - tolerance - 1e-9,
+         c <= p + tolerance + 1e-9, c <= tolerance + 1e-9],
         default=False)
     out["agrees"] = pd.Series(agrees, index=out.index).where(c.notna() & (k != "none"))
     return out[out["nir_kind"] != "none"].reset_index(drop=True)
+
+
+# --- published NIR beside the exposure rows ----------------------------------------------
+
+STAGE_FORMS = {"mine": ("ore", "concentrate", "mineral"),
+               "refinery": ("refined", "metal", "sponge", "unwrought"),
+               "smelter": ("refined", "metal", "smelter"),
+               "metal": ("metal", "sponge", "unwrought", "refined"),
+               "chemical": ("compound", "oxide", "chemical")}
+RELIANCE_SOURCES = ("flows", "usgs-published")
+
+
+def published_reliance(us_nir: pd.DataFrame) -> pd.DataFrame:
+    """The USGS published net import reliance per mineral, year and form, newest edition.
+
+    Parameters
+    ----------
+    us_nir : DataFrame
+        The store's ``us_nir`` rows (``mineral, year, nir_share, bound, edition, source,
+        statistic``); only the salient-statistics rows (``source`` ending ``-salient``) are
+        used: Fig. 2 and Table 5 repeat them for one year.
+
+    Returns
+    -------
+    DataFrame
+        ``mineral, year, nir_share, bound, statistic, edition, source``: for each mineral
+        and year the rows of the newest MCS edition that publishes it (several where USGS
+        publishes one NIR per form, e.g. zinc ores and refined).
+    """
+    need = ["mineral", "year", "nir_share", "bound", "edition", "source", "statistic"]
+    missing = [c for c in need if c not in us_nir.columns]
+    if missing:
+        raise SourceFormatError(f"published_reliance() needs column(s) {missing}.")
+    rows = us_nir[us_nir["source"].astype("string").str.endswith("-salient").fillna(False)]
+    rows = rows[rows["nir_share"].notna() | rows["bound"].notna()]
+    newest = rows.groupby(["mineral", "year"])["edition"].transform("max")
+    return rows.loc[rows["edition"] == newest, need].reset_index(drop=True)
+
+
+def _pick_form(rows: pd.DataFrame, stage: str) -> pd.Series | None:
+    """The published NIR of the form that matches ``stage``, or the only one."""
+    if len(rows) == 1:
+        return rows.iloc[0]
+    words = STAGE_FORMS.get(str(stage), ())
+    label = rows["statistic"].astype("string").str.lower()
+    hit = rows[label.map(lambda s: any(w in str(s) for w in words))]
+    return hit.iloc[0] if len(hit) == 1 else None
+
+
+def attach_published_reliance(frame: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Exposure rows of the United States with the USGS import reliance where trade cannot
+    give it.
+
+    The import reliance recomputed from flows (``import_reliance_flows_share``) is kept
+    where it rests on observed tonnes of the mineral's own HS codes. Where it is missing
+    (value-only trade, e.g. USITC DataWeb), rests on a basket code shared with other
+    minerals (``shared_hs_code``: HS 8112 holds gallium, germanium, indium, niobium, ...) or
+    on estimated cells of a completed baseline, ``import_reliance_share`` is the USGS
+    published net import reliance of the same mineral and year (newest MCS edition), and
+    ``import_reliance_source`` names it. A published bound (``>50``) is carried as its
+    number with ``import_reliance_bound`` (``>``, ``<``); ``E`` (net exporter) as 0 with
+    bound ``E``.
+    """
+    out = frame.copy()
+    out["import_reliance_flows_share"] = out["import_reliance_share"]
+    basket = out["shared_hs_code"].fillna(False).astype(bool) \
+        if "shared_hs_code" in out.columns else pd.Series(False, index=out.index)
+    observed = out["flow_basis"].eq("observed") if "flow_basis" in out.columns \
+        else pd.Series(True, index=out.index)
+    from_flows = out["import_reliance_share"].notna() & ~basket & observed
+    src_name = out["flow_source"].fillna("flows").astype(str) \
+        if "flow_source" in out.columns else pd.Series("flows", index=out.index)
+    out["import_reliance_source"] = np.where(
+        from_flows, "recomputed from tonnes: " + src_name + " flows and USGS production",
+        None)
+    out["import_reliance_bound"] = None
+    by = {k: g for k, g in published.groupby(["mineral", "year"])} if not published.empty else {}
+    for i in out.index[~from_flows]:
+        rows = by.get((out.at[i, "mineral"], int(out.at[i, "year"])))
+        why = ("trade in value only" if pd.isna(out.at[i, "import_reliance_share"])
+               else "trade on a basket HS code" if basket[i]
+               else "trade partly estimated")
+        if rows is None:
+            out.at[i, "import_reliance_share"] = np.nan
+            out.at[i, "import_reliance_source"] = f"none: {why}, and no USGS published value"
+            continue
+        row = _pick_form(rows, out.at[i, "stage"])
+        if row is None:
+            out.at[i, "import_reliance_share"] = np.nan
+            out.at[i, "import_reliance_source"] = (
+                f"none: {why}; USGS publishes one value per form and none matches "
+                f"stage {out.at[i, 'stage']}")
+            continue
+        bound = row["bound"] if isinstance(row["bound"], str) else None
+        share = 0.0 if bound == "E" else float(row["nir_share"])
+        out.at[i, "import_reliance_share"] = share
+        out.at[i, "import_reliance_bound"] = bound
+        label = str(row["statistic"])
+        label = label if label.startswith("NIR") else "Net import reliance"
+        out.at[i, "import_reliance_source"] = (
+            f"USGS MCS {int(row['edition'])} salient statistics, published net import "
+            f"reliance ({label}; {row['source']}), {why}")
+    return out

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from critmin.errors import (
@@ -294,8 +295,9 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
     :mod:`critmin.metrics.exposure_basis`). ``latest`` keeps one row per mineral-stage
     (the newest usable year); ``advance(label, done, total)`` reports progress.
     """
-    from critmin.metrics import exposure_basis as basis_mod
     from critmin.countries import country as to_iso3
+    from critmin.metrics import basket as basket_mod
+    from critmin.metrics import exposure_basis as basis_mod
 
     basis_mod.check_basis(basis)
     label, members = resolve_unit(unit)
@@ -332,10 +334,13 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
         out, store, label, members, basis=basis, governance=gov, against=against_code,
         wgi_threshold=wgi_threshold, measure=measure, max_baselines=max_baselines,
         latest=latest, advance=advance)
+    out, nir_prov = _import_reliance_sources(store, out, members)
+    out = basket_mod.label_baskets(out, store, members)
     out.insert(0, "unit", label)
     if "year" in out.columns:  # newest year first, as every table critmin prints
         out = out.sort_values("year", ascending=False, kind="stable").reset_index(drop=True)
     prov = _provenance(store, ["flows"], flows["source"].unique() if "source" in flows else None)
+    prov += nir_prov
     if prod is not None:
         prov += _provenance(store, ["production"], prod["source"].unique())
     if gov is not None:
@@ -347,6 +352,109 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
              "flow_basis": {b: int((out["flow_basis"] == b).sum())
                             for b in sorted(set(out["flow_basis"]))}}
     return MetricResult(out, prov, extra)
+
+
+BACI_COVERAGE = ("complete", "truncated")
+SERIES_COLUMNS = ["unit", "mineral", "stage", "year", "against", "against_share",
+                  "top_source", "top_source_share", "source_hhi", "n_sources", "imports",
+                  "coverage", "links_truncated", "shared_hs_code", "basket", "hs_codes",
+                  "flow_source"]
+
+
+def exposure_share_series(store: Store, unit: str, *, mineral: str | Sequence[str],
+                          country: str = "CHN", stage: str | None = None,
+                          measure: str = "value_usd") -> MetricResult:
+    """A country's share of the unit's imports per mineral over time, from BACI.
+
+    Uses only BACI rows that cover every country's imports: the complete matrices (2022,
+    2024) and the 2002-2024 top links (``flows.coverage`` ``complete`` or ``truncated``),
+    a complete matrix replacing the links of its year and code. Top links keep, for each
+    country, its 6 largest suppliers and customers: a row resting on them has
+    ``links_truncated`` true and its shares are of the imports the links record (about
+    97-100 % of each code's value in 2024, less for a unit with many small suppliers).
+    Rows on a basket code (811292) name it in ``basket``; the share is then the basket's,
+    the same for every mineral it holds (a period-average split cannot make a series).
+
+    Raises
+    ------
+    NoMineralDataError
+        When the store holds no BACI matrices or top links for the mineral (build the
+        store from a source directory with ``baci_v202601_cma``).
+    """
+    from critmin.countries import country as to_iso3
+    from critmin.metrics import basket as basket_mod
+
+    label, members = resolve_unit(unit)
+    code = to_iso3(country)
+    minerals = [mineral] if isinstance(mineral, str) else list(mineral)
+    ids: list[str] = []
+    for m in minerals:
+        info = vocab_mineral(m)
+        ids += [info.id, *group_members(info.id)] if info.is_group else [info.id]
+    filters: dict[str, object] = {"mineral": ids}
+    if stage is not None:
+        filters["stage"] = vocab_stage(stage).value
+    flows = store.table("flows", **filters)
+    if "coverage" in flows.columns:
+        flows = flows[flows["coverage"].isin(BACI_COVERAGE)]
+    else:
+        flows = flows.iloc[0:0]
+    if flows.empty:
+        have = store.sql("SELECT DISTINCT mineral FROM flows WHERE coverage IN "
+                         "('complete', 'truncated')")["mineral"] \
+            if "coverage" in store.table("flows", mineral=["__none__"]).columns else []
+        raise NoMineralDataError(", ".join(minerals), have,
+                                 "The store has no BACI matrices or top links for it; build "
+                                 "it from a source directory holding baci_v202601_cma.")
+    key = ["mineral", "stage", "year", "hs_code"]
+    complete = flows["coverage"].eq("complete").groupby([flows[k] for k in key]) \
+        .transform("any")
+    flows = flows[~complete | flows["coverage"].eq("complete")]
+    out = exp_mod.exposure(flows, members, against=code, measure=measure)
+    if out.empty:
+        return MetricResult(out.assign(unit=label), [], {"unit": label, "country": code})
+    g = flows.groupby(["mineral", "stage", "year"])
+    info = pd.DataFrame({
+        "coverage": g["coverage"].agg(lambda c: "truncated" if c.eq("truncated").any()
+                                      else "complete"),
+        "hs_codes": g["hs_code"].agg(lambda c: ", ".join(sorted(set(map(str, c))))),
+    }).reset_index()
+    out = out.merge(info, on=["mineral", "stage", "year"], how="left")
+    out["links_truncated"] = out["coverage"].eq("truncated")
+    out = basket_mod.label_baskets(out, store, ("__series__",))
+    out.insert(0, "unit", label)
+    out = out.sort_values(["year", "mineral", "stage"], ascending=[False, True, True],
+                          kind="stable").reset_index(drop=True)
+    prov = _provenance(store, ["flows"], sorted(set(flows["source"])))
+    extra = {"unit": label, "members": list(members), "country": code, "measure": measure,
+             "truncated_years": sorted({int(y) for y in out.loc[out["links_truncated"], "year"]})}
+    return MetricResult(out[[c for c in SERIES_COLUMNS if c in out.columns]], prov, extra)
+
+
+def _import_reliance_sources(store: Store, out: pd.DataFrame, members: tuple[str, ...],
+                             ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Name where each row's import reliance comes from; for the United States, take the
+    USGS published value where trade cannot give it (see
+    :func:`critmin.metrics.nir.attach_published_reliance`)."""
+    from critmin.metrics import nir as nir_mod
+
+    if members == ("USA",) and store.has_table("us_nir") and not out.empty:
+        published = nir_mod.published_reliance(store.table("us_nir"))
+        out = nir_mod.attach_published_reliance(out, published)
+        used = sorted({str(s).split("; ")[-1].split(")")[0] for s in
+                       out["import_reliance_source"].dropna() if str(s).startswith("USGS")})
+        return out, _provenance(store, ["us_nir"], used) if used else []
+    out = out.copy()
+    out["import_reliance_flows_share"] = out["import_reliance_share"]
+    src = out["flow_source"].fillna("flows").astype(str) if "flow_source" in out.columns \
+        else "flows"
+    basis = np.where(out.get("flow_basis", pd.Series("observed", index=out.index))
+                     .eq("observed"), "", " (completed baseline, partly estimated)")
+    out["import_reliance_source"] = np.where(
+        out["import_reliance_share"].notna(),
+        "recomputed from tonnes: " + src + " flows and USGS production" + basis, None)
+    out["import_reliance_bound"] = None
+    return out, []
 
 
 # --- US net import reliance ----------------------------------------------------------
@@ -389,7 +497,15 @@ def nir_reproduction(store: Store, edition: int = 2025) -> MetricResult:
         out.loc[idx, "fig2_bound"] = r.bound
     sources = set(sal["source"]) | set(fig2["source"])
     prov = _provenance(store, ["us_salient", "us_nir"], sorted(sources))
-    return MetricResult(out, prov, {"edition": edition})
+    charted = out[out["fig2_share"].notna() | out["fig2_bound"].notna()]
+    comparable = charted[charted["agrees"].notna()]
+    ok = comparable["agrees"].astype(bool)
+    fig2 = {"charted": int(len(charted)), "comparable": int(len(comparable)),
+            "reproduced": int(ok.sum()),
+            "not_reproduced": sorted(comparable.loc[~ok, "mineral"]),
+            "not_computable": sorted(charted.loc[charted["agrees"].isna(), "mineral"]),
+            "tolerance_share": nir_mod.TOLERANCE_SHARE}
+    return MetricResult(out, prov, {"edition": edition, "fig2": fig2})
 
 
 # --- supply risk ------------------------------------------------------------------------
@@ -443,8 +559,37 @@ def eu2023_china_shares(store: Store, series: str = "bgs") -> MetricResult:
     return MetricResult(frame, prov, {"period": list(EU2023_PERIOD), "series": series})
 
 
+def _risk_from_study_inputs(store: Store, method: str) -> MetricResult:
+    """Every EU 2023 material: published SR (``sr_published``) beside the SR recomputed
+    from the study's inputs and critmin's supply data (``sr_computed``; see
+    :func:`eu2023_reproduction`), with critmin's concentration of the mineral."""
+    res = eu2023_reproduction(store)
+    table = res.frame.rename(columns={"material": "eu_name"})
+    crit = store.table("eu_criticality")[["material", "ei_published"]].rename(
+        columns={"material": "eu_name"})
+    table = table.merge(crit, on="eu_name", how="left")
+    prov = list(res.provenance)
+    if store.has_table("production"):
+        conc = concentration(store, credible_only=True)
+        c = conc.frame
+        latest = c[c["year"] == c.groupby(["mineral", "stage"])["year"].transform("max")]
+        top = latest.sort_values("hhi", ascending=False).drop_duplicates("mineral")
+        top = top[["mineral", "year", "hhi_wgi", "top_country", "cr1_share"]].rename(
+            columns={"year": "critmin_year", "hhi_wgi": "critmin_hhi_wgi",
+                     "top_country": "critmin_top_country", "cr1_share": "critmin_cr1_share"})
+        table = table.merge(top, on="mineral", how="left") if "mineral" in table else table
+        prov += conc.provenance
+    unique = {tuple(sorted((k, str(v)) for k, v in p.items())): p for p in prov}
+    return MetricResult(table.reset_index(drop=True), list(unique.values()),
+                        {"method": method, **res.extra})
+
+
 def risk(store: Store | None = None, *, method: str = "eu2023") -> MetricResult:
     """Published EU 2023 supply risk beside what critmin can compute of it.
+
+    With a store holding the study's inputs (``eu_criticality``, SOURCES.md §10), every
+    material's SR is recomputed where its inputs are complete
+    (:func:`eu2023_reproduction`). Otherwise, from the bundled parameter file:
 
     For each EU material: the published SR and EI, whether its inputs (import reliance,
     EoL-RIR, SI) are sourced, the computed SR where they are, and, from the store when
@@ -453,6 +598,8 @@ def risk(store: Store | None = None, *, method: str = "eu2023") -> MetricResult:
     (``critmin_china_share_2016_2020``) beside the EU's published China share.
     """
     params = risk_mod.parameters(method)
+    if store is not None and store.has_table("eu_criticality"):
+        return _risk_from_study_inputs(store, method)
     table = risk_mod.eu2023_comparison(pd.DataFrame(), params)
     china = pd.DataFrame([{"mineral_key": k, "eu_china_share": v.share, "eu_stage": v.stage,
                            "eu_china_t": v.t} for k, v in params.china_global_supply.items()])
@@ -484,3 +631,176 @@ def risk(store: Store | None = None, *, method: str = "eu2023") -> MetricResult:
         table = table.merge(china, on="mineral", how="left")
     unique = {tuple(sorted((k, str(v)) for k, v in p.items())): p for p in prov}
     return MetricResult(table, list(unique.values()), {"method": method})
+
+
+# --- the EU 2023 supply risk recomputed -------------------------------------------------
+
+EU_MATERIALS = "eu_crm2023_materials.yml"
+EU_STAGE = {"Extraction": ("extraction", "primary"), "Processing": ("processing", "refined")}
+
+
+def _eu_materials() -> dict[str, dict[str, Any]]:
+    from critmin.config import DATA_DIR, read_yaml
+
+    raw = read_yaml(DATA_DIR / "mappings" / EU_MATERIALS)
+    return {str(k).lower(): v for k, v in (raw.get("materials") or {}).items()}
+
+
+def _wgi_over(gov: pd.DataFrame | None, start: int, end: int) -> pd.DataFrame:
+    """Mean WGI per country over ``start``-``end``; a country without a score in the span
+    takes its latest earlier one."""
+    if gov is None or gov.empty:
+        return pd.DataFrame(columns=["country", "wgi_mean"])
+    span = gov[(gov["year"] >= start) & (gov["year"] <= end)]
+    out = span.groupby("country", as_index=False)["wgi_mean"].mean()
+    before = gov[(gov["year"] < start) & ~gov["country"].isin(out["country"])]
+    if not before.empty:
+        last = before.sort_values("year").groupby("country", as_index=False).tail(1)
+        out = pd.concat([out, last[["country", "wgi_mean"]]], ignore_index=True)
+    return out
+
+
+def _eu_sourcing(flows: pd.DataFrame, production: pd.DataFrame, hs6: list[str],
+                 members: tuple[str, ...], mineral: str, stage: str,
+                 ) -> tuple[pd.DataFrame, str]:
+    """EU27 sourcing shares: extra-EU imports by partner plus members' own production, in
+    tonnes, for the newest complete BACI year with tonnes of the codes."""
+    if flows.empty or not hs6:
+        return pd.DataFrame(), "no complete trade matrix covers the material's HS codes"
+    f = flows[flows["hs_code"].astype(str).isin(hs6) & (flows["mineral"] == mineral)]
+    f = f[f["importer"].isin(members) & ~f["exporter"].isin(members)]
+    qty = "quantity_t" if f["quantity_t"].notna().any() else "quantity_gross_t"
+    f = f[f[qty].notna()]
+    if f.empty:
+        return pd.DataFrame(), "no EU27 imports with tonnes in the complete matrices"
+    year = int(f["year"].max())
+    f = f[f["year"] == year]
+    imports = f.groupby("exporter", as_index=False)[qty].sum().rename(
+        columns={"exporter": "country", qty: "quantity_t"})
+    p = production[(production["mineral"] == mineral) & (production["stage"] == stage)
+                   & production["country"].isin(members)]
+    p_year = int(p["year"].max()) if not p.empty else None
+    if p_year is not None:
+        p = p[p["year"] == (year if year in set(p["year"]) else p_year)]
+    domestic = p.groupby("country", as_index=False)["quantity_t"].sum()
+    both = pd.concat([imports, domestic], ignore_index=True)
+    both = both.groupby("country", as_index=False)["quantity_t"].sum()
+    both = both[both["quantity_t"] > 0]
+    both["share"] = both["quantity_t"] / both["quantity_t"].sum()
+    src = ", ".join(sorted(set(f["source"])))
+    what = (f"EU27 sourcing {year}: extra-EU imports of HS {'/'.join(hs6)} by partner "
+            f"({src}, {'content' if qty == 'quantity_t' else 'gross'} tonnes) plus members' "
+            f"{mineral} {stage} production"
+            + (f" ({int(p['year'].max())})" if not p.empty else " (none in the store)"))
+    return both, what
+
+
+def eu2023_reproduction(store: Store) -> MetricResult:
+    """The EU 2023 supply risk recomputed per material, beside the published value.
+
+    Inputs: the study's SI_SR, import reliance, EoL-RIR and trade variable t
+    (``eu_criticality``, ``eu_trade_factors``; SOURCES.md §10); global supply shares from
+    BGS production summed over the study's 2016-2020 reference period (USGS 2021-2022,
+    the earliest the store holds, where BGS has no series: flagged in ``gs_source``);
+    the mean WGI over the same years; EU27 sourcing from the complete BACI matrices
+    (``flows`` rows with ``coverage`` complete) where they cover the material's HS codes.
+    The material-to-production map is ``data/mappings/eu_crm2023_materials.yml``.
+    ``status`` says why an SR is not computed.
+    """
+    from critmin.blocs import resolve
+
+    for table in ("eu_criticality", "eu_trade_factors"):
+        if not store.has_table(table):
+            store.table(table)          # StoreError naming the missing table
+    crit = store.table("eu_criticality")
+    factors = store.table("eu_trade_factors")
+    factors["key"] = factors["material"].str.lower()
+    mapping = _eu_materials()
+    gov = governance_means(store)
+    start, end = EU2023_PERIOD
+    wgi_gs = _wgi_over(gov, start, end)
+    prod = store.table("production")
+    prod = prod[[c for c in PRODUCTION_COLUMNS if c in prod.columns]]
+    bgs = select_series(prod, "bgs")
+    usgs = select_series(prod, "usgs")
+    default = select_series(prod, "default")
+    flows = pd.DataFrame()
+    if store.has_table("flows") and "coverage" in store.table("flows", mineral=["__none__"]).columns:
+        flows = store.sql("SELECT * FROM flows WHERE coverage = 'complete'")
+    eu27 = tuple(resolve("EU27"))
+    wgi_eu = _wgi_over(gov, 2023, 2024)
+    rows, used = [], set()
+    for r in crit.to_dict("records"):
+        name = r["material"]
+        stage_key, t_stage = EU_STAGE[r["eu_used_stage"]]
+        scope = r["supply_primary"] if t_stage == "primary" else r["supply_refined"]
+        ir = r[f"import_reliance_{t_stage}_share"]
+        row = {"material": name, "eu_used_stage": r["eu_used_stage"], "supply_scope": scope,
+               "sr_published": r["sr_published"],
+               "sr_published_stage": r[f"sr_{t_stage}"], "si_sr": r["si_sr"],
+               "import_reliance_share": ir, "eol_rir_share": r["eol_rir_share"],
+               "hhi_wgi_gs": np.nan, "hhi_wgi_eu": np.nan, "sr_computed": np.nan}
+        m = (mapping.get(name.lower()) or {}).get(stage_key)
+        missing = [k for k, v in (("SI_SR", r["si_sr"]), ("EoL-RIR", r["eol_rir_share"]))
+                   if pd.isna(v)]
+        if scope is None:
+            row["status"] = "no supply scope published for the stage"
+        elif missing:
+            row["status"] = f"not published: {', '.join(missing)}"
+        elif m is None:
+            row["status"] = f"no production series in critmin for the {stage_key} stage"
+        else:
+            row.update(mineral=m["mineral"], stage=m["stage"], proxy=m.get("proxy"))
+            tf = factors[(factors["key"] == name.lower()) & (factors["stage"] == t_stage)]
+            why = []
+            if scope in ("GS+EU", "GSonly"):
+                part = bgs[(bgs["mineral"] == m["mineral"]) & (bgs["stage"] == m["stage"])]
+                shares = risk_mod.supply_shares(part, start, end)
+                label = f"BGS {start}-{end}"
+                if shares.empty:
+                    part = usgs[(usgs["mineral"] == m["mineral"]) & (usgs["stage"] == m["stage"])]
+                    yrs = sorted(part["year"].unique())[:2]
+                    shares = risk_mod.supply_shares(part, *(yrs[0], yrs[-1])) if yrs \
+                        else shares
+                    label = f"USGS {yrs[0]}-{yrs[-1]}" if yrs else label
+                    row["gs_note"] = (f"global supply from USGS {yrs[0]}-{yrs[-1]}, not the "
+                                      f"study's {start}-{end}: BGS has no series") if yrs else None
+                if shares.empty:
+                    why.append(f"no {m['mineral']} {m['stage']} production in the store")
+                else:
+                    used |= set(part["source"])
+                    hhi, cov = risk_mod.weighted_hhi(
+                        shares, wgi_gs, tf[tf["scope"] == "world"][["country", "t"]])
+                    row.update(hhi_wgi_gs=hhi, gs_source=label, gs_wgi_coverage_share=cov,
+                               gs_top_country=shares["country"].iloc[0],
+                               gs_top_share=float(shares["share"].iloc[0]))
+            if scope in ("GS+EU", "EUonly"):
+                eu, what = _eu_sourcing(flows, default, list(m.get("hs6") or []), eu27,
+                                        m["mineral"], m["stage"])
+                if eu.empty:
+                    why.append(what)
+                else:
+                    hhi, cov = risk_mod.weighted_hhi(
+                        eu, wgi_eu, tf[tf["scope"] == "eu"][["country", "t"]])
+                    row.update(hhi_wgi_eu=hhi, eu_source=what, eu_top_country=eu.sort_values(
+                        "share").iloc[-1]["country"])
+            row["sr_computed"] = risk_mod.eu2023_supply_risk(
+                row["hhi_wgi_gs"], row["hhi_wgi_eu"], scope, ir, r["eol_rir_share"],
+                r["si_sr"])
+            row["status"] = "computed" if pd.notna(row["sr_computed"]) else \
+                ("; ".join(why) or "an input is missing")
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["gap"] = out["sr_computed"] - out["sr_published"]
+    within = (out["gap"].abs() <= risk_mod.SR_TOLERANCE + 1e-9).astype("boolean")
+    out["within_tolerance"] = within.mask(out["gap"].isna(), pd.NA)
+    prov = _provenance(store, ["eu_criticality", "eu_trade_factors"])
+    prov += _provenance(store, ["production"], sorted(used))
+    if gov is not None:
+        prov += _provenance(store, ["governance"])
+    if not flows.empty:
+        prov += _provenance(store, ["flows"], sorted(set(flows["source"])))
+    n = int(out["sr_computed"].notna().sum())
+    k = int(out["within_tolerance"].fillna(False).astype(bool).sum())
+    return MetricResult(out, prov, {"period": [start, end], "computed": n,
+                                    "within_tolerance": k, "tolerance": risk_mod.SR_TOLERANCE})

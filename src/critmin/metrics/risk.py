@@ -257,3 +257,91 @@ def eu2023_comparison(hhi: pd.DataFrame, params: Parameters | None = None) -> pd
         np.where(~table["inputs_complete"], "not sourced: " + short,
                  "no HHI_WGI,t for global supply and EU sourcing"))
     return table
+
+
+# --- the EU 2023 supply risk recomputed from supply data ----------------------------------
+
+SUPPLY_SCOPES = ("GS+EU", "GSonly", "EUonly")
+SR_TOLERANCE = 0.2     # issue 10: within 0.2 of the published SR (published to one decimal)
+PSEUDO_COUNTRIES = ("WLD", "OTH")
+
+
+def supply_shares(production: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """Each country's share of supply summed over ``start``-``end`` (one release).
+
+    ``production`` has ``country, year, quantity_t``. The denominator is the world total
+    (``WLD`` rows) where every year has one, else the sum of every row including the
+    unattributed remainder (``OTH``); ``OTH`` is never a country, so its share is left out
+    of any HHI (a lower bound).
+
+    Returns
+    -------
+    DataFrame
+        ``country, quantity_t, share, n_years`` for the named countries.
+    """
+    need = ["country", "year", "quantity_t"]
+    missing = [c for c in need if c not in production.columns]
+    if missing:
+        raise SourceFormatError(f"supply_shares() needs column(s) {missing}.")
+    span = production[(production["year"] >= start) & (production["year"] <= end)]
+    span = span[span["quantity_t"].notna()]
+    if span.empty:
+        return pd.DataFrame(columns=["country", "quantity_t", "share", "n_years"])
+    years = span["year"].nunique()
+    world = span[span["country"] == "WLD"]
+    named = span[~span["country"].isin(PSEUDO_COUNTRIES)]
+    if world["year"].nunique() == years:
+        total = float(world["quantity_t"].sum())
+    else:
+        total = float(span.loc[span["country"] != "WLD", "quantity_t"].sum())
+    by = named.groupby("country", as_index=False)["quantity_t"].sum()
+    by["share"] = by["quantity_t"] / total if total > 0 else np.nan
+    by["n_years"] = years
+    return by[by["quantity_t"] > 0].sort_values("share", ascending=False).reset_index(drop=True)
+
+
+def weighted_hhi(shares: pd.DataFrame, wgi: pd.DataFrame, factors: pd.DataFrame | None = None,
+                 ) -> tuple[float, float]:
+    """HHI_WGI,t of ``shares`` (``country, share``) with ``wgi`` (``country, wgi_mean``)
+    and optional trade factors (``country, t``; 1 where a country is not listed).
+
+    Returns
+    -------
+    (hhi_wgi_t, wgi_coverage_share)
+        The index on 0-10 (x t) and the share of supply whose country has a WGI score
+        (a country without one adds nothing: the index is then a lower bound).
+    """
+    if shares.empty:
+        return np.nan, np.nan
+    frame = shares[["country", "share"]].merge(wgi[["country", "wgi_mean"]], on="country",
+                                               how="left")
+    t = frame["country"].map(factors.set_index("country")["t"]) if factors is not None \
+        and not factors.empty else pd.Series(1.0, index=frame.index)
+    frame["t"] = t.fillna(1.0).clip(lower=0.0)
+    covered = frame["wgi_mean"].notna()
+    frame = frame[covered].assign(wgi_scaled=lambda f: wgi_scaled(f["wgi_mean"]))
+    value = float((frame["share"] ** 2 * frame["wgi_scaled"] * frame["t"]).sum())
+    return value, float(shares.loc[covered.to_numpy(), "share"].sum())
+
+
+def eu2023_supply_risk(hhi_gs: float, hhi_eu: float, scope: str, ir: float, eol: float,
+                       si: float) -> float:
+    """SR of the EU 2023 method for one material and stage.
+
+    ``GS+EU``: ``[HHI_GS * IR/2 + HHI_EU * (1 - IR/2)] * (1 - EoL_RIR) * SI_SR``;
+    ``GSonly``: ``HHI_GS * (1 - EoL_RIR) * SI_SR``; ``EUonly``: ``HHI_EU * (1 - EoL_RIR) *
+    SI_SR``. Null when an input the scope needs is missing.
+    """
+    if scope not in SUPPLY_SCOPES:
+        raise InvalidParameterError(f"scope must be one of {list(SUPPLY_SCOPES)}. Got {scope!r}.")
+    if pd.isna(eol) or pd.isna(si):
+        return np.nan
+    if scope == "GSonly":
+        core = hhi_gs
+    elif scope == "EUonly":
+        core = hhi_eu
+    else:
+        if pd.isna(ir):
+            return np.nan
+        core = hhi_gs * ir / 2 + hhi_eu * (1 - ir / 2)
+    return float(core * (1 - eol) * si) if pd.notna(core) else np.nan

@@ -1,3 +1,3 @@
-"""Models: scenario values, the partial-equilibrium trade model and the structural-gravity
-general-equilibrium model. Models read baselines handed to them; they never read files
-other than scenario YAML through :mod:`critmin.models.yamlio`."""
+"""Models: the contract (``base.py``) and one package per model (``pe/``, ``ge/``; sourcing
+and network to come). Models take baselines and scenarios as values and return a
+:class:`~critmin.models.base.Result`; they read no files and format no output."""

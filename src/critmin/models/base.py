@@ -51,6 +51,7 @@ UNITS: Mapping[str, str] = MappingProxyType({
     "_elasticity": "elasticity",
     "_index": "index",
     "_count": "count",
+    "_coef": "coefficient (units of the model's equation)",
 })
 #: Qualifiers that may follow a unit suffix: ``flow_t_baseline``, ``price_change_share_p95``.
 QUALIFIERS = ("_baseline", "_scenario", "_observed", "_published", "_computed", "_low",

@@ -34,8 +34,9 @@ EXPOSURE_COLUMNS = ["unit", "mineral", "stage", "year", "flow_basis", "share_mea
                     "import_reliance_share", "against_share", "top_source",
                     "top_source_share", "source_hhi", "n_sources", "outside_bloc_share",
                     "low_governance_share", "estimated_share", "coverage_share",
-                    "reported_by", "shared_hs_code", "production_stage", "flow_source",
-                    "note"]
+                    "reported_by", "shared_hs_code", "basket", "split_method",
+                    "import_reliance_source", "import_reliance_bound", "production_stage",
+                    "flow_source", "note"]
 # The terminal view of the exposure table: short headers and flags; the CSV and JSON keep
 # every column and the full ``note``.
 BASIS_SHORT = {"observed": "obs", "completed baseline": "base",
@@ -160,8 +161,11 @@ def exposure_view(frame: pd.DataFrame, against: str = "CHN") -> tuple[pd.DataFra
               f"IR import reliance; {against} share of imports from {against}; "
               "top_sh share of the top supplier; HHI of suppliers (0-10,000); est share of "
               "imports estimated; cov share observed. flags: X-only = the release holds "
-              "only X's reported trade; extract = an exporter extract; HS = HS code shared "
-              "with other minerals; mine, refinery = supply bounded by that stage's "
+              "only X's reported trade; extract = an exporter extract; basket = the figures "
+              "are those of an HS code shared with other minerals (the same for each of "
+              "them); split:USGS = supplier shares of the mineral itself from the USGS "
+              "import-source table; IR:USGS = import reliance as published by USGS "
+              "(trade in value only or a basket); mine, refinery = supply bounded by that stage's "
               "production; 1 supplier; no baseline. Full notes in the CSV/JSON.")
     return view, legend
 
@@ -175,7 +179,10 @@ def _flags(row: dict) -> str:
         out.append(f"{who}-only" if isinstance(who, str) and who not in ("", "*")
                    else "extract" if who == "" else "")
     if row.get("shared_hs_code") is True or row.get("shared_hs_code") == 1:
-        out.append("HS")
+        split = str(row.get("split_method") or "")
+        out.append("split:USGS" if split.startswith("usgs") else "basket")
+    if str(row.get("import_reliance_source") or "").startswith("USGS"):
+        out.append("IR:USGS")
     pst = row.get("production_stage")
     if isinstance(pst, str) and pst != row.get("stage"):
         out.append(pst)

@@ -24,7 +24,7 @@ from critmin.models.sourcing.problem import SourcingProblem
 def plan_shocks(result: Result, problem: SourcingProblem) -> tuple[Any, ...]:
     """Export quotas (tonnes to the unit's members) on every non-member supplier the plan
     buys less from than the baseline."""
-    from critmin.models.scenario import Shock
+    Shock = _scenario_values()[1]
 
     sup = result.table("suppliers")
     cut = sup[~sup["internal"] & (sup["quantity_t"] < sup["quantity_t_baseline"] - 1e-9)]
@@ -43,14 +43,16 @@ def reprice(result: Result, problem: SourcingProblem, market: Any) -> Result:
     ``equilibrium_prices`` (world price change by exporter), and a headline line.
     """
     from critmin.models.pe import PartialEquilibrium
-    from critmin.models.scenario import Scenario
 
+    Scenario = _scenario_values()[0]
     shocks = plan_shocks(result, problem)
     if not shocks:
         line = "price feedback: the plan cuts no supplier, so prices do not move"
         return replace(result, headline=(*result.headline, line))
     sc = Scenario(name=f"{result.scenario} (price feedback)", shocks=shocks)
-    pe = PartialEquilibrium(mode="exact").solve(market, sc)
+    model = PartialEquilibrium(mode="exact")
+    # the per-market frames (flows, countries) of the PE solve
+    pe = model.solve_markets(market, sc) if hasattr(model, "solve_markets") else model.solve(market, sc)
     flows = pe.flows
     into = flows[flows["importer"].isin(problem.members)]
     w = into["flow_t_baseline"].where(into["flow_t_baseline"] > 0, 1e-12)
@@ -88,3 +90,12 @@ def reprice(result: Result, problem: SourcingProblem, market: Any) -> Result:
                                    "equilibrium_prices": prices.reset_index(drop=True)},
                    headline=(*result.headline, line),
                    diagnostics=replace(d, parts=parts), provenance=provenance)
+
+
+def _scenario_values() -> tuple[Any, Any]:
+    """(Scenario, Shock) of the scenario language, wherever this checkout keeps them."""
+    try:
+        from critmin.scenario.values import Scenario, Shock
+    except ImportError:  # before the scenario language moved to critmin.scenario
+        from critmin.models.scenario import Scenario, Shock
+    return Scenario, Shock

@@ -281,14 +281,14 @@ class SourcingLP:
                 return False
         return True
 
-    def sweep(self, caps: np.ndarray, on_point=None) -> list[LPSolution]:  # noqa: ANN001
+    def sweep(self, caps: np.ndarray, on_point=None, reuse: bool = True) -> list[LPSolution]:  # noqa: ANN001
         """Solutions at each cap, in order (tightening): warm-started from the previous
-        basis, and no solve at all where the previous plan already meets the cap."""
+        basis, and (``reuse``) no solve at all where the previous plan already meets the cap."""
         out: list[LPSolution] = []
         prev: LPSolution | None = None
         for k, cap in enumerate(caps):
             self.set_cap(float(cap))
-            if prev is not None and cap <= prev.cap_share and self.holds_at(prev, float(cap)):
+            if reuse and prev is not None and cap <= prev.cap_share and self.holds_at(prev, float(cap)):
                 s = replace(prev, cap_share=float(cap), reused=True, iterations=0, seconds=0.0)
             else:
                 s = replace(self.solve(), cap_share=float(cap))

@@ -149,8 +149,8 @@ class SourcingProblem:
 
     @property
     def label(self) -> str:
-        year = f" {self.year}" if self.year is not None else ""
-        return f"{self.unit} {self.mineral} {self.stage}{year}"
+        return " ".join(str(x) for x in (self.unit, self.mineral, self.stage, self.year)
+                        if x not in (None, ""))
 
 
 @dataclass(frozen=True, slots=True)

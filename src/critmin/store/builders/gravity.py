@@ -121,7 +121,7 @@ def _weighted(frame: pd.DataFrame, keys: list[str], columns: tuple[str, ...]) ->
 
 @functools.cache
 def _build(source_dir: str, sector: str = "manufacturing") -> GravityBuild:
-    from critmin.models.ppml import estimate_ppml  # the GE model's estimator (see docstring)
+    from critmin.models.ge.ppml import estimate_ppml  # the GE model's estimator (see docstring)
 
     root = Path(source_dir)
     # --- Load inputs

@@ -9,16 +9,17 @@ scheduler; results are reproducible for a given ``seed`` whatever the scheduler.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from critmin.errors import InvalidParameterError, ScenarioError, SolveError
-from critmin.models.pe_data import MarketBaseline, market_problem
-from critmin.models.pe_solver import solve_market
-from critmin.models.scenario import ELASTICITY_SIGNS, Elasticities, Scenario
+from critmin.models.pe.data import MarketBaseline, market_problem
+from critmin.models.pe.solver import solve_market
+from critmin.scenario.pe import ELASTICITY_SIGNS, Elasticities
+from critmin.scenario.values import Scenario
 
 
 def scaled(el: Elasticities, factors: dict[str, float]) -> Elasticities:
@@ -39,11 +40,11 @@ def draw_factors(n_draws: int, spread: float, seed: int) -> np.ndarray:
 
 
 def _run_batch(baseline: MarketBaseline, scenario: Scenario, mode: str, factors: np.ndarray,
-               first: int) -> pd.DataFrame:
+               first: int, central: Elasticities) -> pd.DataFrame:
     names = list(ELASTICITY_SIGNS)
     rows = []
     for k, f in enumerate(factors):
-        el = scaled(scenario.elasticities, dict(zip(names, f, strict=True)))
+        el = scaled(central, dict(zip(names, f, strict=True)))
         problem = market_problem(baseline, scenario, el)
         try:
             sol = solve_market(problem, mode)
@@ -76,6 +77,8 @@ class ElasticityDraws:
     scheduler : str
         Dask scheduler: ``"processes"`` (parallel), ``"threads"`` or ``"synchronous"``.
     n_workers : int
+    elasticities : Elasticities
+        The central values the draws scale (default: the package's).
     """
 
     n_draws: int = 1000
@@ -85,6 +88,7 @@ class ElasticityDraws:
     batch: int = 50
     scheduler: str = "processes"
     n_workers: int = 2
+    elasticities: Elasticities = field(default_factory=Elasticities)
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_draws, int) and self.n_draws >= 1):
@@ -100,7 +104,8 @@ class ElasticityDraws:
         import dask
 
         factors = draw_factors(self.n_draws, self.spread, self.seed)
-        tasks = [dask.delayed(_run_batch)(baseline, scenario, self.mode, factors[s:s + self.batch], s)
+        tasks = [dask.delayed(_run_batch)(baseline, scenario, self.mode, factors[s:s + self.batch], s,
+                                         self.elasticities)
                  for s in range(0, self.n_draws, self.batch)]
         kwargs: dict[str, Any] = {"scheduler": self.scheduler}
         if self.scheduler != "synchronous":

@@ -1,28 +1,28 @@
-"""Baselines for the partial-equilibrium model and the arrays one market is solved on.
+"""Partial-equilibrium baselines: the :class:`MarketBaseline` value and its loaders.
 
 A :class:`MarketBaseline` is one mineral-stage-year: a complete exporter x importer matrix
 of quantities (domestic supply as exporter == importer), the baseline ad-valorem tariffs,
-the base world price and the provenance of every input. :func:`market_problem` turns a
-baseline, the scenario's shocks and elasticities into a :class:`MarketProblem` of dense
-arrays (axis 0 = exporter, axis 1 = importer) that :mod:`critmin.models.pe_solver` solves.
+the base world price and the provenance of every input. :func:`load_baselines` builds them
+for a ``model: pe`` scenario from the store (through :func:`critmin.baseline.build_baseline`,
+prices from the store's ``prices`` table, ProTEE elasticities on request) or from the
+scenario's CSV files. This is the one place the PE model's inputs are read; the model
+itself (:mod:`critmin.models.pe`) reads nothing.
 
-Units: quantities in tonnes (or, for a ``value_unit: usd`` file, USD at base prices).
-Prices are normalised so that every exporter's base world (FOB) price is 1 — GSIM's choice
-of units — and converted back to USD/t with ``price_usd_per_t``.
+Units: quantities in tonnes, or, for a ``value_unit: usd`` file, USD at base prices
+(``quantity_unit`` says which, and result columns carry ``_usd`` instead of ``_t``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from critmin.errors import InvalidParameterError, ScenarioError, SourceFormatError
-from critmin.models.scenario import Elasticities, Scenario, Shock
+from critmin.errors import ScenarioError, SourceFormatError
+from critmin.scenario.pe import BaselineSpec, PESettings
+from critmin.scenario.values import Scenario
 
 FLOW_COLUMNS = ("exporter", "importer", "flow_t", "tariff_share", "method", "source")
 
@@ -190,7 +190,8 @@ def baseline_from_store(store: Any, scenario: Scenario, mineral: str, stage: str
     if price is None and "value_usd" in flows.columns:
         price, price_source = _unit_value(flows)
     sigma = None
-    if scenario.elasticities.substitution_from == "protee":
+    settings = scenario.settings if isinstance(scenario.settings, PESettings) else PESettings()
+    if settings.elasticities.substitution_from == "protee":
         sigma, note = protee_substitution(store, mineral, stage)
         prov.append({"source": "cepii-protee", "used_for": f"substitution {mineral} {stage}", "note": note})
     est = getattr(built, "estimated_share", None)
@@ -273,6 +274,9 @@ def load_baselines(scenario: Scenario, store: Any = None, on_market: Any = None)
 
     ``on_market(label, done, total)`` is called after each baseline (progress bars).
     """
+    if not isinstance(scenario.baseline, BaselineSpec):
+        raise ScenarioError(f"scenario {scenario.name!r} has no baseline: give baseline.markets and "
+                            "baseline.year (store slices) or baseline.flows_csv (a file).")
     if scenario.baseline.flows_csv is not None:
         return [baseline_from_csv(scenario)]
     if store is None:
@@ -285,168 +289,6 @@ def load_baselines(scenario: Scenario, store: Any = None, on_market: Any = None)
         if on_market is not None:
             on_market(f"baseline {m} {st}", k + 1, 2 * len(markets))
     return out
-
-
-# ---------------------------------------------------------------- one market's arrays
-
-@dataclass(slots=True, eq=False)
-class Quota:
-    """``sum of flows over the pairs (exporter[k], importer[k]) <= limit``; 0 is a ban.
-
-    Pairs are index arrays, not an n x n mask: a licence regime makes one quota per
-    destination, and 200 dense masks would dominate the cost of a 200-country market.
-    """
-
-    exporter: np.ndarray
-    importer: np.ndarray
-    limit: float
-    label: str
-
-    def mask(self, n: int) -> np.ndarray:
-        out = np.zeros((n, n), dtype=bool)
-        out[self.exporter, self.importer] = True
-        return out
-
-    @property
-    def is_ban(self) -> bool:
-        return self.limit <= 0.0
-
-
-@dataclass(slots=True, eq=False)
-class MarketProblem:
-    """Dense arrays for one market; axis 0 exporter, axis 1 importer."""
-
-    mineral: str
-    stage: str
-    countries: list[str]
-    q0: np.ndarray
-    tariff0: np.ndarray
-    tariff1: np.ndarray
-    export_tax: np.ndarray
-    sigma: np.ndarray
-    demand_elasticity: np.ndarray
-    supply_elasticity: np.ndarray
-    supply_shift: np.ndarray
-    demand_shift: np.ndarray
-    stockpile_t: np.ndarray
-    quotas: list[Quota] = field(default_factory=list)
-    levy_ref: np.ndarray | None = None       # normalised floor on landed price; nan: no levy
-    subsidy_ref: np.ndarray | None = None    # normalised floor on producer price; nan: none
-    members: tuple[str, ...] = ()
-    price_usd_per_t: float | None = None
-
-    @property
-    def n(self) -> int:
-        return len(self.countries)
-
-
-def _mask(countries: Sequence[str], chosen: tuple[str, ...] | None) -> np.ndarray:
-    if chosen is None:
-        return np.ones(len(countries), dtype=bool)
-    s = set(chosen)
-    return np.array([c in s for c in countries], dtype=bool)
-
-
-def market_problem(baseline: MarketBaseline, scenario: Scenario,
-                   elasticities: Elasticities | None = None) -> MarketProblem:
-    """The arrays of one market after applying ``scenario``'s shocks for its mineral."""
-    el = elasticities or scenario.elasticities
-    if baseline.substitution is not None:
-        # the data-based sigma replaces the mineral-level value; country overrides still win
-        others = tuple((m, p) for m, p in el.by_mineral if m != baseline.mineral)
-        own = dict(dict(el.by_mineral).get(baseline.mineral, ()))
-        own["substitution"] = baseline.substitution
-        el = replace(el, by_mineral=(*others, (baseline.mineral, tuple(sorted(own.items())))))
-    countries = baseline.countries
-    idx = {c: k for k, c in enumerate(countries)}
-    n = len(countries)
-    f = baseline.flows
-    ei, ii = f["exporter"].map(idx).to_numpy(), f["importer"].map(idx).to_numpy()
-    q0 = np.zeros((n, n))
-    np.add.at(q0, (ei, ii), f["flow_t"].to_numpy(float))
-    t0 = np.ones((n, n))
-    t0[ei, ii] = 1.0 + f["tariff_share"].to_numpy(float)
-    m = baseline.mineral
-    prob = MarketProblem(
-        mineral=m, stage=baseline.stage, countries=countries, q0=q0, tariff0=t0, tariff1=t0.copy(),
-        export_tax=np.zeros((n, n)),
-        sigma=np.array([el.value("substitution", m, c) for c in countries]),
-        demand_elasticity=np.array([el.value("import_demand", m, c) for c in countries]),
-        supply_elasticity=np.array([el.value("export_supply", m, c) for c in countries]),
-        supply_shift=np.zeros(n), demand_shift=np.zeros(n), stockpile_t=np.zeros(n),
-        price_usd_per_t=baseline.price_usd_per_t)
-    offdiag = ~np.eye(n, dtype=bool)
-    # baseline tariffs the data lack (e.g. a rate imposed after the data year): the
-    # observed flows are calibrated as the equilibrium under them
-    for shock in scenario.baseline.tariffs:
-        if shock.applies_to(m):
-            _apply(prob, shock, baseline, offdiag, idx)
-    prob.tariff0 = prob.tariff1.copy()
-    for shock in scenario.shocks_for(m):
-        _apply(prob, shock, baseline, offdiag, idx)
-    return prob
-
-
-def _apply(prob: MarketProblem, s: Shock, baseline: MarketBaseline, offdiag: np.ndarray,
-           idx: dict[str, int]) -> None:
-    c = prob.countries
-    ex, im = _mask(c, s.exporters), _mask(c, s.importers)
-    pairs = ex[:, None] & im[None, :] & offdiag
-    what = f"{s.kind} shock{f' {s.label!r}' if s.label else ''} on {prob.mineral}"
-    if s.tonnes is not None and baseline.quantity_unit != "t":
-        raise ScenarioError(f"{what} is in tonnes but the baseline flows are in "
-                            f"{baseline.quantity_unit}; give a share, or flows in tonnes.")
-    if s.kind == "tariff":
-        new = 1.0 + s.rate if s.rate is not None else prob.tariff1 + float(s.change or 0.0)
-        prob.tariff1 = np.where(pairs, new, prob.tariff1)
-        if (prob.tariff1 < 1.0).any():
-            raise InvalidParameterError(f"{what}: the change takes a tariff below 0.")
-    elif s.kind == "export_tax":
-        new = s.rate if s.rate is not None else prob.export_tax + float(s.change or 0.0)
-        prob.export_tax = np.where(pairs, new, prob.export_tax)
-        if (prob.export_tax < 0).any():
-            raise InvalidParameterError(f"{what}: the change takes an export tax below 0.")
-    elif s.kind in ("export_quota", "licensing"):
-        for e in np.flatnonzero(ex):
-            dest = im & offdiag[e]
-            if s.kind == "export_quota":
-                js = np.flatnonzero(dest)
-                base = prob.q0[e, js].sum()
-                limit = s.tonnes if s.tonnes is not None else float(s.share) * base
-                prob.quotas.append(Quota(np.full(len(js), e), js, float(limit), f"{what}: {c[e]}"))
-            else:
-                for j in np.flatnonzero(dest & (prob.q0[e] > 0)):
-                    limit = s.tonnes if s.tonnes is not None else float(s.share) * prob.q0[e, j]
-                    prob.quotas.append(Quota(np.array([e]), np.array([j]), float(limit),
-                                             f"{what}: {c[e]}->{c[j]}"))
-    elif s.kind == "preferential_zone":
-        mem = _mask(c, s.members)
-        prob.members = tuple(sorted(set(prob.members) | set(s.members)))
-        inside = mem[:, None] & mem[None, :] & offdiag
-        prob.tariff1 = np.where(inside, 1.0 + float(s.internal_tariff or 0.0), prob.tariff1)
-        ref = s.reference_price(prob.mineral, prob.stage)
-        if ref is not None:
-            if not prob.price_usd_per_t:
-                raise ScenarioError(
-                    f"{what}: a reference price of {ref.price_usd_per_t:,.0f} USD/t needs the base "
-                    f"price of {prob.mineral} in USD/t: set baseline.price_usd_per_t (e.g. from "
-                    "USGS salient prices) or build the store's prices table.")
-            level = ref.price_usd_per_t / prob.price_usd_per_t
-            if s.enforcement == "adjustable_tariff":
-                levied = (~mem)[:, None] & mem[None, :] & offdiag
-                cur = prob.levy_ref if prob.levy_ref is not None else np.full(pairs.shape, np.nan)
-                prob.levy_ref = np.where(levied, level, cur)
-            else:
-                cur = prob.subsidy_ref if prob.subsidy_ref is not None else np.full(len(c), np.nan)
-                prob.subsidy_ref = np.where(mem, level, cur)
-    elif s.kind == "supply_shock":
-        prob.supply_shift = np.where(ex, (1 + prob.supply_shift) * (1 + float(s.change_share)) - 1,
-                                     prob.supply_shift)
-    elif s.kind == "demand_shock":
-        prob.demand_shift = np.where(im, (1 + prob.demand_shift) * (1 + float(s.change_share)) - 1,
-                                     prob.demand_shift)
-    elif s.kind == "stockpile_release":
-        prob.stockpile_t = prob.stockpile_t + np.where(im, float(s.tonnes or 0.0), 0.0)
 
 
 def toy_baseline(mineral: str = "gallium", stage: str = "refinery",
@@ -468,19 +310,3 @@ def toy_baseline(mineral: str = "gallium", stage: str = "refinery",
                           provenance=({"source": "toy", "title": "invented example market"},))
 
 
-@dataclass(slots=True, eq=False)
-class MarketSolution:
-    """Levels after the shock (normalised prices; quantities in the baseline unit)."""
-
-    w: np.ndarray            # world (factory-gate) price per exporter
-    v: np.ndarray            # producer price received (w + subsidy)
-    fob: np.ndarray          # price to each destination: (1 + export tax) w + rent
-    landed: np.ndarray       # duty-paid price in each market, incl. levy
-    rent: np.ndarray         # quota rent per unit, per pair
-    levy: np.ndarray         # variable levy per unit, per pair
-    flows: np.ndarray        # M_ij
-    supply: np.ndarray       # X_i
-    composite_price: np.ndarray   # Pi_j (base 1)
-    composite_demand: np.ndarray  # D_j (composite units, base = base expenditure)
-    stockpile: np.ndarray         # release in composite units
-    diagnostics: dict[str, Any] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """Numerical kernels of the structural-gravity GE model: plain numpy on n x n matrices.
 
 Everything here works on dense arrays whose rows are exporters and columns importers, in
-one fixed country order chosen by :mod:`critmin.models.gravity`; nothing is matched by
+one fixed country order chosen by :mod:`critmin.models.ge.model`; nothing is matched by
 position outside that module. Three kernels:
 
 :func:`biproportional`

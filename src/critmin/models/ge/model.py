@@ -3,14 +3,15 @@
 
 Parameters in the constructor, data in the call (STYLE.md §2)::
 
-    model = StructuralGravity(sigma=7, reference_importer="DEU")
-    result = model.solve(inputs)          # inputs: exporter, importer, trade, log_cost, log_cost_cfl
+    model = StructuralGravity(sigma=7, formula="trade ~ ln_DIST + CNTG + INTL_BRDR | exporter + importer")
+    result = model.solve(baseline, scenario)   # a Result (PPML, costs, GE, bands)
+    solution = model.solve_arrays(inputs)      # the GE alone: exporter, importer, trade, log_cost, log_cost_cfl
 
 ``log_cost`` is the estimated trade-cost term ``log t_ij^(1-sigma)`` (the linear predictor
 of the PPML without fixed effects, e.g. ``b_dist*ln_DIST + b_brdr*INTL_BRDR``); ``log_cost_cfl``
 is the same term after the counterfactual. Baseline flows are the PPML fitted values for
 the GE year: the observed output and expenditure of every country, distributed by the
-estimated costs (:func:`critmin.models.gravity_solver.biproportional`).
+estimated costs (:func:`critmin.models.ge.solver.biproportional`).
 
 Two methods:
 
@@ -27,14 +28,19 @@ after (``P_ref = 1``), as in the book. Imbalances: ``E = phi Y`` with ``phi`` he
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from critmin.errors import InputError, InvalidParameterError, UnknownCountryError
-from critmin.models.gravity_solver import biproportional, geppml_book, solve_full_endowment
+from critmin.models.base import Result, non_default_repr
+from critmin.models.ge.solver import biproportional, geppml_book, solve_full_endowment
+
+if TYPE_CHECKING:
+    from critmin.baselines.ge import GEBaseline
+    from critmin.scenario.values import Scenario
 
 METHODS = ("exact", "geppml-book")
 INPUT_COLUMNS = ("exporter", "importer", "trade", "log_cost", "log_cost_cfl")
@@ -207,13 +213,32 @@ class StructuralGravity:
         (0.01) is used for ``geppml-book``.
     max_iter : int
         Iteration cap; beyond it :class:`~critmin.errors.SolveError` with diagnostics.
+    formula : str
+        The PPML of the trade-cost function, ``trade ~ ln_DIST + ... | exporter + importer``
+        (fixed effects after ``|``); needed by :meth:`solve`.
+    vcov : str or tuple of pairs
+        ``hetero``, or ``(("CRV1", "pair"),)`` for clustered standard errors.
+    fill_missing_pairs : str, optional
+        Gravity variables predicting the pair effects of pairs that never trade (panels).
+    blocs : tuple of (name, members)
+        Aggregates reported in the ``blocs`` table.
+    draws, seed : int
+        Monte Carlo draws of the PPML coefficients (0: none) and their seed.
     """
+
+    name: ClassVar[str] = "ge"
 
     sigma: float = 7.0
     reference_importer: str = "DEU"
     method: Literal["exact", "geppml-book"] = "exact"
     tol: float = 1e-10
     max_iter: int = 5_000
+    formula: str = ""
+    vcov: str | tuple[tuple[str, str], ...] = "hetero"
+    fill_missing_pairs: str | None = None
+    blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    draws: int = 0
+    seed: int = 20160101
 
     def __post_init__(self) -> None:
         if not (isinstance(self.sigma, int | float) and np.isfinite(self.sigma) and self.sigma > 1):
@@ -228,13 +253,24 @@ class StructuralGravity:
         if not (isinstance(self.max_iter, int) and self.max_iter > 0):
             raise InvalidParameterError(f"max_iter of StructuralGravity must be a positive integer. "
                                         f"Got {self.max_iter!r}.")
+        if not (isinstance(self.draws, int) and 0 <= self.draws <= 1_000_000):
+            raise InvalidParameterError(f"draws of StructuralGravity must be an integer >= 0. Got {self.draws!r}.")
 
     def __repr__(self) -> str:
-        changed = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
-                   if getattr(self, f.name) != f.default]
-        return f"StructuralGravity({', '.join(changed)})"
+        return non_default_repr(self)
 
-    def solve(self, inputs: pd.DataFrame | GravityArrays) -> GravityResult:
+    def solve(self, baseline: GEBaseline, scenario: Scenario) -> Result:
+        """Estimate the cost function on ``baseline``, apply ``scenario``'s shocks and solve
+        the counterfactual in conditional and full-endowment GE: a :class:`Result`.
+
+        Tables: ``countries`` (changes as shares, with ``_p05``/``_p95`` bands when
+        ``draws`` > 0), ``blocs``, ``bilateral``, ``coefficients``.
+        """
+        from critmin.models.ge.run import solve_scenario
+
+        return solve_scenario(self, baseline, scenario)
+
+    def solve_arrays(self, inputs: pd.DataFrame | GravityArrays) -> GravityResult:
         """Conditional and full-endowment GE of the counterfactual in ``inputs``.
 
         Parameters
@@ -304,15 +340,16 @@ class StructuralGravity:
             # OMR as the book computes it (Y E_R / exp(pi) = Y_world Pi^(1-sigma)): p hat^sigma
             omr = price ** (self.sigma / (1.0 - self.sigma))
             scale = sol.world_scale
-            diag.update(iterations=sol.iterations, residual=f"{sol.residual:.2e}",
+            diag.update(iterations=sol.iterations, residual=float(sol.residual),
                         world_scale=round(scale, 8))
         else:
             book = geppml_book(arr.trade, arr.cost0, arr.cost1, sigma=self.sigma, ref=ref,
                                max_iter=min(self.max_iter, 1_000))
             price, imr, omr, flows = book.price_hat, book.imr_hat, book.omr_hat, book.flows
             scale = 1.0
-            diag.update(iterations=book.iterations, residual=f"sd {book.last_sd:.2e}, max "
-                        f"{book.last_max:.2e} (book's stopping rule 0.01)")
+            # the book's stopping rule: sd and max of the price update below 0.01
+            diag.update(iterations=book.iterations, residual=float(book.last_max),
+                        update_sd=float(book.last_sd))
         off = ~np.eye(n, dtype=bool)
         ex0 = (base * off).sum(1)
         ex1 = (flows * off).sum(1)

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg
 
 from critmin.errors import ScenarioError, SolveError
-from critmin.models.pe_data import MarketProblem, MarketSolution
+from critmin.models.pe.data import MarketProblem, MarketSolution
 
 #: A composite price index above this multiple of its baseline triggers a warning.
 EXTREME_PRICE_RATIO = 3.0

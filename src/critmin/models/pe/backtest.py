@@ -137,9 +137,9 @@ def run_backtest(store: Any, source_dir: Path | None = None, shares: tuple[float
     """Run the backtest on the store's gallium baseline of ``year``."""
     from critmin.baseline import build_baseline
     from critmin.models.pe import PartialEquilibrium
-    from critmin.models.pe_data import MarketBaseline
-    from critmin.models.scenario import Scenario, Shock
-    from critmin.models.scenario_yaml import ScenarioIn
+    from critmin.models.pe.data import MarketBaseline
+    from critmin.scenario.values import Scenario, Shock
+    from critmin.scenario.pe import Elasticities
 
     observed, summary = observed_changes(china_monthly(store, source_dir))
     built = build_baseline(store, "gallium", "refinery", year)
@@ -149,13 +149,12 @@ def run_backtest(store: Any, source_dir: Path | None = None, shares: tuple[float
                           price_usd_per_t=summary["unit_value_usd_per_t_before"],
                           price_source="unit value of China's HS 811292 exports, 2022-08..2023-07")
     # the package defaults with their per-mineral entries (gallium substitution 2.0)
-    el = ScenarioIn.model_validate({"name": "backtest", "baseline": {"flows_csv": "x", "mineral": "gallium"}}
-                                   ).scenario().elasticities
+    el = Elasticities()
     pred_rows, sum_rows = [], []
     for share in shares:
-        sc = Scenario(f"ga-licensing-{share}", elasticities=el, shocks=(
+        sc = Scenario(f"ga-licensing-{share}", shocks=(
             Shock("licensing", exporters=("CHN",), importers=None, share=share),))
-        res = PartialEquilibrium(mode=mode).solve(base, sc)
+        res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, sc)
         f = res.flows[(res.flows["exporter"] == "CHN") & (res.flows["importer"] != "CHN")]
         x0, x1 = f["flow_t_baseline"].sum(), f["flow_t"].sum()
         w = res.countries.set_index("country").loc["CHN", "world_price_change_share"]

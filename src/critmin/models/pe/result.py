@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from critmin.models.base import Diagnostics, Result, Status
+
 #: Components of ``net_welfare``: it is their sum with ``subsidy_cost`` subtracted.
 WELFARE_COMPONENTS = ("producer_surplus", "consumer_surplus", "tariff_revenue", "levy_revenue",
                       "rents", "export_tax_revenue", "subsidy_cost")
@@ -51,10 +53,14 @@ class PEResult:
     members: tuple[str, ...] = ()
     welfare_unit: str = "USD"
     elasticities: dict[str, Any] = field(default_factory=dict)
+    quantity_unit: str = "t"
+    priced_markets: tuple[tuple[str, str], ...] = ()
+    blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def combine(cls, parts: Sequence[dict[str, Any]], *, scenario: Any, model: str, mode: str,
-                baselines: Iterable[Any]) -> PEResult:
+                baselines: Iterable[Any], elasticities: Any,
+                blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> PEResult:
         flows = pd.concat([p["flows"] for p in parts], ignore_index=True)
         countries = pd.concat([p["countries"] for p in parts], ignore_index=True)
         welfare = pd.concat([p["welfare"] for p in parts], ignore_index=True)
@@ -70,21 +76,88 @@ class PEResult:
             prov.append({"source": b.price_source or "none",
                          "used_for": f"base price {b.mineral}: "
                                      + (f"{b.price_usd_per_t:,.2f} USD/t" if b.price_usd_per_t else "unknown")})
-        for name, src in scenario.elasticities.sources:
-            short = "scenario file" if src == "scenario file" else "critmin data/parameters/elasticities.yml"
+        for name, src in elasticities.sources():
+            short = "scenario" if src == "scenario" else "critmin data/parameters/elasticities.yml"
             prov.append({"source": short, "used_for": f"elasticity {name}", "note": src})
         if scenario.path:
             prov.append({"source": "scenario file", "file": scenario.path, "used_for": "shocks"})
         members = tuple(sorted({m for p in parts for m in p["members"]}))
         units = {p["welfare_unit"] for p in parts}
-        el = scenario.elasticities
+        el = elasticities
         return cls(scenario_name=scenario.name, mode=mode, model=model, flows=flows,
                    countries=countries, welfare=welfare, diagnostics=diags, provenance=tuple(prov),
                    members=members, welfare_unit=" / ".join(sorted(units)),
-                   elasticities={"import_demand": el.import_demand, "export_supply": el.export_supply,
-                                 "substitution": el.substitution,
-                                 "by_mineral": {m: dict(p) for m, p in el.by_mineral},
-                                 "by_country": {c: dict(p) for c, p in el.by_country}})
+                   elasticities=el.as_dict(),
+                   blocs=tuple(blocs), priced_markets=tuple((b.mineral, b.stage) for b in baselines if b.price_usd_per_t),
+                   quantity_unit="t" if all(b.quantity_unit == "t" for b in baselines) else "usd")
+
+    def to_result(self) -> Result:
+        """The :class:`~critmin.models.base.Result` of the contract: every table with units in
+        its column names. Money is in USD (NaN, with a warning, for a market without a base
+        price); quantities in tonnes, or ``_usd`` for baselines given in USD at base prices."""
+        import math
+
+        def money(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+            out = frame.rename(columns={c: f"{c}_usd" for c in columns if c in frame.columns})
+            return out
+
+        q = self.quantity_unit
+
+        def qty(frame: pd.DataFrame) -> pd.DataFrame:
+            if q == "t":
+                return frame
+            ren = {}
+            for c in frame.columns:
+                for stem in ("_t_baseline", "_t"):
+                    if c.endswith(stem) and frame[c].dtype.kind == "f":
+                        ren[c] = c[: -len(stem)] + stem.replace("_t", "_usd", 1)
+                        break
+            return frame.rename(columns=ren)
+
+        welfare_cols = [*WELFARE_COMPONENTS, *MEMO_COLUMNS, "net_welfare"]
+        priced = set(self.priced_markets)
+        welfare = self.welfare.copy()
+        unpriced = ~welfare.set_index(["mineral", "stage"]).index.isin(list(priced))
+        warnings = []
+        if unpriced.any():
+            welfare.loc[unpriced, welfare_cols] = math.nan
+            names = sorted({f"{m} {st}" for m, st in welfare.loc[unpriced, ["mineral", "stage"]].itertuples(index=False)})
+            warnings.append(f"no base price in USD/t for {', '.join(names)}: welfare in USD unknown; "
+                            "set baseline.price_usd_per_t")
+        flows = self.flows.rename(columns={"change_share": "flow_change_share"})
+        by_country = welfare.groupby("country", as_index=False)[welfare_cols].sum(min_count=1)
+        by_country = by_country.sort_values("net_welfare").reset_index(drop=True)
+        tables = {
+            "flows": qty(_int_year(flows)),
+            "countries": qty(_int_year(self.countries)),
+            "welfare": money(_int_year(welfare), welfare_cols),
+            "welfare_by_country": money(by_country, welfare_cols),
+            "welfare_by_bloc": money(self.welfare_by_bloc(dict(self.blocs)), welfare_cols),
+            "markets": qty(money(_int_year(self.market_summary()),
+                                 ["zone_net_welfare", "world_net_welfare", "levy_revenue", "subsidy_cost", "rents"])),
+            "prices": self.prices(),
+            "concentration": self.concentration(),
+        }
+        tables["welfare_by_bloc"]["n_members"] = tables["welfare_by_bloc"]["n_members"].astype("int64")
+        tables["welfare_by_bloc"]["n_in_markets"] = tables["welfare_by_bloc"]["n_in_markets"].astype("int64")
+        parts = {}
+        iters, resid, secs = 0, 0.0, 0.0
+        converged = True
+        for market, d in self.diagnostics.items():
+            parts[market] = {k: v for k, v in d.items() if isinstance(v, int | float | bool | str)}
+            iters = max(iters, int(d.get("iterations", 0)))
+            resid = max(resid, float(d.get("residual", 0.0)))
+            secs += float(d.get("seconds", 0.0))
+            converged &= bool(d.get("converged", True))
+            warnings.extend(f"{market}: {w}" for w in d.get("warnings", []))
+        diag = Diagnostics(status=Status.CONVERGED if converged else Status.NOT_CONVERGED,
+                           iterations=iters, residual=resid, seconds=secs, parts=parts,
+                           warnings=tuple(warnings))
+        return Result(model="pe", scenario=self.scenario_name, tables=tables, diagnostics=diag,
+                      provenance=self.provenance, headline=tuple(self.summary().splitlines()[1:]),
+                      parameters={"model": self.model, "mode": self.mode, "elasticities": self.elasticities,
+                                  "quantity_unit": "t" if q == "t" else "USD at base prices",
+                                  "zone_members": list(self.members)})
 
     def __repr__(self) -> str:
         n_m = self.flows[["mineral", "stage"]].drop_duplicates().shape[0] if len(self.flows) else 0
@@ -249,3 +322,9 @@ class PEResult:
             "diagnostics": self.diagnostics, "elasticities": self.elasticities,
             "provenance": list(self.provenance),
         }
+
+
+def _int_year(frame: pd.DataFrame) -> pd.DataFrame:
+    if "year" in frame.columns:
+        frame = frame.assign(year=pd.array(frame["year"], dtype="Int64"))
+    return frame

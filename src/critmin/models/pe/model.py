@@ -15,25 +15,25 @@ elasticity ``E_j < 0``; each exporter *i* supplies with elasticity ``eps_i > 0``
 ``gsim`` mode solves the same system linearised in proportional changes — exactly the
 GSIM equations, with own-price elasticity ``theta E - (1 - theta) sigma`` and cross-price
 elasticity ``theta (E + sigma)``; ``exact`` mode solves it in levels. Quotas, bans and
-licences are complementarity conditions solved by :mod:`critmin.models.pe_solver`. The
+licences are complementarity conditions solved by :mod:`critmin.models.pe.solver`. The
 equations, units and welfare measures are documented in ``docs/pe-model.md``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from critmin.errors import InvalidParameterError
-from critmin.models.pe_data import MarketBaseline, MarketProblem, market_problem
-from critmin.models.pe_solver import MarketSolution, solve_market
-from critmin.models.result import PEResult
-from critmin.models.scenario import Elasticities, Scenario
-
-MODES = ("gsim", "exact")
+from critmin.models.base import Result, non_default_repr
+from critmin.models.pe.data import MarketBaseline, MarketProblem, market_problem
+from critmin.models.pe.result import PEResult
+from critmin.models.pe.solver import MarketSolution, solve_market
+from critmin.scenario.pe import MODES, Elasticities
+from critmin.scenario.values import Scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +49,12 @@ class PartialEquilibrium:
         Convergence tolerance on the largest residual (share of baseline quantities).
     max_iter : int
         Newton iterations before :class:`~critmin.errors.SolveError`.
-    elasticities : Elasticities, optional
-        Overrides the scenario's elasticities (for sensitivity sweeps).
+    elasticities : Elasticities
+        Import-demand, export-supply and substitution elasticities; the defaults are the
+        package's (``data/parameters/elasticities.yml``), as in a scenario file that sets none.
+    blocs : tuple of (name, ISO3 members)
+        Country sets whose welfare the ``welfare_by_bloc`` table totals (besides the zone
+        and the world).
 
     Examples
     --------
@@ -59,10 +63,13 @@ class PartialEquilibrium:
     PartialEquilibrium(mode='gsim')
     """
 
+    name: ClassVar[str] = "pe"
+
     mode: str = "exact"
     tol: float = 1e-10
     max_iter: int = 100
-    elasticities: Elasticities | None = None
+    elasticities: Elasticities = field(default_factory=Elasticities)
+    blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -74,23 +81,27 @@ class PartialEquilibrium:
             raise InvalidParameterError(f"max_iter of PartialEquilibrium must be >= 1. Got {self.max_iter}.")
 
     def __repr__(self) -> str:
-        parts = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value != f.default:
-                parts.append(f"{f.name}={value!r}")
-        return f"PartialEquilibrium({', '.join(parts)})"
+        return non_default_repr(self)
 
     def with_elasticities(self, elasticities: Elasticities) -> PartialEquilibrium:
         return replace(self, elasticities=elasticities)
 
     def solve(self, baseline: MarketBaseline | list[MarketBaseline], scenario: Scenario,
-              on_market: Any = None) -> PEResult:
-        """Solve every market of ``baseline`` under ``scenario``; a new :class:`PEResult`.
+              on_market: Any = None) -> Result:
+        """Solve every market of ``baseline`` under ``scenario``: a new :class:`Result`.
 
-        ``on_market(label, done, total)`` is called after each market (progress bars).
+        Tables ``flows``, ``countries``, ``welfare``, ``welfare_by_country``,
+        ``welfare_by_bloc``, ``markets``, ``concentration``, ``prices`` (see
+        ``docs/pe-model.md``). ``on_market(label, done, total)`` is called after each market.
         """
+        return self.solve_markets(baseline, scenario, on_market=on_market).to_result()
+
+    def solve_markets(self, baseline: MarketBaseline | list[MarketBaseline], scenario: Scenario,
+                      on_market: Any = None) -> PEResult:
+        """The per-market tables of :meth:`solve` before they become a :class:`Result`."""
         markets = baseline if isinstance(baseline, list | tuple) else [baseline]
+        if not markets:
+            raise InvalidParameterError("PartialEquilibrium.solve needs at least one market baseline.")
         parts = []
         for k, b in enumerate(markets):
             problem = market_problem(b, scenario, self.elasticities)
@@ -99,7 +110,7 @@ class PartialEquilibrium:
             if on_market is not None:
                 on_market(f"{b.mineral} {b.stage}", k + 1, len(markets))
         return PEResult.combine(parts, scenario=scenario, model=repr(self), mode=self.mode,
-                                baselines=markets)
+                                baselines=markets, elasticities=self.elasticities, blocs=self.blocs)
 
 
 def _surplus_changes(p: MarketProblem, s: MarketSolution, mode: str) -> tuple[np.ndarray, np.ndarray]:
@@ -192,30 +203,3 @@ def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: 
     return {"flows": flows, "countries": countries, "welfare": welfare, "diagnostics": diag,
             "members": p.members, "welfare_unit": "USD" if b.price_usd_per_t else
             f"base-price units ({b.quantity_unit} x base world price)"}
-
-
-def run_scenario(scenario: Scenario | str, store: Any = None, *, mode: str = "exact",
-                 on_market: Any = None) -> PEResult:
-    """Load a scenario (a value or a YAML path), its baselines, and solve it.
-
-    ``store`` is needed when the scenario's baseline comes from the store. This is what
-    ``critmin scenario run`` and the demo call.
-
-    Examples
-    --------
-    >>> result = run_scenario("scenarios/ministerial-2026-price-floor.yaml", store)  # doctest: +SKIP
-    >>> from critmin.reports.scenario import headline_table
-    >>> headline_table(result)                                                     # doctest: +SKIP
-    """
-    from critmin.models.pe_data import load_baselines
-    from critmin.models.scenario import load_scenario
-
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    baselines = load_baselines(sc, store, on_market=on_market)
-    offset = len(baselines) if sc.baseline.flows_csv is None else 0
-
-    def solved(label: str, done: int, total: int) -> None:
-        if on_market is not None:
-            on_market(f"solve {label}", offset + done, offset + total)
-
-    return PartialEquilibrium(mode=mode).solve(baselines, sc, on_market=solved)

@@ -68,7 +68,15 @@ def load_yaml(path: str | Path) -> YamlDoc:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file.")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot be read as UTF-8 text ({exc}).") from None
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, label: str) -> YamlDoc:
+    """Parse YAML ``text`` (``label`` names it in errors: a file or ``<document>``)."""
     loader = _LineLoader(text)
     try:
         data = loader.get_single_data()
@@ -76,12 +84,14 @@ def load_yaml(path: str | Path) -> YamlDoc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}: malformed YAML at {where}: {problem}.") from exc
+        raise ScenarioError(f"{label}: malformed YAML at {where}: {problem}.") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. unhashable keys, deep nesting
+        raise ScenarioError(f"{label}: malformed YAML: {exc}.") from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a scenario file must be a YAML mapping at the top level.")
-    return YamlDoc(data, getattr(loader, "_lines", {}), str(path))
+        raise ScenarioError(f"{label}: a scenario must be a YAML mapping at the top level.")
+    return YamlDoc(data, getattr(loader, "_lines", {}), label)
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

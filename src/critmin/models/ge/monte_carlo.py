@@ -2,7 +2,7 @@
 
 Each draw takes the cost coefficients from N(b, V) (the PPML estimate and its robust or
 clustered covariance), rebuilds baseline and counterfactual costs, re-fits the baseline
-(:func:`~critmin.models.gravity_solver.biproportional`, the GE-PPML step) and solves the
+(:func:`~critmin.models.ge.solver.biproportional`, the GE-PPML step) and solves the
 counterfactual. ``sigma`` and panel pair effects are held at their values.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from critmin.errors import SolveError
-from critmin.models.gravity import OUTCOMES
+from critmin.models.ge.model import OUTCOMES
 
 BAND_COLUMNS = OUTCOMES
 
