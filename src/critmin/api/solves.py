@@ -21,7 +21,7 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -109,11 +109,12 @@ class SolveRunner:
             timer.daemon = True
             timer.start()
             raise SolveTimeout(timeout_message(self.limits.solve_seconds)) from None
-        except BrokenProcessPool:
+        except (BrokenProcessPool, CancelledError):  # the pool was ended under this run
             self.reset()
-            raise SolveTimeout("The scenario worker stopped unexpectedly (out of memory?); "
-                               "it has been restarted. Try again, or run the scenario with "
-                               "the CLI.") from None
+            raise SolveTimeout("The scenario worker stopped (another run over its time "
+                               "limit was ended, or it ran out of memory) and has been "
+                               "restarted. Try again, or run the scenario with the CLI.") \
+                from None
 
     def _end_if_running(self, future: Any, pool: ProcessPoolExecutor | None) -> None:
         if future.done() or pool is None:
