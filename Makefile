@@ -8,7 +8,7 @@ OUT    ?= out
 # The store goes where every critmin command looks by default (CRITMIN_STORE if set, else
 # the user data directory), so the README's commands work after `make demo` with nothing set.
 
-.PHONY: demo test venv store snapshot bench clean
+.PHONY: demo test venv store snapshot bench clean browser
 
 $(STAMP):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
@@ -28,8 +28,19 @@ demo: $(STAMP)
 	$(VENV)/bin/critmin demo --out $(OUT)
 	@echo "Next: . $(VENV)/bin/activate && critmin production gallium --year 2024 (or critmin serve)"
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -n 2 -q
+
+# Debian's chromium for the browser tests (tests/web), which Playwright drives; Playwright's
+# own browser download needs a host CI cannot reach. Installed only when missing and root;
+# without it the browser tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends chromium >/dev/null || echo "chromium could not be installed: browser tests will skip"; \
+	  else echo "chromium is missing and this is not root: browser tests will skip"; fi; }
 
 # Rebuild the store from raw release files and refresh the bundled snapshot.
 snapshot: $(STAMP)

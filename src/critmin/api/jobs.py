@@ -50,7 +50,7 @@ def run_document(data: dict[str, Any], source_dir: str | None, store: str | None
 
             st = Store.open(store)
         deadline.check()
-        result = run(scenario, st, parameters=parameters)
+        result = run(scenario, st, parameters=parameters, progress=deadline.check)
         deadline.check()
         return ("ok", dumps(result_document(result), indent=None))
     except CritminError as exc:

@@ -18,6 +18,7 @@ from critmin.cli import run as _run  # noqa: F401
 from critmin.cli import scenario as _scenario  # noqa: F401
 from critmin.cli import routes as _routes  # noqa: F401
 from critmin.cli import gravity as _gravity  # noqa: F401
+from critmin.cli import chain as _chain  # noqa: F401
 from critmin.cli import demo as _demo  # noqa: F401
 from critmin.cli import serve as _serve  # noqa: F401
 

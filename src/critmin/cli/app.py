@@ -42,3 +42,6 @@ gravity_app = typer.Typer(help="Structural-gravity general-equilibrium model.", 
 app.add_typer(data_app, name="data")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(gravity_app, name="gravity")
+chain_app = typer.Typer(help="Supply chains mine -> product: where they choke, how a shock propagates.",
+                        no_args_is_help=True)
+app.add_typer(chain_app, name="chain")

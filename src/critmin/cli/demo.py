@@ -92,8 +92,26 @@ def demo(
                    for p in _unique(prov)] or ["- see scenario_result.json"]
         report.append("")
     (out / "report.md").write_text("\n".join(report))
+    html_path = _html_report(s, out, ranking, result,
+                             [(n, t, f) for n, t, f, _ in sections
+                              if n in ("production_summary", "scenario_headline")])
     console.print(f"\nOutput: tables and report.md in [bold]{out.resolve()}[/bold]; "
                   f"scenario result in {out.resolve() / 'scenario_result.json'}.")
+    console.print(f"Charts: open [bold]{html_path.resolve()}[/bold] in a browser "
+                  "(one file, works offline).")
+
+
+def _html_report(s, out: Path, ranking, result, tables) -> Path:  # type: ignore[no-untyped-def]
+    """out/report.html: the demo's figures in one self-contained file."""
+    from critmin.reports.html import demo_panels, write_report
+
+    with progress("Report charts", total=1) as advance:
+        advance("figures", 0, 1)
+        panels = demo_panels(s, ranking, result,
+                             warn=lambda msg: console.print(f"[yellow]{msg}[/yellow]"))
+        advance("done", 1, 1)
+    return write_report(out / "report.html", panels, title="critmin demo report",
+                        subtitle=f"Store: {s.path}.", tables=tables)
 
 
 def _sources(frame: pd.DataFrame) -> list[str]:

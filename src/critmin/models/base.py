@@ -51,6 +51,7 @@ UNITS: Mapping[str, str] = MappingProxyType({
     "_elasticity": "elasticity",
     "_index": "index",
     "_count": "count",
+    "_quantity": "the row's unit (see its unit column)",
     "_coef": "coefficient (units of the model's equation)",
 })
 #: Qualifiers that may follow a unit suffix: ``flow_t_baseline``, ``price_change_share_p95``.

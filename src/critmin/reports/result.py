@@ -93,7 +93,7 @@ def sources_line(result: Result) -> str:
 
 #: model -> module whose ``views(result)`` lists the tables `critmin run` prints.
 VIEWS = {"pe": "critmin.reports.scenario", "ge": "critmin.reports.gravity",
-         "sourcing": "critmin.reports.sourcing"}
+         "sourcing": "critmin.reports.sourcing", "network": "critmin.reports.chains"}
 
 
 def views(result: Result) -> list[tuple[str, pd.DataFrame]]:

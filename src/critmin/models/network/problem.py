@@ -1,0 +1,379 @@
+"""The propagation linear programme of a chain, assembled once and solved per draw.
+
+Variables (all in the node's own unit):
+
+- ``y[n, c]``: output of node ``n`` in country ``c``; ``0 <= y <= x (1 + spare)`` for
+  intermediate nodes when rerouting, ``y <= x`` otherwise (``x``: baseline output);
+- ``fa[e, i, j]``: shipment of the input of edge ``e`` from ``i`` to ``j`` on an existing
+  link, up to its baseline ``f0``; ``fb[e, i, j] >= 0``: extra shipment on the same link
+  (rerouting only; new links are not opened).
+
+Rows: supply (a node ships no more than it makes), input (a country makes no more than
+its inputs allow, Leontief in each input: ``a_e y[v, j] <= sum_i f[e, i, j]``), export
+restrictions (exports of a restricted node-country are at most ``1 - share`` of
+baseline), and in the Leontief limit (no rerouting) fixed trade patterns: every link
+carries its baseline share of its exporter's output, ``f = k f0 y[u, i] / x[u, i]``.
+
+Objective: maximise the value of final output (price x quantity), with a negligible
+reward for keeping baseline links and cost for extra ones, so an empty scenario returns
+the baseline. Rationing is proportional: a second LP holds the total and maximises the
+smallest fill rate of each product across countries; a priority list instead weights the
+final output of the listed countries ten times and skips the second LP.
+
+The baseline is mass-balanced by construction: world node volumes are derived from the
+product volumes through the coefficients (``X_u = sum_v a_uv X_v``) and every link table
+has row sums equal to the exporter's share and column sums equal to the importer's.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+EPS = 1e-6          # weight of the link tie-break relative to final-output value
+PRIORITY_WEIGHT = 10.0
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One set of uncertain values: edge coefficients, product volumes, node prices."""
+
+    coefficient: np.ndarray   # per edge, in the chain's edge order
+    volume: np.ndarray        # per product node (chain order of products)
+    price: np.ndarray         # per node (USD per node unit)
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """The index structure of one chain's LP (independent of the coefficients)."""
+
+    nodes: tuple[str, ...]
+    stages: tuple[str, ...]
+    is_product: np.ndarray          # per node
+    edge_src: np.ndarray            # per edge: node index
+    edge_dst: np.ndarray
+    y_node: np.ndarray              # per y variable: node index
+    y_country: tuple[str, ...]
+    y_share: np.ndarray
+    link_edge: np.ndarray           # per link: edge index
+    link_ex: np.ndarray             # per link: y index of the exporting (u, i)
+    link_im: np.ndarray             # per link: y index of the importing (v, j)
+    link_share: np.ndarray
+    product_nodes: np.ndarray       # node indices of products
+    topo_reverse: tuple[int, ...] = field(repr=False, default=())
+
+    @property
+    def n_y(self) -> int:
+        return len(self.y_node)
+
+    @property
+    def n_link(self) -> int:
+        return len(self.link_edge)
+
+    def volumes(self, d: Draw) -> np.ndarray:
+        """World volume per node: products from the draw, the rest through the coefficients."""
+        X = np.zeros(len(self.nodes))
+        X[self.product_nodes] = d.volume
+        for n in self.topo_reverse:
+            if self.is_product[n]:
+                continue
+            out = self.edge_src == n
+            X[n] = float(np.sum(d.coefficient[out] * X[self.edge_dst[out]]))
+        return X
+
+    def baseline(self, d: Draw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(X per node, x per y variable, f0 per link) for a draw."""
+        X = self.volumes(d)
+        x = X[self.y_node] * self.y_share
+        f0 = d.coefficient[self.link_edge] * X[self.edge_dst[self.link_edge]] * self.link_share
+        return X, x, f0
+
+
+def build_problem(spec: Any, shares: Mapping[str, pd.Series], links: pd.DataFrame) -> Problem:
+    """The LP index structure from a chain spec, folded country shares and link shares."""
+    nodes = tuple(n.id for n in spec.nodes)
+    idx = {n: k for k, n in enumerate(nodes)}
+    y_node, y_country, y_share, y_index = [], [], [], {}
+    for n in nodes:
+        for c, s in shares[n].items():
+            y_index[(n, c)] = len(y_node)
+            y_node.append(idx[n])
+            y_country.append(str(c))
+            y_share.append(float(s))
+    edge_src = np.array([idx[e.source] for e in spec.edges], dtype=int)
+    edge_dst = np.array([idx[e.target] for e in spec.edges], dtype=int)
+    eidx = {(e.source, e.target): k for k, e in enumerate(spec.edges)}
+    le, lx, lm, ls = [], [], [], []
+    for r in links.itertuples(index=False):
+        le.append(eidx[(r.source, r.target)])
+        lx.append(y_index[(r.source, r.exporter)])
+        lm.append(y_index[(r.target, r.importer)])
+        ls.append(float(r.link_share))
+    is_product = np.array([n.product for n in spec.nodes], dtype=bool)
+    return Problem(nodes=nodes, stages=tuple(n.stage for n in spec.nodes), is_product=is_product,
+                   edge_src=edge_src, edge_dst=edge_dst, y_node=np.array(y_node, dtype=int),
+                   y_country=tuple(y_country), y_share=np.array(y_share), link_edge=np.array(le, dtype=int),
+                   link_ex=np.array(lx, dtype=int), link_im=np.array(lm, dtype=int), link_share=np.array(ls),
+                   product_nodes=np.flatnonzero(is_product), topo_reverse=tuple(range(len(nodes) - 1, -1, -1)))
+
+
+@dataclass(frozen=True)
+class Cut:
+    """An export restriction at a set of nodes: flows from ``exporters`` (empty: any) to
+    ``importers`` (empty: any other country) are at most ``1 - share`` of baseline."""
+
+    exporter: str
+    nodes: tuple[int, ...]
+    share: float
+    importers: tuple[str, ...] = ()
+    exporters: tuple[str, ...] = ()
+
+    def exporter_set(self) -> tuple[str, ...]:
+        return self.exporters or ((self.exporter,) if self.exporter else ())
+
+
+@dataclass
+class Solution:
+    status: str
+    y: np.ndarray
+    delivered: np.ndarray      # per y: shipped into the chain (non-products) or output (products)
+    x: np.ndarray
+    X: np.ndarray
+    objective: float
+    marginal: np.ndarray       # per y: marginal value (USD per node unit) of one more unit
+    iterations: int = 0
+    residual: float = 0.0
+    cap: np.ndarray | None = None  # per y: upper bound of output
+    flows: np.ndarray | None = None  # per link: shipment in the solution
+    f0: np.ndarray | None = None     # per link: baseline shipment
+
+
+def _restricted(p: Problem, cuts: tuple[Cut, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per link: the share of its flow that restrictions remove (0 where none) and the
+    index of the cut that sets it (-1 where none)."""
+    k = np.zeros(p.n_link)
+    which = -np.ones(p.n_link, dtype=int)
+    ex_node = p.y_node[p.link_ex]
+    ex_c = np.array(p.y_country)[p.link_ex]
+    im_c = np.array(p.y_country)[p.link_im]
+    for n, cut in enumerate(cuts):
+        hit = np.isin(ex_node, cut.nodes) & (im_c != ex_c)
+        if cut.exporter_set():
+            hit &= np.isin(ex_c, cut.exporter_set())
+        if cut.importers:
+            hit &= np.isin(im_c, cut.importers)
+        stronger = hit & (cut.share > k)
+        k[stronger] = cut.share
+        which[stronger] = n
+    return k, which
+
+
+def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, spare_share: float = 0.1,
+          priority: tuple[str, ...] = (), proportional: bool = True,
+          warm: dict[str, Any] | None = None) -> Solution:
+    """Solve the propagation LP for one draw and one set of export restrictions.
+
+    ``warm``: a dict kept between calls with the same problem and restrictions (the draws
+    of one sweep); each solve starts from the previous optimal basis."""
+    import highspy
+
+    X, x, f0 = p.baseline(d)
+    price = d.price
+    ny, nl = p.n_y, p.n_link
+    k, which = _restricted(p, cuts)
+    is_prod_y = p.is_product[p.y_node]
+    has_out = np.isin(p.y_node, p.edge_src)
+    # Columns: y (ny), fa (nl), fb (nl if reroute)
+    nfb = nl if reroute else 0
+    ncol = ny + nl + nfb
+    cost = np.zeros(ncol)
+    weight = np.ones(ny)
+    if priority:
+        weight[np.isin(np.array(p.y_country), priority)] = PRIORITY_WEIGHT
+    cost[:ny] = np.where(is_prod_y, price[p.y_node] * weight, 0.0)
+    link_price = price[p.edge_src[p.link_edge]]
+    cost[ny:ny + nl] = EPS * link_price
+    if reroute:
+        cost[ny + nl:] = -EPS * link_price
+    lb = np.zeros(ncol)
+    ub = np.empty(ncol)
+    ub[:ny] = np.where(is_prod_y | (not reroute), x, x * (1.0 + spare_share))
+    ub[ny:ny + nl] = f0
+    if reroute:
+        ub[ny + nl:] = INF
+    rows, cols, vals, rlo, rhi = [], [], [], [], []
+    r = 0
+    # supply rows: sum of shipments out of (u, i) <= y[u, i]
+    sup_y = np.flatnonzero(has_out & ~is_prod_y)
+    sup_row = -np.ones(ny, dtype=int)
+    sup_row[sup_y] = np.arange(len(sup_y))
+    rows += [sup_row[p.link_ex], sup_row[sup_y]]
+    cols += [ny + np.arange(nl), sup_y]
+    vals += [np.ones(nl), -np.ones(len(sup_y))]
+    if reroute:
+        rows.append(sup_row[p.link_ex]); cols.append(ny + nl + np.arange(nl)); vals.append(np.ones(nl))
+    rlo.append(np.full(len(sup_y), -INF)); rhi.append(np.zeros(len(sup_y)))
+    r += len(sup_y)
+    # input rows: a_e y[v, j] - sum_i f[e, i, j] <= 0, one per (edge, importer y)
+    keys = p.link_edge * ny + p.link_im
+    uniq, inv = np.unique(keys, return_inverse=True)
+    in_edge, in_y = uniq // ny, uniq % ny
+    rows += [r + np.arange(len(uniq)), r + inv]
+    cols += [in_y, ny + np.arange(nl)]
+    vals += [d.coefficient[in_edge], -np.ones(nl)]
+    if reroute:
+        rows.append(r + inv); cols.append(ny + nl + np.arange(nl)); vals.append(-np.ones(nl))
+    rlo.append(np.full(len(uniq), -INF)); rhi.append(np.zeros(len(uniq)))
+    r += len(uniq)
+    if reroute:
+        # restriction rows: exports of (u, i) <= (1 - share) x baseline exports
+        cut_links = np.flatnonzero(k > 0)
+        if len(cut_links):
+            ck, cinv = np.unique(p.link_ex[cut_links] * (len(cuts) + 1) + which[cut_links], return_inverse=True)
+            cap = np.zeros(len(ck))
+            np.add.at(cap, cinv, f0[cut_links] * (1.0 - k[cut_links]))
+            rows += [r + cinv, r + cinv]
+            cols += [ny + cut_links, ny + nl + cut_links]
+            vals += [np.ones(len(cut_links)), np.ones(len(cut_links))]
+            rlo.append(np.full(len(ck), -INF)); rhi.append(cap)
+            r += len(ck)
+    else:
+        # Leontief: each link carries (1 - k) f0 / x[u, i] of its exporter's output
+        ratio = np.where(x[p.link_ex] > 0, f0 / np.where(x[p.link_ex] > 0, x[p.link_ex], 1.0), 0.0) * (1.0 - k)
+        rows += [r + np.arange(nl), r + np.arange(nl)]
+        cols += [ny + np.arange(nl), p.link_ex]
+        vals += [np.ones(nl), -ratio]
+        rlo.append(np.zeros(nl)); rhi.append(np.zeros(nl))
+        r += nl
+    A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, ncol))
+    row_lo, row_hi = np.concatenate(rlo), np.concatenate(rhi)
+
+    h = _highs()
+    status, sol, info = _run(h, highspy, cost, lb, ub, A, row_lo, row_hi, warm, "p1")
+    if status != "optimal":
+        return Solution(status, np.zeros(ny), np.zeros(ny), x, X, math.nan, np.zeros(ny))
+    col = np.array(sol.col_value)
+    objective = float(np.dot(cost[:ny], col[:ny]))
+    iterations = int(info.simplex_iteration_count)
+    col_dual = np.array(sol.col_dual)[:ny]
+    row_dual = np.array(sol.row_dual)
+    marginal = np.abs(col_dual) / np.where(weight > 0, weight, 1.0)
+    if reroute and np.any(k > 0):
+        keys = np.unique(p.link_ex[k > 0] * (len(cuts) + 1) + which[k > 0])
+        for key, dual in zip(keys, row_dual[r - len(keys):r]):
+            yi = int(key // (len(cuts) + 1))
+            marginal[yi] = max(marginal[yi], abs(float(dual)))
+    if reroute and proportional and not priority and len(p.product_nodes):
+        col, it2 = _proportional(h, highspy, p, cost, lb, ub, A, row_lo, row_hi, x, objective, is_prod_y, col,
+                                 warm)
+        iterations += it2
+    y = col[:ny]
+    shipped = np.zeros(ny)
+    np.add.at(shipped, p.link_ex, col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0))
+    delivered = np.where(is_prod_y | ~has_out, y, shipped)
+    resid = _residual(A, col, row_lo, row_hi)
+    flows = col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0)
+    return Solution("optimal", y, delivered, x, X, objective, marginal, iterations, resid, ub[:ny].copy(),
+                    flows, f0)
+
+
+_LOCAL = threading.local()
+
+
+def _highs() -> Any:
+    """One quiet HiGHS instance per thread. HiGHS prints a banner to the C-level stdout
+    when the first instance of a process is made; it is sent to /dev/null so that JSON
+    on stdout stays one document."""
+    h = getattr(_LOCAL, "highs", None)
+    if h is None:
+        import highspy
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        h.setOptionValue("output_flag", False)
+        _LOCAL.highs = h
+    return h
+
+
+def _run(h: Any, highspy: Any, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray, A: sp.csc_matrix,
+         row_lo: np.ndarray, row_hi: np.ndarray, warm: dict[str, Any] | None = None,
+         key: str = "") -> tuple[str, Any, Any]:
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = A.shape[0]
+    lp.col_cost_ = cost
+    lp.col_lower_ = lb
+    lp.col_upper_ = ub
+    lp.row_lower_ = row_lo
+    lp.row_upper_ = row_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr
+    lp.a_matrix_.index_ = A.indices
+    lp.a_matrix_.value_ = A.data
+    lp.sense_ = highspy.ObjSense.kMaximize
+    h.passModel(lp)
+    if warm is not None and key in warm:  # the previous draw's basis: same structure
+        h.setBasis(warm[key])
+    h.run()
+    status = h.getModelStatus()
+    ok = status == highspy.HighsModelStatus.kOptimal
+    if warm is not None and ok:
+        warm[key] = h.getBasis()
+    return ("optimal" if ok else h.modelStatusToString(status).lower()), h.getSolution(), h.getInfo()
+
+
+def _proportional(h: Any, highspy: Any, p: Problem, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray,
+                  A: sp.csc_matrix, row_lo: np.ndarray, row_hi: np.ndarray, x: np.ndarray, z: float,
+                  is_prod_y: np.ndarray, fallback: np.ndarray, warm: dict[str, Any] | None = None
+                  ) -> tuple[np.ndarray, int]:
+    """Hold final value at its optimum and maximise each product's smallest fill rate."""
+    ny = len(x)
+    n_prod = len(p.product_nodes)
+    ncol = A.shape[1]
+    prod_y = np.flatnonzero(is_prod_y & (x > 0))
+    t_of = {n: k for k, n in enumerate(p.product_nodes)}
+    t_col = ncol + np.array([t_of[n] for n in p.y_node[prod_y]])
+    # rows: y - t x >= 0 per product-country; value >= z (1 - 1e-9)
+    rr = A.shape[0]
+    rows = [np.arange(len(prod_y)), np.arange(len(prod_y))]
+    cols = [prod_y, t_col]
+    vals = [np.ones(len(prod_y)), -x[prod_y]]
+    vrow = len(prod_y)
+    nz = np.flatnonzero(cost[:ny] != 0)
+    rows.append(np.full(len(nz), vrow)); cols.append(nz); vals.append(cost[:ny][nz])
+    extra = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(vrow + 1, ncol + n_prod))
+    A2 = sp.vstack([sp.hstack([A, sp.csc_matrix((rr, n_prod))]), extra]).tocsc()
+    cost2 = np.concatenate([np.where(np.arange(ncol) >= ny, cost, 0.0), np.ones(n_prod)])
+    lb2 = np.concatenate([lb, np.zeros(n_prod)])
+    ub2 = np.concatenate([ub, np.ones(n_prod)])
+    lo2 = np.concatenate([row_lo, np.zeros(len(prod_y)), [z - 1e-9 * abs(z) - 1e-9]])
+    hi2 = np.concatenate([row_hi, np.full(len(prod_y), INF), [INF]])
+    status, sol, info = _run(h, highspy, cost2, lb2, ub2, A2, lo2, hi2, warm, "p2")
+    if status != "optimal":
+        return fallback, 0
+    return np.array(sol.col_value)[:ncol], int(info.simplex_iteration_count)
+
+
+def _residual(A: sp.csc_matrix, col: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+    act = A @ col
+    viol = np.maximum(np.maximum(lo - act, act - hi), 0.0)
+    viol = viol[np.isfinite(viol)]
+    return float(viol.max()) if len(viol) else 0.0
