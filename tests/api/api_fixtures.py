@@ -39,3 +39,15 @@ def make_client(store: Path, source_dir: Path | None, **limits: float):
     from critmin.api import Limits, create_app
 
     return TestClient(create_app(store, source_dir=source_dir, limits=Limits(**limits)))
+
+
+def sleep_for(seconds: float, deadline_at: float) -> tuple[str, str]:
+    """A solve job that never checks its deadline (runs in a worker process)."""
+    import time
+
+    time.sleep(seconds)
+    return ("ok", "{}")
+
+
+def quick(deadline_at: float) -> tuple[str, str]:
+    return ("ok", '{"quick": true}')

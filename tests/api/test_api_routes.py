@@ -117,3 +117,16 @@ def test_ge_scenario_on_the_store_baseline_runs_like_the_cli(client, snapshot_st
     assert got.status_code == 200, got.text
     rows = {r["country"]: r for r in got.json()["tables"]["countries"]}
     assert rows["IND"]["exports_change_share"] > 0.10 and rows["USA"]["real_gdp_change_share"] > 0
+
+
+def test_sourcing_route_returns_the_cli_document(client, snapshot_store):
+    got = client.get("/api/routes/USA?mineral=graphite&cap=0.5")
+    assert got.status_code == 200, got.text
+    cli = _cli_json("routes", "USA", "--mineral", "graphite", "--cap", "0.5",
+                    "--store", str(snapshot_store.path))
+    assert got.json()["tables"] == cli["tables"] and got.json()["headline"] == cli["headline"]
+
+
+def test_infeasible_sourcing_plan_is_422_naming_the_limits(client):
+    got = client.get("/api/routes/USA?mineral=gallium&cap=0.1&must_meet=true")
+    assert got.status_code == 422 and "Relax one of them" in got.json()["detail"]

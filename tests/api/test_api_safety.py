@@ -103,11 +103,11 @@ def test_too_many_markets_is_413(snapshot_store, source_dir):
 
 def test_solve_over_its_time_limit_is_503_and_the_server_keeps_serving(snapshot_store,
                                                                          source_dir, client):
-    slow = make_client(snapshot_store.path, source_dir, solve_seconds=0.3)
+    slow = make_client(snapshot_store.path, source_dir, solve_seconds=1.5)
     text = client.get("/api/scenarios/ministerial-2026-price-floor").text  # seconds to solve
     got = slow.post("/api/scenarios/run", content=text,
                     headers={"content-type": "application/yaml"})
-    assert got.status_code == 503 and "limit of 0.3 s" in got.json()["detail"]
+    assert got.status_code == 503 and "limit of 1.5 s" in got.json()["detail"]
     assert got.headers["retry-after"]
     assert slow.get("/api/minerals").status_code == 200
     deadline = time.monotonic() + 60  # the stopped run frees its slot at its next market
@@ -153,3 +153,25 @@ def test_store_rebuilt_underneath_is_picked_up_without_a_failed_request(tmp_path
     assert path.stat().st_ino != inode
     assert failures == []
     assert {u: client.get(u).json() for u in urls} == before
+
+
+def test_a_run_that_ignores_its_deadline_has_its_worker_ended_and_the_next_run_works():
+    import asyncio
+
+    from api_fixtures import quick, sleep_for
+
+    from critmin.api.app import Limits, SolveTimeout
+    from critmin.api.solves import SolveRunner
+
+    runner = SolveRunner(Limits(solve_seconds=1.0, kill_grace_seconds=0.2, max_solves=1,
+                                queue_seconds=60))
+    try:
+        runner.warm(wait=True)  # workers up before the clock matters
+        started = time.monotonic()
+        with pytest.raises(SolveTimeout):
+            asyncio.run(runner.run(sleep_for, 300.0))
+        # the only slot frees when the sleeping worker is ended, not after 300 s
+        assert asyncio.run(runner.run(quick)) == ("ok", '{"quick": true}')
+        assert time.monotonic() - started < 60
+    finally:
+        runner.shutdown()

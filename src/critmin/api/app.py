@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,8 @@ class Limits:
     solve_seconds: float = 30.0           # wall time of one scenario run
     max_solves: int = 2                   # scenario runs at once (2 cores)
     queue_seconds: float = 10.0           # wait for a free solve slot before 503 "busy"
+    kill_grace_seconds: float = 2.0       # then a run past its limit has its worker ended
+    startup_seconds: float = 60.0         # allowance for new workers to import the models
     max_markets: int = 12                 # PE markets in one scenario document
     max_draws: int = 200                  # GE Monte Carlo draws in one request
 
@@ -93,7 +97,18 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
         store=Path(store) if store is not None else settings().store,
         source_dir=Path(source_dir) if source_dir is not None else None,
         limits=limits or Limits())
+    from critmin.api.solves import SolveRunner
+
+    solves = SolveRunner(config.limits)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        solves.warm()
+        yield
+        solves.shutdown()  # the worker processes go with the server
+
     app = FastAPI(
+        lifespan=lifespan,
         title="critmin",
         version=__version__,
         summary="Critical-minerals supply chains: production, concentration, exposure, "
@@ -104,21 +119,20 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
                     "the CLI's message.",
     )
     app.state.config = config
-    from critmin.api.solves import SolveRunner
-
-    app.state.solves = SolveRunner(config.limits)
+    app.state.solves = solves
     from critmin.api.deps import ResponseCache
 
     app.state.cache = ResponseCache()
     _mount_web(app)
-    from critmin.api import flows, metrics, reference, scenarios
+    from critmin.api import flows, metrics, reference, scenarios, sourcing
 
-    for module in (reference, metrics, flows, scenarios):
+    for module in (reference, metrics, flows, scenarios, sourcing):
         app.include_router(module.router, prefix="/api")
     _error_handlers(app)
-    from critmin.api.limits import BodySizeLimit
+    from critmin.api.limits import BodySizeLimit, CachedResponses
 
     app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_body_bytes)
+    app.add_middleware(CachedResponses, cache=app.state.cache, store=config.store)
     if not any(getattr(r, "path", None) == "/" for r in app.routes):
         app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
     return app

@@ -22,7 +22,7 @@ Countries = Annotated[str | None, Query(
 @router.get("/flows/{mineral}", response_model=RowsOut, responses=JSON_AND_CSV,
             summary="Bilateral trade flows, each marked observed, mirror or estimated "
                     "(critmin flows)")
-def flows(request: Request, store: StoreDep, mineral: MineralId,  # type: ignore[valid-type]
+async def flows(request: Request, store: StoreDep, mineral: MineralId,  # type: ignore[valid-type]
           stage: StageName | None = None, year: Year = None,  # type: ignore[valid-type]
           exporter: Countries = None, importer: Countries = None,
           complete: Annotated[bool, Query(
@@ -39,4 +39,4 @@ def flows(request: Request, store: StoreDep, mineral: MineralId,  # type: ignore
         res.extra.pop("title", None)
         return table_response(res.frame, format, res.provenance, res.extra)
 
-    return cached(request, make)
+    return await cached(request, make)

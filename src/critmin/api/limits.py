@@ -66,3 +66,36 @@ async def _reply(send: Any, status: int, detail: str) -> None:
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+class CachedResponses:
+    """Answer a GET whose response is already cached (same URL, same store version)
+    before routing and validation: the route that computed it filled the cache
+    (:func:`critmin.api.deps.cached`)."""
+
+    def __init__(self, app: Any, cache: Any, store: Any) -> None:
+        self.app = app
+        self.cache = cache
+        self.store = store
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and \
+                scope["path"].startswith("/api/"):
+            from critmin.api.deps import store_version
+
+            try:
+                version = store_version(self.store)
+            except Exception:  # no store: the route answers 503
+                version = None
+            if version is not None:
+                query = scope.get("query_string", b"").decode("latin-1")
+                hit = self.cache.raw((scope["path"], query, version))
+                if hit is not None:
+                    body, media_type = hit
+                    await send({"type": "http.response.start", "status": 200,
+                                "headers": [(b"content-type", media_type.encode()),
+                                            (b"content-length", str(len(body)).encode()),
+                                            (b"x-cache", b"hit")]})
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        await self.app(scope, receive, send)

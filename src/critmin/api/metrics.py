@@ -24,7 +24,7 @@ Country = Annotated[str, Query(min_length=2, max_length=64, pattern=r"^[A-Za-z][
 
 @router.get("/production/{mineral}", response_model=RowsOut, responses=JSON_AND_CSV,
             summary="Production by country, tonnes, newest year first (critmin production)")
-def production(request: Request, store: StoreDep, mineral: MineralId,  # type: ignore[valid-type]
+async def production(request: Request, store: StoreDep, mineral: MineralId,  # type: ignore[valid-type]
                stage: StageName | None = None, year: Year = None,  # type: ignore[valid-type]
                series: Series = Series.default, format: Format = Format.json) -> Response:
     """WLD is the published world total and OTH USGS's 'Other countries'."""
@@ -36,13 +36,13 @@ def production(request: Request, store: StoreDep, mineral: MineralId,  # type: i
         prov = store.provenance_records(["production"], frame["source"].unique())
         return table_response(frame, format, provenance=prov)
 
-    return cached(request, make)
+    return await cached(request, make)
 
 
 @router.get("/concentration", response_model=RowsOut, responses=JSON_AND_CSV,
             summary="HHI, CR1, CR3, N-1 cover, HHI_WGI per mineral-stage-year "
                     "(critmin concentration)")
-def concentration(request: Request, store: StoreDep,
+async def concentration(request: Request, store: StoreDep,
                   mineral: MineralId | None = None,  # type: ignore[valid-type]
                   stage: StageName | None = None, year: Year = None,  # type: ignore[valid-type]
                   series: Series = Series.default,
@@ -69,13 +69,13 @@ def concentration(request: Request, store: StoreDep,
         res.extra.pop("title", None)
         return table_response(res.frame, format, res.provenance, res.extra)
 
-    return cached(request, make)
+    return await cached(request, make)
 
 
 @router.get("/exposure/{unit}", response_model=RowsOut, responses=JSON_AND_CSV,
             summary="Import reliance, source shares and source HHI of an importer or bloc "
                     "(critmin exposure)")
-def exposure(request: Request, store: StoreDep, unit: Unit,
+async def exposure(request: Request, store: StoreDep, unit: Unit,
              mineral: Annotated[list[MineralId] | None, Query()] = None,  # type: ignore[valid-type]
              stage: StageName | None = None, year: Year = None,  # type: ignore[valid-type]
              against: Country = "CHN",
@@ -94,4 +94,4 @@ def exposure(request: Request, store: StoreDep, unit: Unit,
                                max_baselines=max_baselines, latest=latest)
         return table_response(res.frame, format, res.provenance, res.extra)
 
-    return cached(request, make)
+    return await cached(request, make)

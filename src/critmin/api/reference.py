@@ -23,39 +23,50 @@ def health(request: Request) -> dict:
 
 @router.get("/minerals", response_model=RowsOut, responses=JSON_AND_CSV,
             summary="The mineral vocabulary (critmin minerals)")
-def minerals(critical: bool = False, format: Format = Format.json) -> Response:
+async def minerals(request: Request, critical: bool = False,
+                   format: Format = Format.json) -> Response:
     """Ids, names, stages, and whether USGS lists each as critical (2025)."""
     from critmin.reports.reference import minerals_table
 
-    frame, extra = minerals_table(critical)
-    extra.pop("title")
-    return table_response(frame, format, extra=extra)
+    def make() -> Response:
+        frame, extra = minerals_table(critical)
+        extra.pop("title")
+        return table_response(frame, format, extra=extra)
+
+    return await cached(request, make)
 
 
 @router.get("/blocs", response_model=RowsOut, responses=JSON_AND_CSV,
             summary="Named country sets (critmin blocs)")
-def blocs(format: Format = Format.json) -> Response:
+async def blocs(request: Request, format: Format = Format.json) -> Response:
     from critmin.reports.reference import blocs_table
 
-    frame, extra = blocs_table()
-    return table_response(frame, format, extra=extra)
+    def make() -> Response:
+        frame, extra = blocs_table()
+        return table_response(frame, format, extra=extra)
+
+    return await cached(request, make)
 
 
 @router.get("/blocs/{bloc}", response_model=RowsOut, responses=JSON_AND_CSV,
             summary="One bloc's members (critmin blocs NAME)")
-def bloc(bloc: BlocName, format: Format = Format.json) -> Response:  # type: ignore[valid-type]
+async def bloc(request: Request, bloc: BlocName,  # type: ignore[valid-type]
+               format: Format = Format.json) -> Response:
     from critmin.reports.reference import bloc_members
 
-    frame, meta = bloc_members(bloc.value)  # type: ignore[attr-defined]
-    return table_response(frame, format, extra=meta)
+    def make() -> Response:
+        frame, meta = bloc_members(bloc.value)  # type: ignore[attr-defined]
+        return table_response(frame, format, extra=meta)
+
+    return await cached(request, make)
 
 
 @router.get("/countries", response_model=RowsOut, responses=JSON_AND_CSV,
             summary="Every country in the store (critmin countries)")
-def countries(request: Request, store: StoreDep, format: Format = Format.json) -> Response:
+async def countries(request: Request, store: StoreDep, format: Format = Format.json) -> Response:
     from critmin.store.coverage import country_coverage
 
-    return cached(request, lambda: table_response(
+    return await cached(request, lambda: table_response(
         country_coverage(store), format, provenance=store.provenance_records(store.tables()),
         extra={"store": str(store.path)}))
 
@@ -63,10 +74,10 @@ def countries(request: Request, store: StoreDep, format: Format = Format.json) -
 @router.get("/status", response_model=RowsOut, responses=JSON_AND_CSV,
             summary="Every table of the store with source, vintage, licence, sha256 "
                     "(critmin data status)")
-def status(request: Request, store: StoreDep, format: Format = Format.json) -> Response:
+async def status(request: Request, store: StoreDep, format: Format = Format.json) -> Response:
     cols = ["table", "table_rows", "source", "rows", "vintage", "licence", "sha256",
             "publisher", "title", "url", "file", "built_at"]
-    return cached(request, lambda: table_response(
+    return await cached(request, lambda: table_response(
         store.status()[cols], format, provenance=store.provenance_records(store.tables()),
         extra={"store": str(store.path)}))
 

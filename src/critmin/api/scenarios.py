@@ -3,9 +3,9 @@ solves a scenario document sent in the body (YAML or JSON) with the model it nam
 
 The document is read by :func:`critmin.scenario.load_scenario` (the one scenario language);
 it never names a file the server reads except its data references, which must lie inside
-the source directory. The run is :func:`critmin.run`, time-limited
-(:mod:`critmin.api.solves`); the answer is the document ``critmin run --format json``
-prints (:func:`critmin.reports.result.result_document`).
+the source directory. The run is :func:`critmin.run` in a worker process, time-limited
+(:mod:`critmin.api.solves`, :mod:`critmin.api.jobs`); the answer is the document
+``critmin run --format json`` prints (:func:`critmin.reports.result.result_document`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
@@ -91,29 +90,57 @@ async def run(request: Request, store: StoreDep,
               seed: int = 20160101) -> Response:
     body = await request.body()
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    doc = _parse(body, kind)
     config = request.app.state.config
+    cache = request.app.state.cache
+    key = ("run", body, kind, mode.value, tuple(bloc or ()), draws, seed,
+           store_version(config.store))
+    hit = cache.raw(key)  # the same document on the same store: the same result
+    if hit is not None:
+        return Response(hit[0], media_type=hit[1], headers={"X-Cache": "hit"})
+    doc = _parse(body, kind)
     limits = config.limits
     from critmin.scenario import load_scenario
 
+    # validated here for the 422s (file, line, field) and the limits; the worker loads the
+    # same mapping again with the same source directory
     scenario = load_scenario(doc, source_dir=config.source_dir)
     if scenario.model == "pe":
-        job = _pe_job(scenario, store, config, mode.value, bloc or [])
+        parameters = _pe_parameters(scenario, config, mode.value, bloc or [])
     elif scenario.model == "ge":
         from critmin.api.app import TooLarge
 
         if draws > limits.max_draws:
             raise TooLarge(f"draws={draws} is over this server's limit of {limits.max_draws}; "
-                           "run larger Monte Carlo samples with `critmin gravity run`.")
-        job = _job(scenario, store, {"draws": draws, "seed": seed})
+                           "run larger Monte Carlo samples with `critmin run --draws`.")
+        parameters = {"draws": draws, "seed": seed}
     else:
-        job = _job(scenario, store, {})
-    key = ("run", body, kind, mode.value, tuple(bloc or ()), draws, seed,
-           store_version(config.store))
-    cache = request.app.state.cache
-    runner = request.app.state.solves
-    return await anyio.to_thread.run_sync(
-        lambda: cache.get_or_make(key, lambda: json_response(runner.run(job))))
+        parameters = {}
+    from critmin.api import jobs
+    from critmin.scenario.registry import plugin
+
+    needs_store = bool(plugin(scenario.model).needs_store(scenario))
+    job = (jobs.run_document, dict(doc.data),
+           str(config.source_dir) if config.source_dir is not None else None,
+           str(config.store) if needs_store else None, parameters, limits.solve_seconds)
+    return await cache.get_or_make_async(key, lambda: solve_job(request, job))
+
+
+async def solve_job(request: Request, job: tuple) -> Response:
+    """Run ``job`` (a :mod:`critmin.api.jobs` function and its arguments) in the workers."""
+    answer = await request.app.state.solves.run(*job)
+    if answer[0] == "ok":
+        return Response(answer[1], media_type="application/json")
+    reraise(answer[1], answer[2])
+    raise AssertionError("unreachable")
+
+
+def reraise(kind: str, message: str) -> None:
+    """Raise the server-side error for a worker's ``("error", kind, message)``."""
+    from critmin.api.app import SolveTimeout
+    from critmin.errors import CritminError, InvalidParameterError, SolveError, StoreError
+
+    raise {"timeout": SolveTimeout, "input": InvalidParameterError, "solve": SolveError,
+           "store": StoreError}.get(kind, CritminError)(message)
 
 
 def _parse(body: bytes, kind: str) -> Any:
@@ -165,7 +192,7 @@ def _check_size(data: Any) -> None:
             stack.extend(node)
 
 
-def _pe_job(scenario: Any, store: Any, config: Any, mode: str, blocs: list[str]) -> Any:
+def _pe_parameters(scenario: Any, config: Any, mode: str, blocs: list[str]) -> dict[str, Any]:
     from critmin.api.app import TooLarge
     from critmin.blocs import bloc as find_bloc
 
@@ -178,21 +205,4 @@ def _pe_job(scenario: Any, store: Any, config: Any, mode: str, blocs: list[str])
     parameters: dict[str, Any] = {"mode": mode}
     if found:
         parameters["blocs"] = tuple((b.name, b.members) for b in found)
-    return _job(scenario, store, parameters)
-
-
-def _job(scenario: Any, store: Any, parameters: dict[str, Any]) -> Any:
-    from critmin.scenario.registry import plugin
-
-    st = store if plugin(scenario.model).needs_store(scenario) else None
-
-    def job(deadline: Any) -> dict[str, Any]:
-        from critmin.reports.result import result_document
-        from critmin.runner import run
-
-        deadline.check()
-        # the deadline is checked between steps and after each market, as the solve goes
-        result = run(scenario, st, parameters=parameters, progress=deadline.check)
-        return result_document(result)
-
-    return job
+    return parameters

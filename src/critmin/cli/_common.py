@@ -12,20 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
 from critmin.reports.documents import dumps, records, rows_document
 
 if TYPE_CHECKING:  # heavy modules load inside the functions that use them (fast --help)
     import pandas as pd
+    from rich.table import Table
 
     from critmin.store import Store
 
@@ -69,6 +61,15 @@ def open_store(store: Path | None) -> Store:
 @contextmanager
 def progress(description: str, total: int | None = None) -> Iterator[Any]:
     """A rich progress bar on stderr; yields ``advance(label, done, total)``."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"),
                    BarColumn(), MofNCompleteColumn(),  # "0/?" while the total is unknown
                    TimeElapsedColumn(), console=err_console, transient=True,
@@ -110,6 +111,7 @@ def emit(frame: pd.DataFrame, fmt: Format, *, title: str = "", provenance: Any =
 
 def rich_table(frame: pd.DataFrame, title: str = "", max_rows: int = 200) -> Table:
     import pandas as pd
+    from rich.table import Table
 
     table = Table(title=title or None, show_lines=False, header_style="bold")
     for col in frame.columns:

@@ -45,4 +45,5 @@ def serve(
         solve_seconds=solve_seconds, max_body_bytes=max_body_kb * 1024))
     err_console.print(f"critmin API on http://{host}:{port}/ (OpenAPI: /docs), store {target}, "
                       f"scenario data from {source_dir or 'nowhere (no --source-dir)'}")
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False,
+                timeout_keep_alive=30)
