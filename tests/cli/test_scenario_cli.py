@@ -127,7 +127,7 @@ def test_list_shows_the_library() -> None:
     names = {r["file"] for r in rows}
     assert "ministerial-2026-price-floor.yaml" in names
     assert all(r["status"].startswith("ok") for r in rows), rows
-    assert {r["model"] for r in rows} == {"pe", "ge"}
+    assert {r["model"] for r in rows} == {"pe", "ge", "sourcing"}
 
 
 def test_run_totals_welfare_over_named_blocs(scenario_file: Path) -> None:

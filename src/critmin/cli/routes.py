@@ -64,7 +64,8 @@ def routes(
     """
     import sys
 
-    from critmin.cli._common import console, dump_json, emit, open_store, progress, rich_table
+    from critmin.cli._common import console, emit, open_store, progress, rich_table
+    from critmin.reports.result import dumps
     from critmin.models.sourcing import Sourcing, SourcingScenario
     from critmin.reports.sourcing import frontier_table, plan_table, result_document, shadow_table
     from critmin.sourcing_data import sourcing_problem
@@ -93,7 +94,7 @@ def routes(
             advance("equilibrium", 0, 1)
             result = reprice(result, problem, pe_market(st, problem))
     if fmt is Format.json:
-        sys.stdout.write(dump_json(result_document(result)) + "\n")
+        sys.stdout.write(dumps(result_document(result)) + "\n")
         return
     if fmt is Format.csv:
         emit(plan_table(result), fmt)

@@ -51,6 +51,8 @@ def _baseline_text(b: Any) -> str:
                 else f"store {b.year}, {len(b.markets)} market(s)")
     if isinstance(b, GEBaselineSpec) and b.data is not None:
         return f"file {b.data.file.name}, GE year {b.year}"
+    if hasattr(b, "describe"):  # a model's baseline spec that says what it is
+        return str(b.describe())
     return "" if b is None else type(b).__name__
 
 

@@ -92,7 +92,8 @@ def sources_line(result: Result) -> str:
 
 
 #: model -> module whose ``views(result)`` lists the tables `critmin run` prints.
-VIEWS = {"pe": "critmin.reports.scenario", "ge": "critmin.reports.gravity"}
+VIEWS = {"pe": "critmin.reports.scenario", "ge": "critmin.reports.gravity",
+         "sourcing": "critmin.reports.sourcing"}
 
 
 def views(result: Result) -> list[tuple[str, pd.DataFrame]]:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 BUILTIN: dict[str, str] = {
     "pe": "critmin.models.pe.plugin",
     "ge": "critmin.models.ge.plugin",
+    "sourcing": "critmin.models.sourcing.plugin",
 }
 
 _REGISTERED: dict[str, ModelPlugin] = {}

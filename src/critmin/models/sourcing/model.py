@@ -600,7 +600,10 @@ class Sourcing:
                 bits.append(f"{self._phrase(g, p, sc)} leaves {s.unmet_t - r.unmet_t:,.0f} t uncovered")
         r = self._solve_relaxed(p, sc, set(), supply=True)
         if r.status == "optimal" and r.unmet_t < s.unmet_t - 1e-6 * p.demand_t:
-            bits.insert(0, f"{self._phrase('supply', p, sc)} falls short")
+            permitted = float((d.base_ub + d.extra_ub).sum())
+            verb = ("falls short of demand" if permitted < p.demand_t * (1 - 1e-9)
+                    else "is not enough once the other limits hold")
+            bits.insert(0, f"{self._phrase('supply', p, sc)} {verb}")
         return "; ".join(bits) if bits else "the limits together"
 
     # ------------------------------------------------------------------ words
