@@ -148,10 +148,11 @@ def test_a_full_baci_year_leaves_only_domestic_supply_to_estimate(tmp_path: Path
     s = make_store(tmp_path / "f.duckdb", production, pd.concat([baci, comtrade]), COUNTRIES)
     base = build_baseline(s, "nickel", "mine", 2022)
     est = base.flows[base.flows["method"] == "estimated"]
-    # Every named exporter is complete in BACI: estimates are domestic supply, plus the
-    # exports of the unattributed OTH.
-    assert est.loc[est["exporter"] != "OTH", "domestic"].all()
-    assert (~est.loc[est["exporter"] == "OTH", "domestic"]).any()
+    # Every exporter is complete in BACI: estimates are domestic supply only. The
+    # unattributed producers (OTH) export under their own names in BACI, so their residual
+    # stays at home too.
+    assert est["domestic"].all()
+    assert base.diagnostics["complete_market"]
     assert ("IDN", "JPN") not in set(zip(base.flows["exporter"], base.flows["importer"]))
     assert "PHL" in base.diagnostics["complete_exporters"]
     np.testing.assert_allclose(base.matrix().sum(axis=1), base.row_targets, rtol=1e-9)
@@ -278,3 +279,29 @@ def test_real_gallium_and_aluminum_baselines_are_plausible(source_store) -> None
     smelter = build_baseline(source_store, "aluminum", "smelter", 2023)
     assert smelter.basis == "Al metal"
     assert smelter.row_targets.sum() == pytest.approx(70e6, rel=0.05)
+
+
+def test_a_market_whose_codes_are_all_complete_estimates_only_home_absorption(source_store):
+    # manganese ore (260200) is one of the 30 codes of the complete BACI 2024 matrix
+    base = build_baseline(source_store, "manganese", "mine", 2024)
+    assert base.diagnostics["complete_market"]
+    cross = base.flows[~base.flows["domestic"]]
+    assert len(cross) > 100 and (cross["method"] != "estimated").all()
+    assert base.estimated_cross_border_share == 0.0
+    assert base.estimated_parts()["home absorption"] == pytest.approx(base.estimated_share)
+
+
+def test_a_market_with_a_code_outside_the_complete_matrices_is_completed_by_estimation(source_store):
+    # lithium chemicals: 283691 is complete, lithium hydroxide 282520 is not
+    base = build_baseline(source_store, "lithium", "chemical", 2024)
+    assert not base.diagnostics["complete_market"]
+
+
+def test_iea_refining_output_becomes_production_where_usgs_has_none(source_store):
+    from critmin.store.views import production_view
+
+    rows = production_view(source_store, "lithium", stage="chemical", year=2024)
+    assert set(rows["source"]) == {"iea-cmd-2025"}
+    assert rows.set_index("country").loc["CHN", "quantity_t"] == pytest.approx(169_677.6, abs=1)
+    iea = source_store.table("iea_refining", mineral="rare_earths")
+    assert set(iea["edition"]) == {2024, 2025} and (iea["stage"] == "chemical").all()

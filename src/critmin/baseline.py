@@ -41,12 +41,16 @@ from critmin.store.catalog import Store
 SOURCE_RANK = (("baci-", 0), ("comtrade-", 2), ("atlas-", 3), ("usitc-", 4))
 
 
-def _rank(source: pd.Series, method: pd.Series, hs_code: pd.Series) -> pd.Series:
+def _rank(source: pd.Series, method: pd.Series, hs_code: pd.Series,
+          coverage: pd.Series | None = None) -> pd.Series:
     base = pd.Series(9, index=source.index)
     for prefix, r in reversed(SOURCE_RANK):
         base = base.where(~source.str.startswith(prefix), r)
     extract = source.str.endswith("-extract")  # a full BACI year beats an extract
-    return base * 100 + extract * 10 + (method == "mirror") * 5 + (hs_code.str.len() == 4)
+    # ... and BACI's truncated top links sit between the two (observed, but incomplete)
+    truncated = (coverage == "truncated") if coverage is not None else extract & False
+    return (base * 100 + extract * 10 + truncated * 7 + (method == "mirror") * 5
+            + (hs_code.str.len() == 4))
 
 
 def observed_flows(store: Store, mineral: str, stage: str | None = None,
@@ -59,7 +63,8 @@ def observed_flows(store: Store, mineral: str, stage: str | None = None,
     -------
     DataFrame
         mineral, stage, exporter, importer, year, value_usd, quantity_t, basis, method
-        (observed or mirror), source, hs_codes, hs_shared; largest value first.
+        (observed or mirror), source, hs_codes, hs_shared, quantity_from_value (tonnes from
+        a unit value, ``flows.quantity_method``); largest value first.
     """
     m = vocab.mineral(mineral)
     st = vocab.stage(stage).value if stage is not None else None
@@ -70,17 +75,20 @@ def observed_flows(store: Store, mineral: str, stage: str | None = None,
     cols = ["mineral", "stage", "exporter", "importer", "year", "value_usd", "quantity_t",
             "basis", "method", "source", "hs_codes", "hs_shared"]
     if rows.empty:
-        return pd.DataFrame(columns=cols)
-    rows = rows.assign(_rank=_rank(rows["source"], rows["method"], rows["hs_code"]))
+        return pd.DataFrame(columns=[*cols, "quantity_from_value"])
+    rows = rows.assign(_rank=_rank(rows["source"], rows["method"], rows["hs_code"],
+                                   rows["coverage"] if "coverage" in rows else None))
     cell = ["mineral", "stage", "exporter", "importer", "year"]
     best = rows.groupby(cell)["_rank"].transform("min")
     rows = rows[rows["_rank"] == best]
+    qm = rows["quantity_method"] if "quantity_method" in rows else pd.Series("", index=rows.index)
+    rows = rows.assign(_q_from_value=qm.fillna("").str.contains("unit value"))
     out = rows.groupby(cell + ["source", "method", "basis"], as_index=False).agg(
         value_usd=("value_usd", "sum"), quantity_t=("quantity_t", lambda s: s.sum(min_count=1)),
         hs_codes=("hs_code", lambda s: ",".join(sorted(set(s)))),
-        hs_shared=("hs_shared", "any"))
+        hs_shared=("hs_shared", "any"), quantity_from_value=("_q_from_value", "any"))
     out = out.sort_values(["year", "value_usd"], ascending=[True, False], kind="stable")
-    return out[cols].reset_index(drop=True)
+    return out[cols + ["quantity_from_value"]].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,40 @@ class Baseline:
     def total_t(self) -> float:
         return float(self.flows["quantity_t"].sum())
 
+    @property
+    def cross_border_t(self) -> float:
+        """Tonnes in exporter != importer cells."""
+        f = self.flows
+        return float(f.loc[~f["domestic"].astype(bool), "quantity_t"].sum())
+
+    @property
+    def estimated_cross_border_share(self) -> float:
+        """Share of cross-border tonnes in estimated cells (0 when there is no trade)."""
+        f = self.flows[~self.flows["domestic"].astype(bool)]
+        total = float(f["quantity_t"].sum())
+        est = float(f.loc[f["method"] == "estimated", "quantity_t"].sum())
+        return est / total if total > 0 else 0.0
+
+    def estimated_parts(self) -> dict[str, float]:
+        """Estimated tonnes by reason, as shares of all tonnes: ``home absorption``
+        (domestic cells), ``USGS import sources`` (the USA column, §4.2 of
+        docs/baseline.md), ``cross-border, unobserved`` (codes or exporters no complete
+        source lists); plus ``observed, tonnes from value`` (observed cells whose tonnes
+        come from a unit value)."""
+        f = self.flows
+        total = float(f["quantity_t"].sum())
+        if total <= 0:
+            return {}
+        est = f["method"] == "estimated"
+        dom = f["domestic"].astype(bool)
+        usgs = est & ~dom & f["note"].notna()
+        return {"home absorption": float(f.loc[est & dom, "quantity_t"].sum()) / total,
+                "USGS import sources": float(f.loc[usgs, "quantity_t"].sum()) / total,
+                "cross-border, unobserved": float(f.loc[est & ~dom & ~usgs, "quantity_t"].sum())
+                / total,
+                "observed, tonnes from value": float(
+                    f.loc[~est & f["quantity_from_value"].astype(bool), "quantity_t"].sum()) / total}
+
     def matrix(self, value: str = "quantity_t") -> pd.DataFrame:
         """Exporters (rows) x importers (columns) of ``quantity_t`` or ``value_usd``."""
         if value not in ("quantity_t", "value_usd"):
@@ -140,17 +182,53 @@ def _production(store: Store, mineral: str, stage: str, year: int) -> tuple[pd.S
     return prod[prod > 0], str(basis), sorted(set(rows["source"]))
 
 
-def _baci_exporters(store: Store, year: int) -> set[str]:
-    """Exporters whose every flow of ``year`` is in a BACI file of the store ("*": all,
-    when a full BACI year is loaded)."""
-    frame = store.sql("SELECT DISTINCT source, exporter FROM flows WHERE year = ? AND "
-                      "source LIKE 'baci-%'", [int(year)])
-    if frame.empty:
-        return set()
-    if (~frame["source"].str.endswith("-extract")).any():  # a full year: every exporter
-        full = frame.loc[~frame["source"].str.endswith("-extract"), "source"].iloc[0]
-        return set(store.sql("SELECT DISTINCT exporter FROM flows WHERE source = ?",
-                             [full])["exporter"]) | {"*"}
+def complete_codes(store: Store, year: int) -> set[tuple[str, str]]:
+    """(nomenclature, hs_code) pairs that a source lists completely in ``year`` (every
+    exporter x importer pair: a full BACI year, or the atlas's 30-code matrices)."""
+    cols = set(store.sql("SELECT column_name FROM information_schema.columns WHERE "
+                         "table_name = 'flows'")["column_name"])
+    if "coverage" in cols:
+        frame = store.sql("SELECT DISTINCT nomenclature, hs_code FROM flows WHERE year = ? AND "
+                          "coverage = 'complete'", [int(year)])
+    else:  # a store built before the coverage column: a full BACI year file
+        frame = store.sql("SELECT DISTINCT nomenclature, hs_code FROM flows WHERE year = ? AND "
+                          "source LIKE 'baci-%' AND source NOT LIKE '%-extract'", [int(year)])
+    return set(map(tuple, frame.itertuples(index=False)))
+
+
+def market_codes(mineral: str, stage: str) -> tuple[vocab.HSCode, ...]:
+    """The six-digit HS entries of a (mineral, stage) market (hs_codes.yml)."""
+    return tuple(e for e in vocab.hs_mapping()
+                 if e.mineral == mineral and e.stage.value == stage and e.level == "hs6")
+
+
+def market_complete(store: Store, mineral: str, stage: str, year: int, *,
+                    include_shared: bool = False,
+                    complete: set[tuple[str, str]] | None = None) -> bool:
+    """Whether every six-digit code of the market is listed completely in ``year``
+    (and, unless ``include_shared``, none is a code shared with other minerals, whose
+    cells the baseline leaves out)."""
+    entries = market_codes(mineral, stage)
+    if not entries:
+        return False
+    done = complete_codes(store, year) if complete is None else complete
+    for e in entries:
+        if e.shared_with and not include_shared:
+            return False
+        if not any((nom, e.code_in(nom)) in done for nom in vocab.NOMENCLATURES) \
+                and ("HS", e.code) not in done:
+            return False
+    return True
+
+
+def _baci_exporters(store: Store, mineral: str, stage: str, year: int,
+                    include_shared: bool = False) -> set[str]:
+    """Exporters whose every flow of the market in ``year`` is in a BACI file of the store
+    ("*": all, when every code of the market is listed completely)."""
+    if market_complete(store, mineral, stage, year, include_shared=include_shared):
+        return {"*"}
+    frame = store.sql("SELECT DISTINCT exporter FROM flows WHERE year = ? AND "
+                      "source LIKE 'baci-%-extract'", [int(year)])
     return set(frame["exporter"])
 
 
@@ -354,8 +432,11 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     obs = obs[obs["exporter"] != obs["importer"]]
     # For exporters a BACI file covers completely, BACI is the record: other sources'
     # cells that BACI does not list are dropped rather than mixed in.
-    covered = _baci_exporters(store, int(year))
-    in_baci = (obs["exporter"] != "OTH") if "*" in covered else obs["exporter"].isin(covered)
+    covered = _baci_exporters(store, m.id, st, int(year), include_shared)
+    # (In a complete market OTH's cells too: other sources would make the figures depend on
+    # what else the store holds, e.g. Comtrade rows that the bundled snapshot leaves out.)
+    in_baci = (pd.Series(True, index=obs.index) if "*" in covered
+               else obs["exporter"].isin(covered))
     obs = obs[~in_baci | obs["source"].str.startswith("baci-")].reset_index(drop=True)
     # Observed cells need a quantity: where only a value is published, divide by the
     # exporter's (else the world's) observed unit value; flagged quantity_from_value.
@@ -373,7 +454,8 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                "cannot be set against production in tonnes; load a source with quantities "
                "(BACI, UN Comtrade).")
         raise InvalidParameterError(msg)
-    obs["quantity_from_value"] = no_q
+    # tonnes from a unit value at build time (a value-only BACI year) or here
+    obs["quantity_from_value"] = no_q | obs["quantity_from_value"].astype(bool)
     obs.loc[no_q, "quantity_t"] = obs.loc[no_q, "value_usd"] / uv[no_q]
     obs = obs[obs["quantity_t"] > 0]
 
@@ -384,7 +466,9 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         if len(bad) or weights.sum() <= 0:
             raise InvalidParameterError("absorption weights must be >= 0 with a positive sum; "
                                         f"got {weights.to_dict()}.")
-    shares = (us_import_sources(store, m.id, st) if us_import_shares
+    # A complete market (every code listed for every exporter) needs no USGS import mix:
+    # the USA's import cells are observed.
+    shares = (us_import_sources(store, m.id, st) if us_import_shares and "*" not in covered
               else pd.DataFrame(columns=["country", "share", "form", "source"]))
     us_extra = {"USA", *(c for c in shares["country"] if c != "OTH")} if len(shares) else set()
     countries = sorted(set(prod.index) | set(obs["exporter"]) | set(obs["importer"])
@@ -469,9 +553,21 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     for c in complete:
         k = pos[c]
         prior[k, :] = np.where(np.arange(n) == k, prior[k, :], 0.0)
+    if "*" in covered:
+        # Every cross-border cell of the market is observed (zero where BACI lists none):
+        # what remains of each country's supply (``OTH``'s included) is absorbed at home.
+        matrix = np.nan_to_num(fixed, nan=0.0)
+        matrix[np.diag_indices(n)] += np.maximum(rows - matrix.sum(axis=1), 0.0)
+        cols = matrix.sum(axis=0)
+        diag = {"iterations": 0, "max_margin_error": 0.0,
+                "constraint": "complete market: observed cross-border cells, residual supply "
+                              "absorbed at home"}
+    else:
+        matrix, diag = None, {}
     try:
-        matrix, diag = complete_matrix(prior, rows, cols, fixed, tol=tol, max_iter=max_iter)
-        diag["constraint"] = "doubly constrained (production and absorption)"
+        if matrix is None:
+            matrix, diag = complete_matrix(prior, rows, cols, fixed, tol=tol, max_iter=max_iter)
+            diag["constraint"] = "doubly constrained (production and absorption)"
     except SolveError as exc:
         # The observed pattern can make the GDP-share absorption targets infeasible (a
         # large economy whose every supplier with spare supply is already observed). Fall
@@ -512,6 +608,7 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     v_total = float(tidy["value_usd"].sum(min_count=1)) if tidy["value_usd"].notna().any() else 0.0
     est_v = float(tidy.loc[tidy["method"] == "estimated", "value_usd"].sum())
     diag.update({"countries": n, "observed_cells": len(obs), "complete_exporters": complete,
+                 "complete_market": "*" in covered,
                  "reexport_rows": [countries[k] for k in np.nonzero(obs_rows > production)[0]],
                  "world_unit_value_usd_per_t": None if np.isnan(world_uv) else world_uv,
                  "production_stage": pst, "distance_elasticity": distance_elasticity,

@@ -6,7 +6,7 @@ The CLI (``critmin run``) and the REST API call this, then hand the :class:`Resu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def run(scenario: Scenario | str | Path | Mapping[str, Any], store: Any = None, *,
-        parameters: Mapping[str, Any] | None = None) -> Result:
+        parameters: Mapping[str, Any] | None = None,
+        progress: Callable[[str, int, int], None] | None = None) -> Result:
     """Load ``scenario``, build its baseline and model, solve: a :class:`Result`.
 
     Parameters
@@ -30,6 +31,10 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], store: Any = None, 
     parameters : mapping, optional
         Model parameters that override the scenario's (``{"mode": "gsim"}`` for ``pe``,
         ``{"draws": 1000}`` for ``ge``); unknown names are an error listing the accepted ones.
+    progress : callable, optional
+        ``progress(label, done, total)``, called between steps and, for models whose plugin
+        has a ``solve`` hook, during the solve (a progress bar, or a deadline check that
+        raises to stop the run).
 
     Raises
     ------
@@ -59,11 +64,19 @@ def run(scenario: Scenario | str | Path | Mapping[str, Any], store: Any = None, 
         from critmin.store import Store
 
         store = Store.open(settings().store)
-    baseline = plug.load_baseline(sc, store)
     model = plug.make_model(sc)
     if parameters:
         model = with_parameters(model, parameters)
-    result = model.solve(baseline, sc)
+    if progress is not None:
+        progress("baseline", 0, 1)
+    if progress is not None and plug.solve is not None:
+        baseline = plug.load_baseline(sc, store, progress)
+        result = plug.solve(model, baseline, sc, progress)
+    else:
+        baseline = plug.load_baseline(sc, store)
+        if progress is not None:
+            progress("solve", 0, 1)
+        result = model.solve(baseline, sc)
     if sc.warnings:
         d = result.diagnostics
         result = replace(result, diagnostics=replace(d, warnings=(*d.warnings, *sc.warnings)))

@@ -12,7 +12,7 @@ from critmin.errors import InvalidParameterError, ScenarioError, SolveError, Sou
 from critmin.models.pe import PartialEquilibrium
 from critmin.models.pe.data import MarketBaseline, market_problem, toy_baseline
 from critmin.models.pe.solver import _System, solve_market
-from critmin.models.pe.result import WELFARE_COMPONENTS, PEResult
+from critmin.models.pe.result import PEResult
 from critmin.scenario import ReferencePrice, Scenario, Shock
 from critmin.scenario.pe import Elasticities
 
@@ -132,8 +132,42 @@ def test_stockpile_release_lowers_the_market_price_and_is_a_memo_item() -> None:
     assert c.loc["USA", "composite_price_change_share"] < 0
     w = res.welfare_by_country().set_index("country")
     assert w.loc["USA", "stockpile_sales"] > 0
-    parts = w.loc["USA", list(WELFARE_COMPONENTS)]
-    assert w.loc["USA", "net_welfare"] == pytest.approx(parts.sum() - 2 * parts["subsidy_cost"])
+    # the release is a memo item: net welfare is the surplus change along the curves
+    # (computed independently below), without the sale's receipts
+    independent = _independent_welfare(res, EL, 500_000.0)
+    assert w.loc["USA", "net_welfare"] == pytest.approx(independent["USA"], rel=1e-7)
+    assert w.loc["USA", "consumer_surplus"] > 0
+
+
+def _independent_welfare(res, el: Elasticities, price: float) -> pd.Series:
+    """Net welfare per country of a tariff-only change in exact mode, computed from the
+    result's prices and quantities by numerical integration of the iso-elastic supply and
+    demand curves (scipy.integrate.quad) plus tariff revenue on the new flows: an
+    independent route to what the model sums in closed form."""
+    from scipy.integrate import quad
+
+    c = res.countries.set_index("country")
+    f = res.flows
+    out = {}
+    for k, row in c.iterrows():
+        x0, v1 = row["supply_t_baseline"], 1 + row["producer_price_change_share"]
+        ps = quad(lambda v: x0 * v ** el.export_supply, 1.0, v1)[0] if x0 > 0 else 0.0
+        d0, p1 = row["demand_t_baseline"], 1 + row["composite_price_change_share"]
+        cs = -quad(lambda q: d0 * q ** el.import_demand, 1.0, p1)[0] if d0 > 0 else 0.0
+        into = f[(f["importer"] == k) & (f["exporter"] != k)]
+        revenue = (into["tariff_share"] * (1 + into["world_price_change_share"]) * into["flow_t"]).sum()
+        out[k] = (ps + cs + revenue) * price
+    return pd.Series(out)
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.5])
+def test_net_welfare_of_a_tariff_matches_an_independent_integration(rate: float) -> None:
+    sc = _scenario(Shock("tariff", importers=("USA", "JPN"), exporters=("CHN",), rate=rate))
+    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
+    model = res.welfare.set_index("country")["net_welfare"]
+    independent = _independent_welfare(res, EL, 500_000.0).reindex(model.index)
+    np.testing.assert_allclose(model.to_numpy(), independent.to_numpy(), rtol=1e-7, atol=1e-3)
+    assert model["USA"] != 0 and model["CHN"] < 0      # the tariff moves welfare both ways
 
 
 def test_zone_levy_keeps_non_member_landed_prices_at_the_floor() -> None:

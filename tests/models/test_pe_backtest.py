@@ -17,7 +17,7 @@ pytestmark = pytest.mark.shared
 
 @pytest.fixture(scope="module")
 def backtest(source_store, shared_data):
-    from critmin.models.pe.backtest import run_backtest
+    from critmin.backtest import run_backtest
 
     return run_backtest(source_store, shared_data, shares=(0.5, 0.8, 0.95))
 

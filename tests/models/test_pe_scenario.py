@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from critmin.errors import ScenarioError, SourceFormatError
@@ -150,3 +151,23 @@ def test_library_has_the_four_issue_scenarios() -> None:
     names = {p.stem for p in scenario_files()}
     assert {"ministerial-2026-price-floor", "china-export-controls-2024", "china-ree-controls-2025",
             "us-india-2026"} <= names
+
+
+def test_python_and_yaml_give_the_same_answer_with_the_package_defaults(tmp_path: Path) -> None:
+    """Issue 9: the same 50 % CHN->USA gallium quota gave sigma 3 in Python and 2 in YAML.
+    The defaults now live once, in data/parameters/elasticities.yml."""
+    from critmin.config import DATA_DIR, read_yaml
+    from critmin.scenario import Shock
+
+    text = GOOD.split("elasticities:")[0] + (
+        "shocks:\n  - {type: export_quota, exporters: CHN, importers: USA, share: 0.5}\n")
+    path = _write(tmp_path, text)
+    from_yaml = run(path).table("countries").set_index("country")
+    sc = Scenario("test-ban", shocks=(Shock("export_quota", exporters=("CHN",), importers=("USA",),
+                                            share=0.5),))
+    (base,) = load_baselines(load_scenario(path))
+    from_python = PartialEquilibrium().solve(base, sc).table("countries").set_index("country")
+    pd.testing.assert_frame_equal(from_yaml, from_python)
+    gallium = read_yaml(DATA_DIR / "parameters" / "elasticities.yml")["by_mineral"]["gallium"]
+    assert PartialEquilibrium().elasticities.value("substitution", "gallium") == gallium["substitution"]["value"]
+    assert from_python.loc["USA", "composite_price_change_share"] > 0

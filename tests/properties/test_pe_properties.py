@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from critmin.errors import ScenarioError
 from critmin.models.pe import PartialEquilibrium
 from critmin.models.pe.data import MarketBaseline
-from critmin.models.pe.result import WELFARE_COMPONENTS
 from critmin.scenario import ReferencePrice, Scenario, Shock
 from critmin.scenario.pe import Elasticities
 
@@ -108,7 +107,8 @@ def test_raising_a_tariff_never_raises_that_pairs_flow(market, a: int, b: int, r
 @SETTINGS
 @given(markets(), st.floats(0.0, 0.5), st.floats(0.0, 0.9), st.floats(0.05, 0.3),
        st.sampled_from(["gsim", "exact"]))
-def test_welfare_components_add_up(market, tariff: float, share: float, tax: float, mode: str) -> None:
+def test_bloc_and_world_welfare_total_their_members(market, tariff: float, share: float, tax: float,
+                                                    mode: str) -> None:
     base, el = market
     c = base.countries
     sc = Scenario("mix", shocks=(
@@ -123,8 +123,7 @@ def test_welfare_components_add_up(market, tariff: float, share: float, tax: flo
     except ScenarioError:
         return
     w = res.welfare
-    parts = w[list(WELFARE_COMPONENTS)].drop(columns="subsidy_cost").sum(axis=1) - w["subsidy_cost"]
-    np.testing.assert_allclose(w["net_welfare"], parts, rtol=1e-9, atol=1e-6)
-    # bloc totals are sums of their members
+    # bloc totals are sums of their members (net welfare itself is checked against an
+    # independent integration in tests/models/test_pe.py)
     blocs = res.welfare_by_bloc().set_index("bloc")
     assert blocs.loc["world", "net_welfare"] == pytest.approx(w["net_welfare"].sum(), rel=1e-9, abs=1e-6)

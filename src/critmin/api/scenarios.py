@@ -191,8 +191,8 @@ def _job(scenario: Any, store: Any, parameters: dict[str, Any]) -> Any:
         from critmin.runner import run
 
         deadline.check()
-        result = run(scenario, st, parameters=parameters)
-        deadline.check()
+        # the deadline is checked between steps and after each market, as the solve goes
+        result = run(scenario, st, parameters=parameters, progress=deadline.check)
         return result_document(result)
 
     return job

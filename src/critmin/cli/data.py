@@ -26,6 +26,9 @@ def build(
         "--source-dir", help="Directory of raw release files (e.g. ../shared/data). "
         "Without it the store is built from the bundled snapshot.")] = None,
     store: StoreOpt = None,
+    baselines: Annotated[bool, typer.Option(
+        "--baselines/--no-baselines", help="Complete and store every market's baseline "
+        "(tables baselines, baseline_markets) after the build.")] = True,
 ) -> None:
     """Build the store, atomically: a failed build leaves the previous store untouched."""
     from critmin.config import SNAPSHOT_DIR
@@ -40,8 +43,61 @@ def build(
             tables = read_snapshot(SNAPSHOT_DIR, progress=advance)
         advance("writing", 0, 1)
         write_store(target, tables)
+    n_markets = 0
+    if baselines:
+        from critmin.baseline_store import store_baselines
+
+        with progress("Completing baselines") as advance:
+            rows = store_baselines(target, progress=advance)
+            n_markets = int((rows["status"] == "ok").sum())
     origin = f"raw files in {source_dir}" if source_dir else "the bundled snapshot"
-    console.print(f"Built {len(tables)} tables from {origin} into [bold]{target}[/bold].")
+    console.print(f"Built {len(tables)} tables from {origin} into [bold]{target}[/bold]"
+                  + (f", with {n_markets} stored baselines." if baselines else "."))
+
+
+@data_app.command("coverage")
+def coverage(
+    year: Annotated[int | None, typer.Option("--year", help="One year (default: every stored "
+                                             "year).")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """How much of each market's cross-border trade is observed and how much estimated.
+
+    One row per market (mineral, stage, year), newest year first: cross-border tonnes, the
+    observed and estimated shares, the estimated share by reason and the sources.
+    """
+    from critmin.baseline_store import market_coverage
+
+    s = open_store(store)
+    if year is not None:
+        have = sorted(set(s.sql("SELECT DISTINCT year FROM flows")["year"].astype(int)))
+        if year not in have:
+            from critmin.errors import UnknownYearError
+
+            raise UnknownYearError(year, [str(y) for y in have],
+                                   "The store has no flows for that year.")
+    with progress("Completing baselines") as advance:
+        rows = market_coverage(s, year, progress=advance)
+    cols = ["mineral", "stage", "year", "status", "cross_border_t", "observed_cross_border_share",
+            "estimated_cross_border_share", "estimated_share", "home_absorption_share",
+            "usgs_import_sources_share", "unobserved_cross_border_share",
+            "quantity_from_value_share", "complete_market", "codes", "complete_codes",
+            "shared_codes", "flow_sources", "production_sources", "production_stage", "basis"]
+    frame = rows[cols]
+    if fmt is Format.table:
+        frame = frame[frame["status"] == "ok"][
+            ["mineral", "stage", "year", "cross_border_t", "observed_cross_border_share",
+             "estimated_cross_border_share", "home_absorption_share", "complete_market",
+             "codes", "flow_sources"]]
+    sources = sorted({x for col in ("flow_sources", "production_sources")
+                      for v in rows[col].dropna() for x in str(v).split(",") if x})
+    emit(frame, fmt, title=f"Observed and estimated trade per market{f' ({year})' if year else ''}",
+         provenance=s.provenance_records(["flows", "production"], sources=sources)
+         if sources else [],
+         footer="Shares of cross-border tonnes; home_absorption_share is a share of all tonnes. "
+                "complete_market: every code listed for every exporter (BACI), so only home "
+                "absorption is estimated.")
 
 
 @data_app.command("status")
@@ -77,4 +133,4 @@ def snapshot(
     console.print(f"Wrote {prov['table'].nunique()} tables ({size / 1e6:.2f} MB) to {out}.")
 
 
-__all__ = ["build", "snapshot", "status"]
+__all__ = ["build", "coverage", "snapshot", "status"]

@@ -41,8 +41,8 @@ def run_file(file: Path, fmt: RunFormat = RunFormat.table, out: Path | None = No
     from critmin.reports.result import dumps, result_document, sources_line, views, write_result
     from critmin.runner import run
 
-    with progress(f"run {file.name}"):
-        result = run(file, store, parameters=parameters)
+    with progress(f"run {file.name}") as advance:
+        result = run(file, store, parameters=parameters, progress=advance)
     if out is not None:
         write_result(result, out)
     if fmt is RunFormat.json:

@@ -357,7 +357,8 @@ def exposure(store: Store, unit: str, *, mineral: str | Sequence[str] | None = N
 BACI_COVERAGE = ("complete", "truncated")
 SERIES_COLUMNS = ["unit", "mineral", "stage", "year", "against", "against_share",
                   "top_source", "top_source_share", "source_hhi", "n_sources", "imports",
-                  "coverage", "links_truncated", "shared_hs_code", "basket", "hs_codes",
+                  "coverage", "links_truncated", "shared_hs_code", "basket", "split_method",
+                  "hs_codes",
                   "flow_source"]
 
 
@@ -661,37 +662,48 @@ def _wgi_over(gov: pd.DataFrame | None, start: int, end: int) -> pd.DataFrame:
 
 
 def _eu_sourcing(flows: pd.DataFrame, production: pd.DataFrame, hs6: list[str],
-                 members: tuple[str, ...], mineral: str, stage: str,
+                 members: tuple[str, ...], mineral: str, stage: str, ir: float,
                  ) -> tuple[pd.DataFrame, str]:
-    """EU27 sourcing shares: extra-EU imports by partner plus members' own production, in
-    tonnes, for the newest complete BACI year with tonnes of the codes."""
+    """EU27 sourcing shares: the study's import reliance ``ir`` splits supply between
+    imports and the members' own production; extra-EU imports by partner (tonnes, summed
+    over the complete BACI years) split the imports, the members' production of the same
+    years (within two years) splits the rest. Domestic supply with no production row in
+    the store is left unattributed (the HHI is then a lower bound, said in the text)."""
     if flows.empty or not hs6:
         return pd.DataFrame(), "no complete trade matrix covers the material's HS codes"
+    if pd.isna(ir):
+        return pd.DataFrame(), "no EU import reliance published for the stage"
     f = flows[flows["hs_code"].astype(str).isin(hs6) & (flows["mineral"] == mineral)]
     f = f[f["importer"].isin(members) & ~f["exporter"].isin(members)]
+    if f["hs_shared"].fillna(False).astype(bool).any():
+        return pd.DataFrame(), (f"HS {'/'.join(hs6)} is a basket shared with other minerals: "
+                                "it cannot give the material's EU sourcing")
     qty = "quantity_t" if f["quantity_t"].notna().any() else "quantity_gross_t"
     f = f[f[qty].notna()]
     if f.empty:
         return pd.DataFrame(), "no EU27 imports with tonnes in the complete matrices"
-    year = int(f["year"].max())
-    f = f[f["year"] == year]
+    years = sorted({int(y) for y in f["year"]})
     imports = f.groupby("exporter", as_index=False)[qty].sum().rename(
         columns={"exporter": "country", qty: "quantity_t"})
+    imports["share"] = float(ir) * imports["quantity_t"] / imports["quantity_t"].sum()
     p = production[(production["mineral"] == mineral) & (production["stage"] == stage)
                    & production["country"].isin(members)]
-    p_year = int(p["year"].max()) if not p.empty else None
-    if p_year is not None:
-        p = p[p["year"] == (year if year in set(p["year"]) else p_year)]
+    p = p[(p["year"] >= years[0] - 2) & (p["year"] <= years[-1] + 2)]
     domestic = p.groupby("country", as_index=False)["quantity_t"].sum()
+    domestic = domestic[domestic["quantity_t"] > 0]
+    home = 1.0 - float(ir)
+    if not domestic.empty:
+        domestic["share"] = home * domestic["quantity_t"] / domestic["quantity_t"].sum()
     both = pd.concat([imports, domestic], ignore_index=True)
-    both = both.groupby("country", as_index=False)["quantity_t"].sum()
-    both = both[both["quantity_t"] > 0]
-    both["share"] = both["quantity_t"] / both["quantity_t"].sum()
+    both = both.groupby("country", as_index=False)[["quantity_t", "share"]].sum()
+    both = both[both["share"] > 0]
     src = ", ".join(sorted(set(f["source"])))
-    what = (f"EU27 sourcing {year}: extra-EU imports of HS {'/'.join(hs6)} by partner "
-            f"({src}, {'content' if qty == 'quantity_t' else 'gross'} tonnes) plus members' "
-            f"{mineral} {stage} production"
-            + (f" ({int(p['year'].max())})" if not p.empty else " (none in the store)"))
+    what = (f"EU27 sourcing {'+'.join(map(str, years))}: imports ({ir:.0%}, the study's IR) "
+            f"split by partner from HS {'/'.join(hs6)} ({src}, "
+            f"{'content' if qty == 'quantity_t' else 'gross'} tonnes); domestic supply "
+            f"({home:.0%}) split by members' {mineral} {stage} production"
+            + ("" if not domestic.empty or home == 0 else
+               ": none in the store, left unattributed (HHI a lower bound)"))
     return both, what
 
 
@@ -728,7 +740,7 @@ def eu2023_reproduction(store: Store) -> MetricResult:
     if store.has_table("flows") and "coverage" in store.table("flows", mineral=["__none__"]).columns:
         flows = store.sql("SELECT * FROM flows WHERE coverage = 'complete'")
     eu27 = tuple(resolve("EU27"))
-    wgi_eu = _wgi_over(gov, 2023, 2024)
+    wgi_eu = wgi_gs          # one governance vintage per assessment, as the study
     rows, used = [], set()
     for r in crit.to_dict("records"):
         name = r["material"]
@@ -776,14 +788,14 @@ def eu2023_reproduction(store: Store) -> MetricResult:
                                gs_top_share=float(shares["share"].iloc[0]))
             if scope in ("GS+EU", "EUonly"):
                 eu, what = _eu_sourcing(flows, default, list(m.get("hs6") or []), eu27,
-                                        m["mineral"], m["stage"])
+                                        m["mineral"], m["stage"], ir)
                 if eu.empty:
                     why.append(what)
                 else:
                     hhi, cov = risk_mod.weighted_hhi(
                         eu, wgi_eu, tf[tf["scope"] == "eu"][["country", "t"]])
                     row.update(hhi_wgi_eu=hhi, eu_source=what, eu_top_country=eu.sort_values(
-                        "share").iloc[-1]["country"])
+                        "share").iloc[-1]["country"], eu_wgi_coverage_share=cov)
             row["sr_computed"] = risk_mod.eu2023_supply_risk(
                 row["hhi_wgi_gs"], row["hhi_wgi_eu"], scope, ir, r["eol_rir_share"],
                 r["si_sr"])

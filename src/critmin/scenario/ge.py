@@ -27,6 +27,7 @@ Layout of a file::
         vcov: hetero                 # or {CRV1: pair}
         fill_missing_pairs: ln_DIST + CNTG   # panels with pair effects only
       blocs: {NAFTA: [CAN, MEX, USA]}        # aggregates to report
+      draws: 1000                    # Monte Carlo bands over the PPML coefficients (seed: ...)
     shocks:
       - {type: trade_cost_change, variable: INTL_BRDR, value: 0}          # every pair
       - {type: trade_cost_change, variable: INTL_BRDR, value: 0, exporters: CAN,
@@ -40,6 +41,8 @@ them, and the result says how to write them now.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -55,6 +58,15 @@ if TYPE_CHECKING:
     from critmin.scenario.load import LoadContext
 
 METHODS = ("exact", "geppml-book")
+
+
+@functools.cache
+def gravity_defaults() -> dict[str, Any]:
+    """``data/parameters/gravity.yml``: the GE model's default parameters, each with its
+    source (the one place they live)."""
+    from critmin.config import DATA_DIR, read_yaml
+
+    return read_yaml(DATA_DIR / "parameters" / "gravity.yml")  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------- values
@@ -108,14 +120,40 @@ class GESettings:
     vcov: str | tuple[tuple[str, str], ...] | None = None
     fill_missing_pairs: str | None = None
     blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    draws: int | None = None
+    seed: int | None = None
 
     def parameters(self) -> dict[str, Any]:
         """The constructor arguments of the model that this section sets."""
         out = {k: getattr(self, k) for k in ("sigma", "reference_importer", "method", "formula",
-                                              "vcov", "fill_missing_pairs") if getattr(self, k) is not None}
+                                              "vcov", "fill_missing_pairs", "draws", "seed")
+               if getattr(self, k) is not None}
         if self.blocs:
             out["blocs"] = self.blocs
         return out
+
+
+def split_formula(formula: str) -> tuple[str, list[str], list[str]]:
+    """``(dependent, covariates, fixed effects)`` of a pyfixest formula.
+
+    Covariates must be plain column names (transformations belong in the scenario's
+    ``variables:``), so that counterfactual costs can be rebuilt from columns.
+    """
+    if "~" not in formula:
+        raise InputError(f"formula {formula!r} has no '~'; write e.g. "
+                         "'trade ~ ln_DIST + CNTG | exporter + importer'.")
+    lhs, rhs = (s.strip() for s in formula.split("~", 1))
+    parts = [p.strip() for p in rhs.split("|")]
+    if len(parts) > 2:
+        raise InputError(f"formula {formula!r}: instrumental variables are not supported in gravity.")
+    covars = [t.strip() for t in parts[0].split("+") if t.strip() and t.strip() not in ("0", "1", "-1")]
+    fes = [t.strip() for t in parts[1].split("+") if t.strip()] if len(parts) == 2 else []
+    for t in covars:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", t):
+            raise InputError(f"formula term {t!r} is not a column name; define it under "
+                             "'variables:' (e.g. ln_DIST: log(DIST)) and use the name.")
+    return lhs, covars, fes
+
 
 
 # ---------------------------------------------------------------- YAML edge
@@ -201,8 +239,6 @@ class EstimationIn(In):
     @field_validator("formula")
     @classmethod
     def _formula(cls, v: str) -> str:
-        from critmin.models.ge.ppml import split_formula
-
         try:
             split_formula(v)
         except InputError as exc:
@@ -216,6 +252,9 @@ class GESettingsIn(In):
     method: Literal["exact", "geppml-book"] | None = None
     estimation: EstimationIn | None = None
     blocs: dict[str, str | list[str]] = Field(default_factory=dict)
+    draws: int | None = Field(None, ge=0, le=100_000, description="Monte Carlo draws of the "
+                              "PPML coefficients (bands _p05/_p95)")
+    seed: int | None = Field(None, ge=0)
 
     @field_validator("reference_importer", mode="after")
     @classmethod
@@ -243,7 +282,8 @@ class GESettingsIn(In):
         return GESettings(sigma=self.sigma, reference_importer=self.reference_importer,
                           method=self.method, formula=None if e is None else e.formula, vcov=vcov,
                           fill_missing_pairs=None if e is None else e.fill_missing_pairs,
-                          blocs=tuple((k, tuple(v)) for k, v in self.blocs.items()))
+                          blocs=tuple((k, tuple(v)) for k, v in self.blocs.items()),
+                          draws=self.draws, seed=self.seed)
 
 
 # ---------------------------------------------------------------- older files

@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from critmin.errors import ScenarioError, did_you_mean
@@ -68,6 +69,15 @@ class ModelPlugin:
     upgrade : callable, optional
         ``upgrade(document) -> list of str``: rewrites an older file layout in place
         (keeping the YAML mappings, so line numbers survive) and says what it moved.
+    solve : callable, optional
+        ``solve(model, baseline, scenario, progress) -> Result``: the solve with a progress
+        hook ``progress(label, done, total)`` (a progress bar, or a server's deadline check
+        that raises to stop); default ``model.solve(baseline, scenario)``. A plugin with
+        this hook also takes the hook in ``load_baseline(scenario, store, progress)``.
+    example : callable
+        ``example(folder) -> Example``: a small worked case built in code (data files
+        written to ``folder``), the same scenario as a document and as Python values; the
+        shared model battery (``tests/models/battery.py``) runs every model on it.
     """
 
     spec: ModelSpec
@@ -77,6 +87,8 @@ class ModelPlugin:
     baseline: type | None = None
     needs_store: Callable[[Scenario], bool] = _no_store
     upgrade: Callable[[dict[str, Any]], list[str]] | None = None
+    example: Callable[[Path], Example] | None = None
+    solve: Callable[[Any, Any, Scenario, Callable[[str, int, int], None]], Any] | None = None
 
     @property
     def name(self) -> str:
@@ -89,6 +101,22 @@ class ModelPlugin:
                 raise ScenarioError(
                     f"{at}model {self.name!r} cannot express a {kind!r} shock. Model "
                     f"{self.name} supports: {', '.join(self.spec.shocks)}.")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One scenario two ways, for the shared model battery.
+
+    ``document`` is a scenario document (its data files already written in the folder the
+    plugin was given, named relative to it); ``model`` and ``scenario`` are the same case
+    built as Python values. ``critmin.run`` of the document must give the same result as
+    ``model.solve(baseline, scenario)`` on the document's baseline; ``model`` should set at
+    least one non-default parameter, and a seed if the model draws.
+    """
+
+    document: dict[str, Any]
+    model: Any
+    scenario: Scenario
 
 
 def register(plugin: ModelPlugin) -> ModelPlugin:

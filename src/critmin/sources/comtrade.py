@@ -131,6 +131,11 @@ def read_comtrade(path: Path, *, origin: Origin | None = None) -> Parsed:
                           encoding="utf-8-sig", sep=sep)
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise SourceFormatError(f"UN Comtrade: {path} is truncated or malformed: {exc}") from exc
+    return parse_comtrade_frame(raw, path, origin)
+
+
+def parse_comtrade_frame(raw: pd.DataFrame, path: Path, origin: Origin | None = None) -> Parsed:
+    """The rows of :func:`read_comtrade` from an already read table of strings."""
     missing = [f for f in REQUIRED if _pick(raw, f) is None]
     if missing:
         expected = {f: list(FIELDS[f]) for f in missing}
@@ -224,10 +229,15 @@ def reconcile_mirror(reported: pd.DataFrame) -> pd.DataFrame:
         columns={"reporter": "importer", "partner": "exporter"})
     exports = reported[reported["flow"] == "X"].rename(
         columns={"reporter": "exporter", "partner": "importer"})
-    agg = {"value_usd": ("value_usd", "sum"), "quantity_gross_t": ("quantity_gross_t", _nansum),
-           "source": ("source", "first")}
-    m = imports.groupby(keys, as_index=False).agg(**agg)
-    x = exports.groupby(keys, as_index=False).agg(**agg)
+    def agg(frame: pd.DataFrame) -> pd.DataFrame:
+        g = frame.groupby(keys)
+        # sum(min_count=1): NaN where no row of the group has a quantity (as _nansum)
+        return pd.DataFrame({"value_usd": g["value_usd"].sum(),
+                             "quantity_gross_t": g["quantity_gross_t"].sum(min_count=1),
+                             "source": g["source"].first()}).reset_index()
+
+    m = agg(imports)
+    x = agg(exports)
     both = m.merge(x, on=keys, how="outer", suffixes=("_m", "_x"), indicator=True)
     use_m = both["_merge"].isin(["both", "left_only"]) & both["value_usd_m"].notna()
     out = both[keys].copy()
@@ -333,5 +343,5 @@ def read_atlas(path: Path) -> Parsed:
     return Parsed(frame.reset_index(drop=True), (origin,))
 
 
-__all__ = ["comtrade_origin", "read_atlas", "read_china_monthly", "read_comtrade",
-           "reconcile_mirror"]
+__all__ = ["comtrade_origin", "parse_comtrade_frame", "read_atlas", "read_china_monthly",
+           "read_comtrade", "reconcile_mirror"]

@@ -7,6 +7,7 @@ Each table has a CSV under ``critmin/data/schema/<table>.csv`` with the header
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -53,12 +54,38 @@ def units(table: str) -> dict[str, str]:
     return {c.name: c.unit for c in schema(table) if c.unit}
 
 
+# Columns added after a table's first release, with the value that frames written before
+# them (older stores, test fixtures, other writers) get: what the column meant then.
+def _flows_coverage(frame: pd.DataFrame) -> object:
+    if "source" not in frame.columns:
+        return "reported"
+    src = frame["source"].astype(str)
+    return src.map(lambda s: ("exporters" if s.endswith("-extract") else "complete")
+                   if s.startswith("baci-") else "reported")
+
+
+def _flows_quantity_method(frame: pd.DataFrame) -> object:
+    if "quantity_gross_t" not in frame.columns:
+        return ""
+    return frame["quantity_gross_t"].notna().map({True: "reported", False: ""})
+
+
+LATER_COLUMNS: dict[str, dict[str, Callable[[pd.DataFrame], object]]] = {
+    # before the coverage column, a BACI file was a full year or an extract
+    "flows": {"coverage": _flows_coverage, "quantity_method": _flows_quantity_method},
+}
+
+
 def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with exactly the declared columns, in order, cast to the declared dtypes.
 
     Raises SourceFormatError when a declared column is missing or will not cast.
     """
     cols = schema(table)
+    later = {k: fn(frame) for k, fn in LATER_COLUMNS.get(table, {}).items()
+             if k not in frame.columns}
+    if later:
+        frame = frame.assign(**later)
     missing = [c.name for c in cols if c.name not in frame.columns]
     if missing:
         msg = f"table {table!r}: missing column(s) {missing}; have {list(frame.columns)}"

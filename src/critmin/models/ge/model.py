@@ -37,6 +37,7 @@ import pandas as pd
 from critmin.errors import InputError, InvalidParameterError, UnknownCountryError
 from critmin.models.base import Result, non_default_repr
 from critmin.models.ge.solver import biproportional, geppml_book, solve_full_endowment
+from critmin.scenario.ge import gravity_defaults
 
 if TYPE_CHECKING:
     from critmin.baselines.ge import GEBaseline
@@ -203,9 +204,11 @@ class StructuralGravity:
     Parameters
     ----------
     sigma : float
-        Elasticity of substitution between origins (> 1); the book uses 7.
+        Elasticity of substitution between origins (> 1); default from
+        ``data/parameters/gravity.yml`` (7, the book's value).
     reference_importer : str
-        ISO3 code of the country whose inward multilateral resistance is held at 1.
+        ISO3 code of the country whose inward multilateral resistance is held at 1; default
+        from ``data/parameters/gravity.yml`` (DEU, as the book).
     method : {"exact", "geppml-book"}
         Exact hat algebra, or the book's iterative GE-PPML procedure.
     tol : float
@@ -228,8 +231,8 @@ class StructuralGravity:
 
     name: ClassVar[str] = "ge"
 
-    sigma: float = 7.0
-    reference_importer: str = "DEU"
+    sigma: float = field(default_factory=lambda: float(gravity_defaults()["sigma"]["value"]))
+    reference_importer: str = field(default_factory=lambda: str(gravity_defaults()["reference_importer"]["value"]))
     method: Literal["exact", "geppml-book"] = "exact"
     tol: float = 1e-10
     max_iter: int = 5_000
@@ -333,6 +336,13 @@ class StructuralGravity:
         imr_cond = (bc[ref] / bc) ** (1.0 / (1.0 - self.sigma))
         diag: dict[str, Any] = {"method": self.method, "sigma": self.sigma,
                                 "reference_importer": self.reference_importer, "countries": n}
+        if np.array_equal(arr.cost0, arr.cost1):
+            # nothing changes: the baseline is the solution, exactly (no solver round-off)
+            off = ~np.eye(n, dtype=bool)
+            ex0 = (base * off).sum(1)
+            zero = np.zeros(n)
+            diag.update(iterations=0, residual=0.0, world_scale=1.0, baseline=True)
+            return _Core(base, base, base, ex0, ex0.copy(), {k: zero.copy() for k in OUTCOMES}, diag)
         if self.method == "exact":
             sol = solve_full_endowment(base, cost_hat, sigma=self.sigma, ref=ref, tol=self.tol,
                                        max_iter=self.max_iter, countries=arr.countries)

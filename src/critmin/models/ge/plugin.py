@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from critmin.models.base import ModelSpec
 from critmin.models.ge.model import StructuralGravity
 from critmin.scenario.ge import GEBaselineIn, GESettings, GESettingsIn, upgrade
-from critmin.scenario.registry import ModelPlugin
+from critmin.scenario.registry import Example, ModelPlugin
 from critmin.scenario.values import Scenario
 
 SHOCKS = ("tariff", "trade_cost_change")
@@ -30,8 +31,46 @@ def needs_store(scenario: Scenario) -> bool:
     return needs(scenario)
 
 
+def example(folder: Path) -> Example:
+    """A five-country world (invented flows from a gravity equation), a tariff cut against
+    the rate in force and a border change, with Monte Carlo bands, two ways."""
+    import numpy as np
+    import pandas as pd
+
+    from critmin.scenario.values import Shock
+
+    iso = ("BRA", "CHN", "DEU", "IND", "USA")
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 10, size=(len(iso), 2))
+    rows = [{"exporter": e, "importer": m, "year": 2015,
+             "DIST": float(np.hypot(*(xy[i] - xy[j]))) * 1000 + 500, "BRDR": float(i != j)}
+            for i, e in enumerate(iso) for j, m in enumerate(iso)]
+    flows = pd.DataFrame(rows)
+    flows["trade"] = np.exp(9 - 0.8 * np.log(flows["DIST"]) - 2 * flows["BRDR"]
+                            + 0.1 * rng.normal(size=len(flows)))
+    flows.to_csv(folder / "flows.csv", index=False)
+    formula = "trade ~ ln_DIST + BRDR | exporter + importer"
+    document = {
+        "model": "ge", "name": "battery-ge",
+        "baseline": {"data": {"file": "flows.csv"}, "variables": {"ln_DIST": "log(DIST)"},
+                     "year": 2015, "tariffs": [{"type": "tariff", "exporters": "IND",
+                                                "importers": "USA", "rate": 0.5}]},
+        "ge": {"sigma": 5, "reference_importer": "DEU", "estimation": {"formula": formula},
+               "draws": 8, "seed": 3},
+        "shocks": [{"type": "tariff", "exporters": "IND", "importers": "USA", "rate": 0.18},
+                   {"type": "trade_cost_change", "variable": "BRDR", "change": -0.2,
+                    "exporters": "BRA", "importers": "CHN", "symmetric": True}],
+    }
+    scenario = Scenario("battery-ge", model="ge", shocks=(
+        Shock("tariff", exporters=("IND",), importers=("USA",), rate=0.18),
+        Shock("trade_cost_change", exporters=("BRA",), importers=("CHN",), variable="BRDR",
+              change=-0.2, symmetric=True)))
+    model = StructuralGravity(sigma=5.0, formula=formula, draws=8, seed=3)
+    return Example(document, model, scenario)
+
+
 PLUGIN = ModelPlugin(
     spec=ModelSpec("ge", StructuralGravity, SHOCKS,
                    "Structural gravity in general equilibrium (PPML trade costs, exact hat algebra)."),
     make_model=make_model, load_baseline=load_baseline, settings=GESettingsIn, baseline=GEBaselineIn,
-    needs_store=needs_store, upgrade=upgrade)
+    needs_store=needs_store, upgrade=upgrade, example=example)

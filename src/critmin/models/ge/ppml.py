@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from critmin.errors import InputError, SolveError
+from critmin.scenario.ge import split_formula
 
 #: Fixed-effect variables whose all-zero groups may be dropped (standard for pair effects
 #: in panels: a pair that never trades carries no information on the coefficients).
@@ -69,28 +70,6 @@ class PPMLResult:
         rng = np.random.default_rng(seed)
         return rng.multivariate_normal(self.coef.to_numpy(), self.vcov.to_numpy(), size=n,
                                        method="eigh")
-
-
-def split_formula(formula: str) -> tuple[str, list[str], list[str]]:
-    """``(dependent, covariates, fixed effects)`` of a pyfixest formula.
-
-    Covariates must be plain column names (transformations belong in the scenario's
-    ``variables:``), so that counterfactual costs can be rebuilt from columns.
-    """
-    if "~" not in formula:
-        raise InputError(f"formula {formula!r} has no '~'; write e.g. "
-                         "'trade ~ ln_DIST + CNTG | exporter + importer'.")
-    lhs, rhs = (s.strip() for s in formula.split("~", 1))
-    parts = [p.strip() for p in rhs.split("|")]
-    if len(parts) > 2:
-        raise InputError(f"formula {formula!r}: instrumental variables are not supported in gravity.")
-    covars = [t.strip() for t in parts[0].split("+") if t.strip() and t.strip() not in ("0", "1", "-1")]
-    fes = [t.strip() for t in parts[1].split("+") if t.strip()] if len(parts) == 2 else []
-    for t in covars:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", t):
-            raise InputError(f"formula term {t!r} is not a column name; define it under "
-                             "'variables:' (e.g. ln_DIST: log(DIST)) and use the name.")
-    return lhs, covars, fes
 
 
 def _fe_columns(fe: str) -> list[str]:

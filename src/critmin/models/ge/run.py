@@ -96,7 +96,8 @@ def solve_scenario(model: StructuralGravity, baseline: GEPanel | GEBaseline, sce
     if model.method == "geppml-book":
         warnings.append("geppml-book stops by the book's rule (sd and max of the price update "
                         "below 0.01); residual is the last max update, not a market-clearing error")
-    diag = Diagnostics(status=Status.CONVERGED, iterations=int(d.get("iterations", 0)),
+    status = Status.BASELINE if d.get("baseline") else Status.CONVERGED
+    diag = Diagnostics(status=status, iterations=int(d.get("iterations", 0)),
                        residual=float(d.get("residual", np.nan)), seconds=time.perf_counter() - start,
                        parts=parts, warnings=tuple(warnings))
     prov = [{**p, "estimated": True} for p in baseline.provenance]

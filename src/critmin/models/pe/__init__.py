@@ -2,8 +2,9 @@
 
 ``model.py`` the frozen :class:`PartialEquilibrium` (``solve(baseline, scenario) -> Result``),
 ``data.py`` the arrays of one market, ``solver.py`` the equilibrium solver, ``result.py`` the
-per-market tables, ``sensitivity.py`` elasticity draws, ``backtest.py`` the 2023 gallium
-back-test, ``plugin.py`` the registration in the scenario language (``model: pe``).
+per-market tables, ``sensitivity.py`` elasticity draws, ``plugin.py`` the registration in the
+scenario language (``model: pe``). The 2023 gallium back-test, which reads the store and
+observed exports, is :mod:`critmin.backtest` (an analysis, not a model).
 """
 
 from critmin.models.pe.model import PartialEquilibrium

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from critmin.models.base import ModelSpec
 from critmin.models.pe.model import PartialEquilibrium
 from critmin.scenario.pe import BaselineIn, BaselineSpec, PESettings, PESettingsIn, upgrade
-from critmin.scenario.registry import ModelPlugin
+from critmin.scenario.registry import Example, ModelPlugin
 from critmin.scenario.values import Scenario
 
 SHOCKS = ("tariff", "export_tax", "export_quota", "licensing", "ban", "preferential_zone",
@@ -25,13 +26,42 @@ def load_baseline(scenario: Scenario, store: Any = None, on_market: Any = None) 
     return load_baselines(scenario, store, on_market=on_market)
 
 
+def solve(model: PartialEquilibrium, baseline: Any, scenario: Scenario, progress: Any) -> Any:
+    """The solve with ``progress(label, done, total)`` after each market."""
+    return model.solve(baseline, scenario, on_market=progress)
+
+
 def needs_store(scenario: Scenario) -> bool:
     b = scenario.baseline
     return isinstance(b, BaselineSpec) and b.needs_store
+
+
+def example(folder: Path) -> Example:
+    """A four-country gallium market (invented), a quota and a tariff, two ways."""
+    from critmin.baselines.pe import toy_baseline
+    from critmin.scenario.pe import Elasticities
+    from critmin.scenario.values import Shock
+
+    toy = toy_baseline()
+    toy.flows[["exporter", "importer", "flow_t"]].rename(columns={"flow_t": "value"}).to_csv(
+        folder / "flows.csv", index=False)
+    document = {
+        "model": "pe", "name": "battery-pe",
+        "baseline": {"flows_csv": "flows.csv", "mineral": "gallium", "stage": "refinery",
+                     "year": 2023, "price_usd_per_t": 500000},
+        "pe": {"elasticities": {"substitution": 2.5, "by_country": {"CHN": {"export_supply": 0.3}}}},
+        "shocks": [{"type": "export_quota", "exporters": "CHN", "importers": ["USA"], "share": 0.5},
+                   {"type": "tariff", "exporters": "CHN", "importers": "Japan", "rate": 0.1}],
+    }
+    el = Elasticities(substitution=2.5, by_country=(("CHN", (("export_supply", 0.3),)),))
+    scenario = Scenario("battery-pe", shocks=(
+        Shock("export_quota", exporters=("CHN",), importers=("USA",), share=0.5),
+        Shock("tariff", exporters=("CHN",), importers=("JPN",), rate=0.1)))
+    return Example(document, PartialEquilibrium(elasticities=el), scenario)
 
 
 PLUGIN = ModelPlugin(
     spec=ModelSpec("pe", PartialEquilibrium, SHOCKS,
                    "Multi-market partial equilibrium per mineral-stage (GSIM-style Armington)."),
     make_model=make_model, load_baseline=load_baseline, settings=PESettingsIn, baseline=BaselineIn,
-    needs_store=needs_store, upgrade=upgrade)
+    needs_store=needs_store, upgrade=upgrade, example=example, solve=solve)

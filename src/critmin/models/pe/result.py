@@ -1,6 +1,9 @@
-"""Results of the partial-equilibrium model: tidy tables, summary text, provenance.
+"""The per-market tables of the partial-equilibrium model, before they become the
+:class:`~critmin.models.base.Result` every model returns (:meth:`PEResult.to_result`).
 
-:class:`PEResult` holds, for every market solved: flows before and after the shock,
+:class:`PEResult` is the model's working value (``PartialEquilibrium.solve_markets``), not a
+second result type: JSON, CSV and Markdown come from :mod:`critmin.reports` on the Result. It
+holds, for every market solved: flows before and after the shock,
 prices (world price per exporter, landed price per market), quantities supplied and
 demanded, the shortfall against baseline demand, the welfare components per country, the
 solver's diagnostics and the provenance of every input. Monetary values are in USD when
@@ -281,7 +284,7 @@ class PEResult:
     def converged(self) -> bool:
         return all(d.get("converged") for d in self.diagnostics.values())
 
-    # ------------------------------------------------------------ text and JSON
+    # ------------------------------------------------------------ text
     def summary(self, top: int = 5) -> str:
         """A few lines a minister's briefing can quote."""
         lines = [(f"Scenario {self.scenario_name!r} ({self.mode} mode), "
@@ -305,23 +308,6 @@ class PEResult:
         lines.append("  solver: " + ", ".join(f"{k} {d['iterations']} it, residual {d['residual']:.1e}"
                                               for k, d in self.diagnostics.items()))
         return "\n".join(lines)
-
-    def to_json_doc(self, blocs: dict[str, Iterable[str]] | None = None) -> dict[str, Any]:
-        """The ``critmin scenario run --format json`` document (``blocs``: extra bloc totals)."""
-        flows = self.flows.rename(columns={"flow_t_baseline": "baseline", "flow_t": "scenario"})
-        flows = flows[["mineral", "stage", "exporter", "importer", "baseline", "scenario", "change_share",
-                       "landed_price_usd_per_t", "method"]]
-        return {
-            "scenario": self.scenario_name, "mode": self.mode, "model": self.model,
-            "welfare_unit": self.welfare_unit, "quantity_unit": "t",
-            "prices": self.prices(), "flows": flows,
-            "countries": self.countries,
-            "welfare": self.welfare_by_country(),
-            "welfare_by_bloc": self.welfare_by_bloc(blocs),
-            "concentration": self.concentration(),
-            "diagnostics": self.diagnostics, "elasticities": self.elasticities,
-            "provenance": list(self.provenance),
-        }
 
 
 def _int_year(frame: pd.DataFrame) -> pd.DataFrame:

@@ -31,7 +31,15 @@ from critmin.vocab import HSCode, hs_mapping, hs_unmapped_reasons
 
 FLOW_COLUMNS = ("mineral", "stage", "exporter", "importer", "year", "hs_code", "nomenclature",
                 "value_usd", "quantity_gross_t", "quantity_t", "content_factor", "basis",
-                "factor_assumed", "hs_shared", "method", "partial_year", "source")
+                "factor_assumed", "hs_shared", "method", "partial_year", "coverage",
+                "quantity_method", "source")
+# coverage: how much of the code's trade in the year the source lists.
+COVERAGE = {
+    "complete": "every exporter x importer pair of the code in the year (a full BACI matrix)",
+    "exporters": "every flow of the exporters the file names (a BACI extract)",
+    "truncated": "each country's top suppliers and customers only (BACI top links)",
+    "reported": "what reporting countries declared (UN Comtrade, USITC, Atlas)",
+}
 UNMAPPED_COLUMNS = ("hs_code", "nomenclature", "source", "rows", "value_usd", "reason")
 
 
@@ -77,6 +85,10 @@ def tag_flows(frame: pd.DataFrame, *, code_col: str = "hs",
         work["nomenclature"] = nomenclature or "HS"
     if "partial_year" not in work.columns:
         work["partial_year"] = False
+    if "coverage" not in work.columns:
+        work["coverage"] = "reported"
+    if "quantity_method" not in work.columns:
+        work["quantity_method"] = np.where(work["quantity_gross_t"].notna(), "reported", "")
     work["hs_code"] = work[code_col].astype(str)
     lookup = _lookup()
     parts = []
@@ -118,13 +130,83 @@ def tag_flows(frame: pd.DataFrame, *, code_col: str = "hs",
 
 def baci_flows(parsed: Parsed) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = parsed.frame.rename(columns={"hs6": "hs"}).assign(method="observed")
+    if "coverage" not in frame.columns:  # a BACI year file is complete; an extract per exporter
+        frame["coverage"] = np.where(frame["source"].str.endswith("-extract"), "exporters",
+                                     "complete")
     return tag_flows(frame)
+
+
+def cma_flows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Flows of the atlas BACI files (complete matrices and top links, quantities filled
+    by :func:`fill_quantities`). HS02 top links (2002-2016) are tagged through their HS
+    2017 code: the atlas kept only codes that exist in both (252800 is HS02
+    252810 + 252890, the same product scope)."""
+    work = frame.rename(columns={"hs6": "hs"}).assign(method="observed")
+    flows, unmapped = [], []
+    for nom, group in work.groupby("nomenclature", sort=True):
+        f, u = tag_flows(group.assign(nomenclature="HS17"))
+        flows.append(f.assign(nomenclature=nom))
+        unmapped.append(u.assign(nomenclature=nom))
+    if not flows:
+        return tag_flows(work.assign(nomenclature="HS17"))
+    return pd.concat(flows, ignore_index=True), pd.concat(unmapped, ignore_index=True)
+
+
+def fill_quantities(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tonnes for the value-only rows of BACI atlas files, from unit values (USD/t) of the
+    nearest year with tonnes, in this order: the same exporter-importer pair and code; the
+    exporter's code total; the code's world total. ``quantity_method`` names the unit value
+    and its year (e.g. "unit value of the pair in 2024"); reported tonnes say "reported".
+
+    Parameters
+    ----------
+    frame : DataFrame
+        year, exporter, importer, hs6, value_usd, quantity_gross_t, coverage, source (the
+        rows of :mod:`critmin.sources.baci_cma`).
+    """
+    out = frame.copy()
+    has_q = out["quantity_gross_t"].notna() & (out["quantity_gross_t"] > 0)
+    out["quantity_method"] = np.where(has_q, "reported", "")
+    ref = out[has_q & (out["value_usd"] > 0) & out["exporter"].ne("OTH")]
+    need = ~has_q & (out["value_usd"] > 0)
+    if ref.empty or not need.any():
+        return out
+    # complete matrices give the unit values where a year has both kinds of rows
+    ref = ref.sort_values("coverage").drop_duplicates(["year", "exporter", "importer", "hs6"])
+    ref_years = np.array(sorted(ref["year"].unique()))
+    todo = out.loc[need, ["year", "exporter", "importer", "hs6", "value_usd"]].copy()
+    years = todo["year"].to_numpy()
+    todo["near"] = ref_years[np.abs(years[:, None] - ref_years[None, :]).argmin(axis=1)]
+    vq = ["value_usd", "quantity_gross_t"]
+    levels = (("pair", ["exporter", "importer", "hs6"], "unit value of the pair in {}"),
+              ("exporter", ["exporter", "hs6"], "unit value of the exporter in {}"),
+              ("world", ["hs6"], "world unit value of the code in {}"))
+    uv = pd.Series(np.nan, index=todo.index)
+    how = pd.Series("", index=todo.index, dtype="object")
+    for name, keys, label in levels:
+        g = ref.groupby(["year", *keys], as_index=False)[vq].sum()
+        g[f"uv_{name}"] = g["value_usd"] / g["quantity_gross_t"]
+        g = g.rename(columns={"year": "near"})[["near", *keys, f"uv_{name}"]]
+        hit = todo[["near", *keys]].reset_index().merge(g, on=["near", *keys],
+                                                      how="left").set_index("index")[f"uv_{name}"]
+        fill = uv.isna() & hit.notna()
+        uv[fill] = hit[fill]
+        how[fill] = [label.format(n) for n in todo.loc[fill, "near"]]
+    out.loc[todo.index, "quantity_gross_t"] = todo["value_usd"] / uv
+    out.loc[todo.index, "quantity_method"] = how
+    return out
 
 
 def comtrade_flows(parsed: Parsed) -> tuple[pd.DataFrame, pd.DataFrame]:
     from critmin.sources.comtrade import reconcile_mirror
 
-    return tag_flows(reconcile_mirror(parsed.frame), nomenclature="HS")
+    frame = reconcile_mirror(parsed.frame)
+    frame["quantity_method"] = np.where(
+        frame["quantity_from_mirror"], "exporter's report (mirror)",
+        np.where(frame["quantity_gross_t"].notna(), "reported", ""))
+    if "coverage" in parsed.frame.columns:
+        frame["coverage"] = "reported"
+    return tag_flows(frame, nomenclature="HS")
 
 
 def atlas_flows(parsed: Parsed) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -149,6 +231,7 @@ def _files(folder: Path, patterns: Iterable[str]) -> list[Path]:
 def _parse_sources(source_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, tuple[Origin, ...]]:
     """Every trade source under ``source_dir``: (flows, unmapped, origins)."""
     from critmin.sources.baci import read_baci, read_country_codes
+    from critmin.sources.baci_cma import read_cma_comtrade
     from critmin.sources.comtrade import read_atlas, read_comtrade
     from critmin.sources.usitc import read_usitc
 
@@ -167,6 +250,15 @@ def _parse_sources(source_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, tuple[
         add(read_baci(path, country_codes=country_codes), baci_flows)
     for path in _files(source_dir / "comtrade", ["*.csv", "*.csv.gz"]):
         add(read_comtrade(path), comtrade_flows)
+    cma = source_dir / "baci_v202601_cma"
+    if cma.is_dir():
+        frame, cma_origins = _parse_cma(cma)
+        f, u = cma_flows(frame)
+        flows.append(f)
+        unmapped.append(u)
+        origins.extend(cma_origins)
+        for path in _files(cma / "comtrade_raw", ["comtrade_*.csv.gz", "comtrade_*.csv"]):
+            add(read_cma_comtrade(path), comtrade_flows)
     for path in _files(source_dir / "atlas_harvard", ["*.csv", "*.csv.gz"]):
         add(read_atlas(path), atlas_flows)
     for path in _files(source_dir / "usitc_dataweb", ["*tidy*.csv", "*tidy*.csv.gz"]):
@@ -176,6 +268,33 @@ def _parse_sources(source_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, tuple[
     unmapped_frame = (pd.concat(unmapped, ignore_index=True) if unmapped
                       else pd.DataFrame(columns=list(UNMAPPED_COLUMNS)))
     return flow_frame, unmapped_frame, tuple(origins)
+
+
+def _parse_cma(folder: Path) -> tuple[pd.DataFrame, tuple[Origin, ...]]:
+    """The atlas BACI files: complete matrices, then the top links of (year, code) cells
+    no complete matrix covers; value-only rows get tonnes by :func:`fill_quantities`."""
+    from critmin.sources.baci_cma import read_cma_matrix, read_cma_top_links
+
+    parts, origins = [], []
+    for path in _files(folder, ["baci_*_30codes.parquet", "baci_*_30codes.csv.gz",
+                                "baci_*_30codes.csv"]):
+        parsed = read_cma_matrix(path)
+        parts.append(parsed.frame)
+        origins.extend(parsed.origins)
+    complete = {(int(y), c) for f in parts for y, c in
+                f[["year", "hs6"]].drop_duplicates().itertuples(index=False)}
+    for path in _files(folder / "annual_top_links", ["flows_*.json.gz"]):
+        parsed = read_cma_top_links(path)
+        f = parsed.frame
+        keep = [(int(y), c) not in complete for y, c in zip(f["year"], f["hs6"], strict=True)]
+        f = f[keep]
+        if len(f):
+            parts.append(f)
+            origins.extend(parsed.origins)
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["year", "exporter", "importer", "hs6", "nomenclature", "value_usd",
+                 "quantity_gross_t", "coverage", "source"])
+    return fill_quantities(frame), tuple(origins)
 
 
 def flows_table(frame: pd.DataFrame, origins: Iterable[Origin]) -> TableData:

@@ -81,8 +81,17 @@ def _table(ctx: BuildContext, name: str) -> TableData:
 
 
 def build_production(ctx: BuildContext) -> TableData:
-    """``production``: USGS MCS 2023-2026 world production tables and BGS 1971-2023."""
-    return _table(ctx, "production")
+    """``production``: USGS MCS 2023-2026 world production tables and BGS 1971-2023, plus
+    IEA base-year output where neither has a number for the mineral, stage and year
+    (:func:`critmin.store.builders.iea.iea_production_rows`)."""
+    from critmin.store.builders.iea import iea_production_rows
+
+    table = _table(ctx, "production")
+    iea, origins = iea_production_rows(Path(ctx.source_dir), table.frame)
+    if iea.empty:
+        return table
+    frame = pd.concat([table.frame, iea[list(table.frame.columns)]], ignore_index=True)
+    return TableData("production", frame, (*table.origins, *origins))
 
 
 def build_reserves(ctx: BuildContext) -> TableData:

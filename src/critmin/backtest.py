@@ -1,4 +1,5 @@
-"""Backtest: China's gallium/germanium export licensing (from 1 August 2023) against
+"""Backtest (an analysis over the PE model; it reads the store and observed exports, so it
+lives outside ``models/``): China's gallium/germanium export licensing (from 1 August 2023) against
 China's observed monthly exports.
 
 Observed: China's monthly exports of HS 811292 by destination (UN Comtrade, aggregated by
@@ -84,7 +85,11 @@ def observed_changes(monthly: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, flo
 
 @dataclass(frozen=True, eq=False)
 class Backtest:
-    """Observed against predicted changes; ``markdown()`` writes the doc's tables."""
+    """Observed against predicted changes; ``markdown()`` writes the doc's tables.
+
+    An analysis that sets model runs beside observations, not a model result: the runs
+    themselves are :class:`critmin.models.base.Result` values of the PE model.
+    """
 
     observed: pd.DataFrame
     observed_summary: dict[str, float]

@@ -1,0 +1,308 @@
+"""Completed baselines stored in the store, and the coverage of every market.
+
+:func:`store_baselines` builds the baseline of every (mineral, stage, year) market once,
+after the store is built (``critmin data build`` calls it), and writes two tables:
+
+- ``baselines``: the completed matrix cells (exporter, importer, quantity_t, value_usd,
+  method, source, note, domestic, quantity_from_value, hs_shared), keyed by mineral, stage
+  and year;
+- ``baseline_markets``: one row per market: totals, the observed and estimated shares of
+  cross-border tonnes, the estimated share by reason (home absorption, USGS import
+  sources, unobserved cross-border cells), whether every code of the market is listed
+  completely, the sources, and the diagnostics and provenance as JSON. Markets without a
+  baseline (no production for the year) are listed with the reason in ``status``.
+
+:func:`load_baseline` returns the stored baseline when the call asks for the default
+parameters, else builds it (:func:`critmin.baseline.build_baseline`); :func:`stored_baselines`
+reads every market of a year in one query. :func:`market_coverage` is what
+``critmin data coverage`` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from critmin import vocab
+from critmin.baseline import Baseline, build_baseline, complete_codes, market_codes
+from critmin.errors import CritminError
+from critmin.sources.origin import Origin
+from critmin.store.catalog import Store, TableData, write_store
+
+CELL_COLUMNS = ["mineral", "stage", "year", "exporter", "importer", "quantity_t", "value_usd",
+                "method", "source", "note", "domestic", "quantity_from_value", "hs_shared"]
+MARKET_COLUMNS = [
+    "mineral", "stage", "year", "status", "production_stage", "basis", "countries", "total_t",
+    "cross_border_t", "observed_cross_border_share", "estimated_cross_border_share",
+    "estimated_share", "home_absorption_share", "usgs_import_sources_share",
+    "unobserved_cross_border_share", "quantity_from_value_share", "complete_market",
+    "codes", "complete_codes", "shared_codes", "flow_sources", "production_sources",
+    "constraint", "diagnostics", "provenance", "source"]
+SOURCE = "critmin-baselines"
+DERIVED_TABLES = ("baselines", "baseline_markets")
+
+
+def default_years(store: Store) -> list[int]:
+    """Years with observed flows and production: the BACI atlas years and the latest
+    three years with both, newest first."""
+    have = set(store.tables())
+    if not {"flows", "production"} <= have:
+        return []
+    frame = store.sql("SELECT DISTINCT f.year FROM flows f JOIN (SELECT DISTINCT year FROM "
+                      "production WHERE quantity_t IS NOT NULL) p USING (year) "
+                      "WHERE NOT f.partial_year ORDER BY 1 DESC")
+    years = [int(y) for y in frame["year"]]
+    complete = [int(y) for y in store.sql("SELECT DISTINCT year FROM flows WHERE coverage = "
+                                          "'complete'")["year"]] if "flows" in have else []
+    return sorted(set(years[:3]) | (set(complete) & set(years)), reverse=True)
+
+
+def markets() -> list[tuple[str, str]]:
+    """Every (mineral, stage) with six-digit trade codes, in vocabulary order."""
+    out = []
+    for mid in vocab.minerals():
+        try:
+            stages = vocab.hs_stages(mid)
+        except CritminError:
+            continue
+        out.extend((mid, s.value) for s in stages if market_codes(mid, s.value))
+    return out
+
+
+def _shares(b: Baseline) -> dict[str, Any]:
+    parts = b.estimated_parts()
+    total = b.total_t
+    cross = b.cross_border_t
+    q_from_value = parts.get("observed, tonnes from value", 0.0) * total / cross if cross > 0 else 0.0
+    return {"total_t": total, "cross_border_t": cross,
+            "estimated_cross_border_share": b.estimated_cross_border_share,
+            "observed_cross_border_share": (1.0 - b.estimated_cross_border_share) if cross > 0
+            else 0.0,
+            "estimated_share": b.estimated_share,
+            "home_absorption_share": parts.get("home absorption", 0.0),
+            "usgs_import_sources_share": parts.get("USGS import sources", 0.0),
+            "unobserved_cross_border_share": parts.get("cross-border, unobserved", 0.0),
+            "quantity_from_value_share": q_from_value}
+
+
+def market_row(b: Baseline, done: set[tuple[str, str]]) -> dict[str, Any]:
+    """The ``baseline_markets`` row of a built baseline."""
+    entries = market_codes(b.mineral, b.stage)
+    complete = [e.code for e in entries
+                if any((nom, e.code_in(nom)) in done for nom in vocab.NOMENCLATURES)]
+    flow_sources = sorted(set(b.flows.loc[b.flows["method"] != "estimated", "source"]))
+    prov = [dict(p) for p in b.provenance]
+    prod_sources = sorted({str(p.get("source")) for p in prov if p.get("table") == "production"})
+    diag = {k: v for k, v in b.diagnostics.items()}
+    return {"mineral": b.mineral, "stage": b.stage, "year": b.year, "status": "ok",
+            "production_stage": diag.get("production_stage", b.stage), "basis": b.basis,
+            "countries": ",".join(b.row_targets.index), **_shares(b),
+            "complete_market": bool(diag.get("complete_market", False)),
+            "codes": ",".join(e.code for e in entries), "complete_codes": ",".join(complete),
+            "shared_codes": ",".join(e.code for e in entries if e.shared_with),
+            "flow_sources": ",".join(flow_sources), "production_sources": ",".join(prod_sources),
+            "constraint": str(diag.get("constraint", "")),
+            "diagnostics": json.dumps(diag, default=_json_default),
+            "provenance": json.dumps(prov, default=_json_default), "source": SOURCE}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (set, tuple, np.ndarray)):
+        return list(value)
+    return str(value)
+
+
+def _failed_row(mineral: str, stage: str, year: int, reason: str,
+                done: set[tuple[str, str]]) -> dict[str, Any]:
+    entries = market_codes(mineral, stage)
+    row: dict[str, Any] = {c: None for c in MARKET_COLUMNS}
+    row.update({"mineral": mineral, "stage": stage, "year": year, "status": reason,
+                "codes": ",".join(e.code for e in entries),
+                "complete_codes": ",".join(e.code for e in entries if any(
+                    (nom, e.code_in(nom)) in done for nom in vocab.NOMENCLATURES)),
+                "shared_codes": ",".join(e.code for e in entries if e.shared_with),
+                "complete_market": False, "source": SOURCE})
+    return row
+
+
+def build_market(store: Store, mineral: str, stage: str, year: int) -> Baseline:
+    """The default baseline of a market: the stage's own production, else (for a trade
+    stage USGS does not report, e.g. refined platinum) mine production as the bound."""
+    try:
+        return build_baseline(store, mineral, stage, year)
+    except CritminError:
+        if stage == "mine":
+            raise
+        return build_baseline(store, mineral, stage, year, production_stage="mine")
+
+
+def compute_baselines(store: Store, years: Iterable[int] | None = None, *,
+                      progress: Callable[[str, int, int], None] | None = None
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(cells, markets) for every market and year (default :func:`default_years`)."""
+    years = list(years) if years is not None else default_years(store)
+    plan = [(m, s, y) for y in years for m, s in markets()]
+    cells, rows = [], []
+    done_by_year = {y: complete_codes(store, y) for y in years}
+    for i, (m, s, y) in enumerate(plan):
+        if progress:
+            progress(f"baselines {m} {s} {y}", i, len(plan))
+        try:
+            b = build_market(store, m, s, y)
+        except CritminError as exc:
+            rows.append(_failed_row(m, s, y, f"no baseline: {str(exc).splitlines()[0]}",
+                                    done_by_year[y]))
+            continue
+        f = b.flows.assign(mineral=m, stage=s, year=y)
+        if len(f):
+            cells.append(f[CELL_COLUMNS])
+        rows.append(market_row(b, done_by_year[y]))
+    with warnings.catch_warnings():  # all-empty note columns: the result dtype is object anyway
+        warnings.simplefilter("ignore", FutureWarning)
+        cell_frame = (pd.concat(cells, ignore_index=True) if cells
+                      else pd.DataFrame(columns=CELL_COLUMNS))
+    return cell_frame, pd.DataFrame(rows, columns=MARKET_COLUMNS)
+
+
+def baseline_origin(store: Store) -> Origin:
+    import hashlib
+
+    prov = store.provenance()
+    digest = hashlib.sha256("".join(sorted(prov["sha256"].astype(str))).encode()).hexdigest()
+    return Origin(SOURCE, "critmin", "Completed baselines per mineral, stage and year "
+                  "(critmin.baseline.build_baseline with default parameters), from the store's "
+                  "flows, production, gdp, distances and USGS tables", "0.1.0",
+                  "docs/baseline.md", "Apache-2.0", digest, "derived at build time",
+                  redistributable=False)
+
+
+def store_baselines(path: Path, years: Iterable[int] | None = None, *,
+                    progress: Callable[[str, int, int], None] | None = None) -> pd.DataFrame:
+    """Compute every market's baseline from the store at ``path`` and add the tables
+    ``baselines`` and ``baseline_markets`` to it (atomically); returns the markets."""
+    store = Store.open(path)
+    cells, rows = compute_baselines(store, years, progress=progress)
+    origin = baseline_origin(store)
+    store.close()
+    write_store(path, [TableData("baselines", cells.assign(source=cells["source"]), ()),
+                       TableData("baseline_markets", rows, (origin,))], base=path)
+    return rows
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def _has(store: Store) -> bool:
+    return set(DERIVED_TABLES) <= set(store.tables())
+
+
+def _from_rows(cells: pd.DataFrame, row: pd.Series, by_exp: pd.Series | None = None,
+               by_imp: pd.Series | None = None) -> Baseline:
+    countries = str(row["countries"]).split(",") if row["countries"] else []
+    flows = cells[CELL_COLUMNS[3:]].reset_index(drop=True)
+    if by_exp is None or by_imp is None:
+        by_exp = flows.groupby("exporter")["quantity_t"].sum()
+        by_imp = flows.groupby("importer")["quantity_t"].sum()
+    diag = json.loads(row["diagnostics"]) if row["diagnostics"] else {}
+    prov = tuple(json.loads(row["provenance"])) if row["provenance"] else ()
+    est = flows["method"].to_numpy() == "estimated"
+    value = flows["value_usd"].to_numpy(dtype="float64")
+    v_total = float(np.nansum(value))
+    return Baseline(mineral=str(row["mineral"]), stage=str(row["stage"]), year=int(row["year"]),
+                    basis=str(row["basis"]), flows=flows,
+                    row_targets=by_exp.reindex(countries, fill_value=0.0).rename_axis("exporter"),
+                    col_targets=by_imp.reindex(countries, fill_value=0.0).rename_axis("importer"),
+                    estimated_share=float(row["estimated_share"]),
+                    estimated_value_share=(float(np.nansum(value[est])) / v_total
+                                           if v_total > 0 else 0.0),
+                    provenance=prov, diagnostics={**diag, "stored": True})
+
+
+def stored_baselines(store: Store, year: int) -> dict[tuple[str, str], Baseline]:
+    """Every stored baseline of ``year``, keyed by (mineral, stage); empty if none."""
+    if not _has(store):
+        return {}
+    rows = store.sql("SELECT * FROM baseline_markets WHERE year = ? AND status = 'ok'",
+                     [int(year)])
+    if rows.empty:
+        return {}
+    cells = store.sql("SELECT * FROM baselines WHERE year = ? ORDER BY mineral, stage",
+                      [int(year)])
+    key = cells["mineral"] + "/" + cells["stage"]
+    exp_sum = cells.groupby([key, cells["exporter"]], sort=False)["quantity_t"].sum()
+    imp_sum = cells.groupby([key, cells["importer"]], sort=False)["quantity_t"].sum()
+    k = key.to_numpy()
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    bounds = dict(zip(k[starts], zip(starts, np.r_[starts[1:], len(k)], strict=True), strict=True))
+    out = {}
+    for r in rows.to_dict("records"):
+        name = f"{r['mineral']}/{r['stage']}"
+        if name not in bounds:
+            continue
+        lo, hi = bounds[name]
+        out[(r["mineral"], r["stage"])] = _from_rows(
+            cells.iloc[lo:hi], pd.Series(r), exp_sum.loc[name].rename_axis("exporter"),
+            imp_sum.loc[name].rename_axis("importer"))
+    return out
+
+
+def stored_baseline(store: Store, mineral: str, stage: str, year: int) -> Baseline | None:
+    """The stored default baseline of one market, or None."""
+    if not _has(store):
+        return None
+    m, st = vocab.mineral(mineral).id, vocab.stage(stage).value
+    rows = store.sql("SELECT * FROM baseline_markets WHERE mineral = ? AND stage = ? AND "
+                     "year = ? AND status = 'ok'", [m, st, int(year)])
+    if rows.empty:
+        return None
+    cells = store.sql("SELECT * FROM baselines WHERE mineral = ? AND stage = ? AND year = ?",
+                      [m, st, int(year)])
+    return _from_rows(cells, rows.iloc[0])
+
+
+def load_baseline(store: Store, mineral: str, stage: str, year: int, **kwargs: Any) -> Baseline:
+    """The stored baseline when ``kwargs`` are empty (default parameters) and the store
+    has it, else :func:`critmin.baseline.build_baseline` (``production_stage`` passed
+    through; a stored baseline built on mine production is returned for
+    ``production_stage="mine"`` too)."""
+    pst = kwargs.get("production_stage")
+    if set(kwargs) <= {"production_stage"}:
+        b = stored_baseline(store, mineral, stage, year)
+        if b is not None and pst in (None, b.diagnostics.get("production_stage")):
+            return b
+    return build_baseline(store, mineral, stage, year, **kwargs)
+
+
+def market_coverage(store: Store, year: int | None = None, *,
+                    progress: Callable[[str, int, int], None] | None = None) -> pd.DataFrame:
+    """Every market (mineral, stage, year) with cross-border tonnes, observed and
+    estimated shares and the sources: the stored ``baseline_markets`` rows, else computed
+    now (slower). Newest year first."""
+    if _has(store):
+        sql = "SELECT * FROM baseline_markets" + (" WHERE year = ?" if year is not None else "")
+        rows = store.sql(sql, [int(year)] if year is not None else None)
+        if year is None or len(rows):
+            return _order(rows)
+    years = [int(year)] if year is not None else default_years(store)
+    _, rows = compute_baselines(store, years, progress=progress)
+    return _order(rows)
+
+
+def _order(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.sort_values(["year", "mineral", "stage"], ascending=[False, True, True],
+                            kind="stable")
+    return rows.reset_index(drop=True)
+
+
+__all__ = ["DERIVED_TABLES", "compute_baselines", "default_years", "load_baseline",
+           "market_coverage", "markets", "store_baselines", "stored_baseline",
+           "stored_baselines"]

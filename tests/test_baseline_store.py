@@ -1,0 +1,100 @@
+"""Stored baselines (tables baselines, baseline_markets) and market coverage."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from flow_fixtures import flow_rows, make_store, production_rows  # noqa: E402
+
+from critmin.baseline import build_baseline  # noqa: E402
+from critmin.baseline_store import (  # noqa: E402
+    load_baseline,
+    market_coverage,
+    store_baselines,
+    stored_baseline,
+    stored_baselines,
+)
+from critmin.store import Store  # noqa: E402
+
+COUNTRIES = ["AUS", "CAN", "CHN", "IDN", "JPN", "PHL", "USA"]
+
+
+@pytest.fixture()
+def path(tmp_path: Path) -> Path:
+    production = production_rows("nickel", "mine", 2022, {
+        "IDN": 1_600_000.0, "PHL": 330_000.0, "AUS": 160_000.0, "OTH": 50_000.0})
+    flows = flow_rows([("PHL", "CHN", 2.5e9, 300_000.0, "observed"),
+                       ("AUS", "JPN", 4.0e8, 3_000.0, "mirror")])
+    make_store(tmp_path / "s.duckdb", production, flows, COUNTRIES).close()
+    return tmp_path / "s.duckdb"
+
+
+def test_a_stored_baseline_is_the_built_one(path: Path):
+    store_baselines(path, years=[2022])
+    store = Store.open(path)
+    built = build_baseline(store, "nickel", "mine", 2022)
+    stored = stored_baseline(store, "nickel", "mine", 2022)
+    assert stored is not None and stored.diagnostics["stored"]
+    key = ["exporter", "importer"]
+    a = built.flows.sort_values(key).reset_index(drop=True)
+    b = stored.flows.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_series_equal(a["quantity_t"], b["quantity_t"], rtol=1e-12)
+    assert list(a["method"]) == list(b["method"])
+    assert stored.estimated_share == pytest.approx(built.estimated_share)
+    assert list(stored.row_targets.index) == list(built.row_targets.index)
+    assert ("nickel", "mine") in set(stored_baselines(store, 2022))
+
+
+def test_load_baseline_builds_when_asked_for_other_parameters(path: Path):
+    store_baselines(path, years=[2022])
+    store = Store.open(path)
+    assert load_baseline(store, "nickel", "mine", 2022).diagnostics.get("stored")
+    other = load_baseline(store, "nickel", "mine", 2022, distance_elasticity=2.0)
+    assert not other.diagnostics.get("stored")
+    assert other.diagnostics["distance_elasticity"] == 2.0
+
+
+def test_coverage_lists_every_market_with_observed_and_estimated_shares(path: Path):
+    rows = market_coverage(Store.open(path), 2022)  # computed (nothing stored yet)
+    nickel = rows[(rows["mineral"] == "nickel") & (rows["stage"] == "mine")].iloc[0]
+    assert nickel["status"] == "ok"
+    assert nickel["observed_cross_border_share"] + nickel["estimated_cross_border_share"] == \
+        pytest.approx(1.0)
+    assert not nickel["complete_market"]
+    assert "comtrade-fixture" in nickel["flow_sources"]
+    # markets without production are listed with the reason, not dropped
+    cobalt = rows[(rows["mineral"] == "cobalt") & (rows["stage"] == "mine")].iloc[0]
+    assert cobalt["status"].startswith("no baseline")
+
+
+def test_data_coverage_prints_one_json_document_newest_year_first(path: Path):
+    from typer.testing import CliRunner
+
+    from critmin.cli.app import app
+
+    store_baselines(path, years=[2022])
+    out = CliRunner().invoke(app, ["data", "coverage", "--store", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    years = [r["year"] for r in doc["rows"]]
+    assert years == sorted(years, reverse=True)
+    assert {"estimated_cross_border_share", "flow_sources"} <= set(doc["rows"][0])
+    bad = CliRunner().invoke(app, ["data", "coverage", "--store", str(path), "--year", "1990"])
+    assert bad.exit_code == 2
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_complete_markets_on_the_source_store_estimate_little_cross_border_trade(source_store):
+    # Done-when of issue 10: every market whose codes are all among the 30 complete codes
+    # (and not a basket shared with other minerals) has an estimated share <= 0.15 in 2024.
+    rows = market_coverage(source_store, 2024)
+    complete = rows[rows["complete_market"].astype(bool)]
+    assert len(complete) >= 10
+    assert (complete["estimated_cross_border_share"] <= 0.15).all()
