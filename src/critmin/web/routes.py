@@ -249,7 +249,12 @@ async def scenario_figures(request: Request) -> Response:
         from critmin.metrics import panels
         from critmin.reports import figures
 
-        view = panels.scenario_view(doc)   # ScenarioError (422) for a non-PE result
+        if doc.get("model") != "pe":
+            # other models: their tables as they are (charts are drawn for PE results)
+            return {"panels": [], "model": doc.get("model"), "scenario": doc.get("scenario"),
+                    "summary": doc.get("summary", ""), "generic": doc.get("tables") or {},
+                    "sources": figures.source_labels(doc.get("provenance") or [])}
+        view = panels.scenario_view(doc)
         tables = {k: view[k] for k in ("prices", "shortfalls", "welfare")}
         return {"panels": [p.to_json() for p in figures.scenario_panels(view)],
                 "tables": tables, "scenario": view["scenario"],

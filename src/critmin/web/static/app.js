@@ -228,7 +228,8 @@ async function scenarioPage() {
   try {
     const list = await api("/api/scenarios");
     const pe = list.rows.filter(r => r.model === "pe");
-    pe.forEach(r => lib.appendChild(el("option", {value: r.url}, r.scenario)));
+    list.rows.filter(r => r.model !== "invalid").forEach(r => lib.appendChild(
+      el("option", {value: r.url}, r.model === "pe" ? r.scenario : `${r.scenario} (${r.model})`)));
     const preferred = pe.find(r => r.scenario === "us-india-2026") || pe[0];
     if (preferred) lib.value = preferred.url;
   } catch (err) { showError("Scenario library: " + err.message); }
@@ -254,6 +255,15 @@ async function scenarioPage() {
       const view = await api("/ui/figures/scenario", {method: "POST",
         headers: {"content-type": "application/yaml"}, body: doc.value});
       results.innerHTML = "";
+      if (view.generic) {                 // a model the dashboard has no charts for
+        showGeneric(results, view);
+        const blob = new Blob([JSON.stringify(result, null, 2)], {type: "application/json"});
+        download.href = URL.createObjectURL(blob);
+        download.download = (view.scenario || "scenario") + "-result.json";
+        download.hidden = false;
+        status.textContent = "Done: " + view.scenario;
+        return;
+      }
       view.panels.forEach(p => {
         const box = el("div", {class: "panel", id: "panel-" + p.name});
         results.appendChild(box);
@@ -282,6 +292,25 @@ async function scenarioPage() {
     }
   });
   await load();
+}
+
+function showGeneric(results, view) {
+  const box = el("div", {class: "panel", id: "scenario-tables"});
+  box.appendChild(el("h2", {}, `${view.scenario} (model: ${view.model})`));
+  if (view.summary) box.appendChild(el("pre", {class: "summary"}, view.summary));
+  Object.entries(view.generic).forEach(([name, rows]) => {
+    if (!rows.length) return;
+    const shown = rows.slice(0, 50);
+    box.appendChild(table(`${name} (${shown.length} of ${rows.length} rows; all in the download)`,
+                          shown, Object.keys(rows[0])));
+  });
+  const src = el("details", {class: "sources"});
+  src.appendChild(el("summary", {}, `Sources (${view.sources.length})`));
+  const ul = el("ul");
+  view.sources.forEach(s => ul.appendChild(el("li", {}, s)));
+  src.appendChild(ul);
+  box.appendChild(src);
+  results.appendChild(box);
 }
 
 const PAGES = {map: mapPage, flows: flowsPage, concentration: concentrationPage,
