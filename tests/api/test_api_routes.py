@@ -28,9 +28,12 @@ def _cli_json(*args: str) -> dict:
     ("/api/flows/gallium?importer=USA", ["flows", "gallium", "--importer", "USA"]),
     ("/api/minerals?critical=true", ["minerals", "--critical"]),
     ("/api/blocs/G7", ["blocs", "G7"]),
+    ("/api/chains/magnets?for=USA", ["chain", "show", "magnets", "--for", "USA"]),
 ])
 def test_route_returns_the_same_document_as_the_cli(client, snapshot_store, url, cli):
     store = [] if cli[0] in ("minerals", "blocs") else ["--store", str(snapshot_store.path)]
+    if cli[0] == "chain":  # the app's source directory holds no run-time-only chain data
+        store += ["--source-dir", str(client.app.state.config.source_dir)]
     expected = _cli_json(*cli, *store)
     got = client.get(url)
     assert got.status_code == 200, got.text
@@ -59,6 +62,8 @@ def test_openapi_lists_closed_vocabularies_as_enums(client):
     ("/api/exposure/Narnia", "is not a known bloc"),
     ("/api/concentration?share_of=CHN", "needs a MINERAL and --stage"),
     ("/api/production/gallium?year=1990&series=usgs-nonsense", "Input should be"),
+    ("/api/chains/magnets?for=Narnia", "is not a known"),
+    ("/api/chains/chips", "Input should be"),
 ])
 def test_bad_input_is_422_with_the_cli_message(client, url, message):
     got = client.get(url)

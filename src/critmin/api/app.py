@@ -124,9 +124,9 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
 
     app.state.cache = ResponseCache()
     _mount_web(app)
-    from critmin.api import flows, metrics, reference, scenarios, sourcing
+    from critmin.api import chains, flows, metrics, reference, scenarios, sourcing
 
-    for module in (reference, metrics, flows, scenarios, sourcing):
+    for module in (reference, metrics, flows, scenarios, sourcing, chains):
         app.include_router(module.router, prefix="/api")
     _error_handlers(app)
     from critmin.api.limits import BodySizeLimit, CachedResponses
