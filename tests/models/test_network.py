@@ -256,3 +256,15 @@ def test_scenario_language_shocks_become_restrictions_and_zones():
     assert cs.zones[0].members and "USA" in cs.zones[0].members
     with pytest.raises(ScenarioError, match="cannot express"):
         load_scenario({**doc, "shocks": [{"type": "tariff", "exporters": "CHN", "rate": 0.1}]})
+
+
+def test_a_network_document_without_its_baseline_section_is_a_file_line_error(tmp_path):
+    """Found by bench_scenario_fuzz: the missing section used to crash with AttributeError
+    in baselines/network.py; its `chain` key is required, so the section is too."""
+    from critmin.scenario import load_scenario
+
+    path = tmp_path / "no-baseline.yaml"
+    path.write_text("model: network\nname: no-baseline\n"
+                    "shocks:\n  - {type: ban, minerals: [gallium], exporter: CHN}\n")
+    with pytest.raises(ScenarioError, match=r"no-baseline\.yaml:1: baseline: Field required"):
+        load_scenario(path)

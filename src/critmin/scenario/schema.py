@@ -231,7 +231,10 @@ def envelope(plugin: ModelPlugin) -> type[BaseModel]:
         "shocks": (list[ShockIn], Field(default_factory=list)),
     }
     if plugin.baseline is not None:
-        fields["baseline"] = (plugin.baseline | None, None)
+        # a section with a required key (network's chain) is itself required: a missing
+        # section is then a "Field required" error at the document's line, not a crash later
+        required = any(f.is_required() for f in plugin.baseline.model_fields.values())
+        fields["baseline"] = (plugin.baseline, ...) if required else (plugin.baseline | None, None)
     if plugin.settings is not None:
         fields[plugin.name] = (plugin.settings | None, None)
     return create_model(f"{plugin.name.upper()}ScenarioIn", __base__=In, **fields)
