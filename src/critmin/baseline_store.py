@@ -135,15 +135,71 @@ def _failed_row(mineral: str, stage: str, year: int, reason: str,
     return row
 
 
+# Production stages that can bound a trade stage USGS does not report, tried in order after
+# the stage's own: only stages upstream of it, mine output first (every refined form starts
+# there), then the refined metal (e.g. germanium dioxide bounded by refined germanium, which
+# has no mine series). Ores have no fallback.
+FALLBACK_STAGES = {"mine": (), "smelter": ("mine",), "refinery": ("mine", "smelter"),
+                   "metal": ("mine", "refinery", "smelter"),
+                   "chemical": ("mine", "refinery", "smelter")}
+
+
+class NoBaselineError(CritminError):
+    """No production bounds a market in a year (the message says what was tried)."""
+
+
+def _production_span(store: Store, mineral: str) -> dict[str, tuple[list[int], list[str]]]:
+    """Years with production quantities, by stage, of ``mineral``, and the sources of the
+    latest of them."""
+    if "production" not in set(store.tables()):
+        return {}
+    frame = store.sql("SELECT stage, year, string_agg(DISTINCT source, ',') AS sources FROM "
+                      "production WHERE mineral = ? AND quantity_t IS NOT NULL AND country "
+                      "<> 'WLD' GROUP BY stage, year ORDER BY stage, year", [mineral])
+    out: dict[str, tuple[list[int], list[str]]] = {}
+    for st, g in frame.groupby("stage"):
+        out[str(st)] = ([int(y) for y in g["year"]], sorted(str(g["sources"].iloc[-1]).split(",")))
+    return out
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _why(span: dict[str, tuple[list[int], list[str]]], mineral: str, stage: str, year: int,
+         exc: CritminError) -> str:
+    if stage not in span:
+        return f"no {mineral} {stage} production in the store"
+    years, sources = span[stage]
+    if int(year) not in years:
+        return (f"no {mineral} {stage} production for {year} (years with data: {years[0]}-"
+                f"{years[-1]}, latest from {', '.join(sources)})")
+    return f"{stage}: {_first_line(exc)}"
+
+
 def build_market(store: Store, mineral: str, stage: str, year: int) -> Baseline:
     """The default baseline of a market: the stage's own production, else (for a trade
-    stage USGS does not report, e.g. refined platinum) mine production as the bound."""
-    try:
-        return build_baseline(store, mineral, stage, year)
-    except CritminError:
-        if stage == "mine":
-            raise
-        return build_baseline(store, mineral, stage, year, production_stage="mine")
+    stage USGS does not report for the year, e.g. refined platinum) the production of the
+    first upstream stage (:data:`FALLBACK_STAGES`) with data as the bound (``production_stage`` says
+    which).
+
+    Raises :class:`NoBaselineError` naming the market's own gap first (e.g. "no germanium
+    refinery production for 2024 (years with data: 1971-2023)") and then what each
+    fallback stage lacked, never only the last fallback's error.
+    """
+    tried: list[tuple[str, CritminError]] = []
+    for pst in (stage, *FALLBACK_STAGES.get(stage, ("mine",))):
+        try:
+            return build_baseline(store, mineral, stage, year,
+                                  production_stage=None if pst == stage else pst)
+        except CritminError as exc:
+            tried.append((pst, exc))
+    mid = vocab.mineral(mineral).id
+    span = _production_span(store, mid)
+    reasons = [_why(span, mid, pst, year, exc) for pst, exc in tried]
+    own, rest = reasons[0], reasons[1:]
+    msg = own + (f"; no upstream stage bounds it ({'; '.join(rest)})" if rest else "")
+    raise NoBaselineError(msg)
 
 
 def compute_baselines(store: Store, years: Iterable[int] | None = None, *,
@@ -160,7 +216,7 @@ def compute_baselines(store: Store, years: Iterable[int] | None = None, *,
         try:
             b = build_market(store, m, s, y)
         except CritminError as exc:
-            rows.append(_failed_row(m, s, y, f"no baseline: {str(exc).splitlines()[0]}",
+            rows.append(_failed_row(m, s, y, f"no baseline: {_first_line(exc)}",
                                     done_by_year[y]))
             continue
         f = b.flows.assign(mineral=m, stage=s, year=y)
