@@ -35,15 +35,18 @@ from critmin.errors import CritminError
 from critmin.sources.origin import Origin
 from critmin.store.catalog import Store, TableData, write_store
 
+BASKET_COLUMNS = ["basket_code", "basket_cross_border_t", "basket_observed_share",
+                  "basket_quantity_from_value_share", "basket_split_share", "basket_mineral_t",
+                  "split_method"]
 CELL_COLUMNS = ["mineral", "stage", "year", "exporter", "importer", "quantity_t", "value_usd",
                 "method", "source", "note", "domestic", "quantity_from_value", "hs_shared"]
 MARKET_COLUMNS = [
     "mineral", "stage", "year", "status", "production_stage", "basis", "countries", "total_t",
     "cross_border_t", "observed_cross_border_share", "estimated_cross_border_share",
     "estimated_share", "home_absorption_share", "usgs_import_sources_share",
-    "unobserved_cross_border_share", "quantity_from_value_share", "complete_market",
-    "codes", "complete_codes", "shared_codes", "flow_sources", "production_sources",
-    "constraint", "diagnostics", "provenance", "source"]
+    "unobserved_cross_border_share", "basket_split_cells_share", "quantity_from_value_share",
+    "complete_market", "codes", "complete_codes", "shared_codes", *BASKET_COLUMNS,
+    "flow_sources", "production_sources", "constraint", "diagnostics", "provenance", "source"]
 SOURCE = "critmin-baselines"
 DERIVED_TABLES = ("baselines", "baseline_markets")
 
@@ -88,6 +91,7 @@ def _shares(b: Baseline) -> dict[str, Any]:
             "home_absorption_share": parts.get("home absorption", 0.0),
             "usgs_import_sources_share": parts.get("USGS import sources", 0.0),
             "unobserved_cross_border_share": parts.get("cross-border, unobserved", 0.0),
+            "basket_split_cells_share": parts.get("basket split", 0.0),
             "quantity_from_value_share": q_from_value}
 
 
@@ -106,10 +110,22 @@ def market_row(b: Baseline, done: set[tuple[str, str]]) -> dict[str, Any]:
             "complete_market": bool(diag.get("complete_market", False)),
             "codes": ",".join(e.code for e in entries), "complete_codes": ",".join(complete),
             "shared_codes": ",".join(e.code for e in entries if e.shared_with),
+            **_basket_columns(b.mineral, b.stage, diag.get("basket")),
             "flow_sources": ",".join(flow_sources), "production_sources": ",".join(prod_sources),
             "constraint": str(diag.get("constraint", "")),
             "diagnostics": json.dumps(diag, default=_json_default),
             "provenance": json.dumps(prov, default=_json_default), "source": SOURCE}
+
+
+def _basket_columns(mineral: str, stage: str, summary: dict[str, Any] | None) -> dict[str, Any]:
+    """The basket columns of a market row: the baseline's ``diagnostics["basket"]``
+    (:func:`critmin.baseline_basket.basket_summary`), else the codes only."""
+    from critmin.baseline_basket import basket_entries
+
+    if summary:
+        return {c: summary.get(c) for c in BASKET_COLUMNS}
+    codes = ",".join(sorted({e.code for e in basket_entries(mineral, stage)}))
+    return {c: None for c in BASKET_COLUMNS} | {"basket_code": codes or None}
 
 
 def _json_default(value: Any) -> Any:
@@ -131,7 +147,8 @@ def _failed_row(mineral: str, stage: str, year: int, reason: str,
                 "complete_codes": ",".join(e.code for e in entries if any(
                     (nom, e.code_in(nom)) in done for nom in vocab.NOMENCLATURES)),
                 "shared_codes": ",".join(e.code for e in entries if e.shared_with),
-                "complete_market": False, "source": SOURCE})
+                "complete_market": False, "source": SOURCE,
+                **_basket_columns(mineral, stage, None)})
     return row
 
 
@@ -347,7 +364,8 @@ def market_coverage(store: Store, year: int | None = None, *,
         sql = "SELECT * FROM baseline_markets" + (" WHERE year = ?" if year is not None else "")
         rows = store.sql(sql, [int(year)] if year is not None else None)
         if year is None or len(rows):
-            return _order(rows)
+            return _order(rows.reindex(columns=list(dict.fromkeys([*rows.columns,
+                                                                   *MARKET_COLUMNS]))))
     years = [int(year)] if year is not None else default_years(store)
     _, rows = compute_baselines(store, years, progress=progress)
     return _order(rows)
