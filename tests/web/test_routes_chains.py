@@ -101,3 +101,19 @@ def test_chains_page_shows_stage_by_stage_losses_of_a_described_restriction(visi
     assert "magnets" in page.text_content("#panel-chain_graph h2").lower()
     v.shot("chains-magnets-scenario-1280")
     v.check_clean()
+
+
+def test_scenario_page_draws_a_network_run_on_its_chain(visit) -> None:
+    v = visit()
+    page = v.open("/scenario")
+    page.wait_for_function("document.querySelector('#doc').value.length > 0", timeout=30_000)
+    page.select_option("#library", label="network-china-graphite-controls-2023-2025-cells (network)")
+    page.wait_for_function("document.querySelector('#doc').value.includes('model: network')", timeout=30_000)
+    page.click("#run")
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('Done')", timeout=60_000)
+    v.wait_for_figures(2)
+    assert v.paths("#panel-chain_losses .figure .bars path") >= 3
+    assert v.paths("#panel-chain_graph .figure .scatterlayer path.point") >= 10
+    assert page.locator("#scenario-tables table.data").count() >= 3       # the tables stay
+    v.shot("scenario-network-1280")
+    v.check_clean()

@@ -496,7 +496,9 @@ def routes_frontier(view: Mapping[str, Any]) -> Panel:
     fig.add_trace(go.Scatter(
         x=[plan["largest_share"]], y=[plan["cost_usd"]], mode="markers+text", name="chosen plan",
         marker={"symbol": "star", "size": 16, "color": "#d62728", "line": {"color": "#222", "width": 1}},
-        text=[f"plan (cap {plan['cap_share']:.0%})"], textposition="top right",
+        text=[f"plan (cap {plan['cap_share']:.0%})" + (f", {plan['covered_share']:.0%} of demand"
+                                                       if plan["unmet_t"] > 0 else "")],
+        textposition="top right",
         hovertemplate=(f"chosen plan, cap {plan['cap_share']:.0%}: largest supplier "
                        f"{plan['largest_share']:.1%}, cost {_usd(plan['cost_usd'])}"
                        + (f", {plan['unmet_t']:,.0f} t unmet" if plan["unmet_t"] > 0 else "")
@@ -523,6 +525,12 @@ def routes_frontier(view: Mapping[str, Any]) -> Panel:
              f"tightest cap that leaves no more demand unmet); the star is the plan at the chosen cap "
              f"{plan['cap_share']:.0%}, the diamond today's purchases ({today['covered_share']:.0%} of "
              "demand, at today's delivered costs)."]
+    if plan["unmet_t"] > 0:
+        c = view["cost"]
+        notes.insert(0, f"The plan leaves {plan['unmet_t']:,.0f} t ({1 - plan['covered_share']:.0%} of demand) "
+                        f"unmet, so its purchase cost covers {plan['covered_share']:.0%} of demand; valued at "
+                        f"{_usd(c.get('value_of_lost_supply_usd_per_t'))}/t the unmet tonnes cost "
+                        f"{_usd(c.get('lost_supply_cost_usd'))} more. Why: {c.get('unmet_reason')}.")
     if not len(front):
         notes.append("No frontier in this result (ask critmin routes for --frontier).")
     if risk:
@@ -645,6 +653,17 @@ def chain_graph(view: Mapping[str, Any]) -> Panel:
     return Panel("chain_graph", title, fig, source_labels(view.get("provenance") or []), notes)
 
 
+def _qty(x: object) -> str:
+    """A quantity for people: ``529,100``, ``12.4``, ``2.55e-06``."""
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "n/a"
+    if math.isnan(f):
+        return "n/a"
+    return f"{f:,.0f}" if abs(f) >= 100 else f"{f:.3g}"
+
+
 def _wrap(text: str, width: int) -> str:
     """``text`` broken into lines of at most about ``width`` characters (``<br>``)."""
     import textwrap
@@ -669,25 +688,26 @@ def chain_losses(view: Mapping[str, Any]) -> Panel:
                                        "<extra></extra>"), 1, 1)
     for st, g in by_node.groupby("stage", sort=False):
         labels = [f"{lbl}{' *' if a else ''}" for lbl, a in zip(g["label"].fillna(g["node"]), g["assumed"])]
-        fig.add_trace(go.Bar(x=labels, y=g["lost_share"], name=str(st),
+        fig.add_trace(go.Bar(x=labels, y=g["lost_share"], name=str(st), showlegend=False,
                              marker_color=CHAIN_STAGE_COLOURS.get(str(st), "#555"),
-                             customdata=list(zip(g["lost_quantity"], g["unit"], [_usd(v) for v in g["lost_usd"]])),
-                             hovertemplate="%{x}: %{y:.3%} lost (%{customdata[0]:,.4g} %{customdata[1]}, "
+                             customdata=list(zip([_qty(q) for q in g["lost_quantity"]], g["unit"],
+                                                 [_usd(v) for v in g["lost_usd"]])),
+                             hovertemplate="%{x}: %{y:.3%} lost (%{customdata[0]} %{customdata[1]}, "
                                            "%{customdata[2]})<extra></extra>"), 2, 1)
     fig.update_yaxes(tickformat=".1%", gridcolor="#eee", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickformat=".1%", gridcolor="#eee", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(tickangle=-35, row=2, col=1)
     title = f"{view.get('scenario')}: losses stage by stage, {' -> '.join(view['stages'])}"
     _layout(fig, title, 620)
-    fig.update_layout(legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right"})
     est = int(by_node["assumed"].astype(bool).sum()) if "assumed" in by_node else 0
-    notes = [f"* {est} of {len(by_node)} nodes rest on at least one assumed coefficient, share, volume or "
+    notes = ["Bars are coloured by stage, as in the top chart; hover a bar for the quantity and value lost.",
+             f"* {est} of {len(by_node)} nodes rest on at least one assumed coefficient, share, volume or "
              f"price; {view.get('assumed_coefficients', 0)} of {view.get('coefficients', 0)} inputs in the "
              "coefficients table are assumptions (ranges in critmin/data/chains)."]
     prods = _frame(view.get("by_product"))
     if len(prods):
         notes.append("Final products: " + "; ".join(
-            f"{p} {s:.2%} lost ({q:,.4g} {u})" for p, s, q, u in
+            f"{p} {s:.2%} lost ({_qty(q)} {u})" for p, s, q, u in
             zip(prods["product"], prods["lost_share"], prods["lost_quantity"], prods["unit"])) + ".")
     bn = _frame(view.get("bottlenecks"))
     if len(bn):

@@ -315,7 +315,8 @@ async def routes_figures(request: Request, mineral: MineralName,  # type: ignore
               ("premium", str(premium)), ("look_through", str(look_through).lower()),
               ("frontier", "true")]
     for key, value in (("stage", stage.value if stage else None), ("year", year),  # type: ignore[attr-defined]
-                       ("exclude", (exclude or "").replace(" ", "").upper() or None),
+                       ("exclude", ",".join(c.strip().upper() for c in (exclude or "").split(",")
+                                            if c.strip()) or None),
                        ("prefer", (prefer or "").strip() or None), ("max_risk", max_risk),
                        ("hhi_cap", hhi_cap)):
         if value is not None:
