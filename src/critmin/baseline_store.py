@@ -247,11 +247,39 @@ def compute_baselines(store: Store, years: Iterable[int] | None = None, *,
     return cell_frame, pd.DataFrame(rows, columns=MARKET_COLUMNS)
 
 
-def baseline_origin(store: Store) -> Origin:
+#: The modules whose code computes a baseline: stored baselines made by other code are stale.
+METHOD_MODULES = ("baseline.py", "baseline_fit.py", "baseline_basket.py")
+
+
+def inputs_digest(store: Store) -> str:
+    """sha256 over the store's inputs (every table's provenance except the stored
+    baselines themselves) and the code that completes baselines (:data:`METHOD_MODULES`):
+    the ``sha256`` of the ``baseline_markets`` provenance row. Stored baselines whose digest
+    differs were computed from other inputs or by other code: stale."""
     import hashlib
 
     prov = store.provenance()
-    digest = hashlib.sha256("".join(sorted(prov["sha256"].astype(str))).encode()).hexdigest()
+    prov = prov[~prov["table"].isin(DERIVED_TABLES)]
+    cols = [c for c in ("table", "source", "vintage", "sha256", "rows") if c in prov.columns]
+    lines = sorted("|".join(map(str, r)) for r in prov[cols].itertuples(index=False))
+    h = hashlib.sha256("\n".join(lines).encode())
+    here = Path(__file__).parent
+    for name in METHOD_MODULES:
+        h.update((here / name).read_bytes())
+    return h.hexdigest()
+
+
+def baselines_current(store: Store) -> bool:
+    """The store holds stored baselines and they are not stale (:func:`inputs_digest`)."""
+    if not _has(store):
+        return False
+    stored = store.provenance(["baseline_markets"])
+    stored = stored[stored["source"] == SOURCE]
+    return len(stored) > 0 and str(stored["sha256"].iloc[0]) == inputs_digest(store)
+
+
+def baseline_origin(store: Store) -> Origin:
+    digest = inputs_digest(store)
     return Origin(SOURCE, "critmin", "Completed baselines per mineral, stage and year "
                   "(critmin.baseline.build_baseline with default parameters), from the store's "
                   "flows, production, gdp, distances and USGS tables", "0.1.0",
@@ -301,8 +329,8 @@ def _from_rows(cells: pd.DataFrame, row: pd.Series, by_exp: pd.Series | None = N
 
 
 def stored_baselines(store: Store, year: int) -> dict[tuple[str, str], Baseline]:
-    """Every stored baseline of ``year``, keyed by (mineral, stage); empty if none."""
-    if not _has(store):
+    """Every stored baseline of ``year``, keyed by (mineral, stage); empty if none or stale."""
+    if not baselines_current(store):
         return {}
     rows = store.sql("SELECT * FROM baseline_markets WHERE year = ? AND status = 'ok'",
                      [int(year)])
@@ -329,8 +357,8 @@ def stored_baselines(store: Store, year: int) -> dict[tuple[str, str], Baseline]
 
 
 def stored_baseline(store: Store, mineral: str, stage: str, year: int) -> Baseline | None:
-    """The stored default baseline of one market, or None."""
-    if not _has(store):
+    """The stored default baseline of one market, or None (none stored, or stale)."""
+    if not baselines_current(store):
         return None
     m, st = vocab.mineral(mineral).id, vocab.stage(stage).value
     rows = store.sql("SELECT * FROM baseline_markets WHERE mineral = ? AND stage = ? AND "
@@ -344,7 +372,8 @@ def stored_baseline(store: Store, mineral: str, stage: str, year: int) -> Baseli
 
 def load_baseline(store: Store, mineral: str, stage: str, year: int, **kwargs: Any) -> Baseline:
     """The stored baseline when ``kwargs`` are empty (default parameters) and the store
-    has it, else :func:`critmin.baseline.build_baseline` (``production_stage`` passed
+    has it, current (:func:`baselines_current`), else :func:`critmin.baseline.build_baseline`
+    (``production_stage`` passed
     through; a stored baseline built on mine production is returned for
     ``production_stage="mine"`` too)."""
     pst = kwargs.get("production_stage")
