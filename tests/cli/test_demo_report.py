@@ -20,6 +20,6 @@ def test_demo_writes_a_self_contained_html_report_and_names_it(snapshot_store, t
     assert "report.html" in res.output
     text = report.read_text()
     for section in ("production_map", "import_map", "flows_sankey", "concentration_ranking",
-                    "scenario_prices", "scenario_welfare"):
+                    "scenario_prices", "scenario_welfare", "routes_frontier", "chain_losses"):
         assert f"id='{section}'" in text
     assert not re.search(r"<script[^>]+src=", text)

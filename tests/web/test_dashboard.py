@@ -15,7 +15,9 @@ def test_home_page_links_every_dashboard_page(visit) -> None:
     v = visit()
     page = v.open("/")
     hrefs = page.eval_on_selector_all("a.card", "els => els.map(e => e.getAttribute('href'))")
-    assert {"/map", "/flows", "/concentration", "/scenario"} <= set(hrefs)
+    assert {"/map", "/flows", "/concentration", "/scenario", "/routes", "/chains"} <= set(hrefs)
+    nav = page.eval_on_selector_all("header nav a", "els => els.map(e => e.getAttribute('href'))")
+    assert {"/routes", "/chains"} <= set(nav)
     v.shot("home-1280")
     v.check_clean()
 

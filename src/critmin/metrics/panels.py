@@ -359,3 +359,170 @@ def scenario_view(doc: Any, top: int = 10) -> dict[str, Any]:
             "shortfalls": short.reset_index(drop=True),
             "welfare": welfare.reset_index(drop=True), "estimated_share": est,
             "provenance": list(doc.get("provenance") or [])}
+
+
+# --- sourcing routes and supply chains --------------------------------------------------------
+
+def _weighted(share: pd.Series, value: pd.Series) -> float | None:
+    """Share-weighted mean of ``value`` over the rows with a value (None without any)."""
+    ok = value.notna() & (share > 0)
+    total = float(share[ok].sum())
+    return float((share[ok] * value[ok]).sum() / total) if total > 0 else None
+
+
+def routes_view(doc: Any) -> dict[str, Any]:
+    """What the Routes figures draw, from a sourcing result document
+    (:func:`critmin.reports.sourcing.result_document`, what ``critmin routes --format json``
+    and ``GET /api/routes/{unit}`` return).
+
+    Returns
+    -------
+    dict
+        ``label``; ``frontier`` (cap_share, largest_share, cost_usd, cost_increase_usd,
+        unmet_t, one row per cap; empty without ``--frontier``); ``plan`` and ``today``
+        points (``largest_share``, ``cost_usd``, ``unmet_t``, ``risk_index``: the
+        share-weighted governance risk of the purchases, suppliers without a WGI estimate
+        left out); ``suppliers`` (suppliers with purchases now or in the plan, with
+        ``estimated_cost``: the unit cost is the market price, not an observed unit
+        value); ``cost`` (the one cost row); ``binding`` (binding limits but demand, with
+        their plain words); ``headline``, ``warnings``, ``notes`` (the inputs' own notes:
+        estimated baseline cells, cost assumptions) and ``provenance``.
+    """
+    from critmin.errors import ScenarioError
+
+    tables = doc.get("tables") or {}
+    if tables.get("suppliers") is None or tables.get("cost") is None:
+        raise ScenarioError("The routes figures draw sourcing results (critmin routes); this is "
+                            f"a {doc.get('model', 'different')!r} result.")
+    sup = _rows(tables["suppliers"])
+    cost = _rows(tables["cost"]).iloc[0].to_dict()
+    sup = sup[(sup["quantity_t"] > 0) | (sup["quantity_t_baseline"] > 0)].copy()
+    sup["estimated_cost"] = ~sup["cost_method"].astype(str).str.startswith("observed")
+    ext = sup[~sup["internal"].astype(bool)]
+    label = f"{cost['unit']} {cost['mineral']} {cost['stage']} {cost['year']}"
+    front = _rows(tables.get("frontier"))
+    keep = ["cap_share", "largest_share", "cost_usd", "cost_increase_usd", "unmet_t"]
+    front = front[[c for c in keep if c in front.columns]] if len(front) else pd.DataFrame(columns=keep)
+    plan = {"cap_share": float(cost["cap_share"]),
+            "largest_share": float(ext["share"].max()) if len(ext) else 0.0,
+            "cost_usd": float(cost["plan_cost_usd"]), "unmet_t": float(cost["unmet_t"]),
+            "risk_index": _weighted(sup["share"], sup["risk_index"]),
+            "covered_share": float(cost["covered_t"]) / float(cost["demand_t"])}
+    base_cost = cost.get("baseline_cost_usd")
+    today = {"largest_share": float(ext["share_baseline"].max()) if len(ext) else 0.0,
+             "cost_usd": float(base_cost) if base_cost is not None else None,
+             "risk_index": _weighted(sup["share_baseline"], sup["risk_index"]),
+             "covered_share": float(cost["demand_share_baseline"]),
+             "top_supplier": str(ext.sort_values("share_baseline", ascending=False)["supplier"].iloc[0])
+             if len(ext) else ""}
+    shadow = _rows(tables.get("shadow_prices"))
+    binding = shadow[shadow["kind"] != "demand"] if len(shadow) else shadow
+    provenance = list(doc.get("provenance") or [])
+    notes = [f"{p['source']}: {p['note']}" for p in provenance if p.get("note")]
+    diag = doc.get("diagnostics") or {}
+    return {"label": label, "unit": cost["unit"], "mineral": cost["mineral"],
+            "stage": cost["stage"], "year": cost["year"], "frontier": front.reset_index(drop=True),
+            "plan": plan, "today": today, "cost": cost,
+            "suppliers": sup.sort_values(["share", "share_baseline"], ascending=False).reset_index(drop=True),
+            "binding": binding.reset_index(drop=True), "headline": list(doc.get("headline") or []),
+            "warnings": list(diag.get("warnings") or []), "notes": notes,
+            "provenance": provenance}
+
+
+def chain_edges(chain_name: str) -> pd.DataFrame:
+    """The links of a supply chain's stage graph: ``source, target, coefficient, unit,
+    assumption, coefficient_source`` (from ``critmin/data/chains``)."""
+    from critmin.chain_graph import chain
+
+    spec = chain(chain_name)
+    return pd.DataFrame([{"source": e.source, "target": e.target, "coefficient": e.coefficient.central,
+                          "unit": e.unit, "assumption": e.coefficient.assumption,
+                          "coefficient_source": e.coefficient.source} for e in spec.edges],
+                        columns=["source", "target", "coefficient", "unit", "assumption",
+                                 "coefficient_source"])
+
+
+def chain_view(show: Any, result: Any = None, top: int = 12) -> dict[str, Any]:
+    """What the Chains figures draw: the stage graph of ``critmin chain show`` (``show``:
+    its JSON document, ``GET /api/chains/{chain}``) and, with a network result document
+    (``result``: ``POST /api/scenarios/run`` of a ``model: network`` scenario, or
+    ``critmin chain shock --format json``), the losses stage by stage.
+
+    Returns
+    -------
+    dict
+        ``chain``, ``title``, ``year``, ``stages`` (upstream first), ``nodes`` (one row per
+        node with its column, top country, CR1, single point of failure, ``assumed``
+        country shares, and with a result ``lost_share``/``lost_usd``), ``edges``
+        (:func:`chain_edges`, with ``assumption`` flags); with a result also ``scenario``,
+        ``by_stage``, ``by_node``, ``by_product``, ``by_country`` (the ``top`` countries
+        losing most), ``bottlenecks`` (binding restrictions and capacities that lost
+        output), ``assumed_coefficients`` and ``summary``; ``provenance`` of both.
+    """
+    from critmin.chain_graph import CHAIN_STAGES
+
+    nodes = _rows(show.get("rows") if "rows" in show else show.get("stages")).copy()
+    stages = [s for s in CHAIN_STAGES if s in set(nodes["stage"])]
+    nodes["column"] = nodes["stage"].map({s: k for k, s in enumerate(stages)})
+    nodes["assumed"] = nodes["method"].astype(str).eq("assumption") if "method" in nodes else False
+    out: dict[str, Any] = {"chain": show.get("chain"), "title": show.get("title"), "year": show.get("year"),
+                           "stages": stages, "edges": chain_edges(str(show.get("chain"))),
+                           "run_time_sources": list(show.get("run_time_sources") or []),
+                           "provenance": list(show.get("provenance") or [])}
+    if result is None:
+        out["nodes"] = nodes
+        return out
+    tables = result.get("tables") or {}
+    by_node = _rows(tables.get("by_node"))
+    if by_node.empty or tables.get("by_stage") is None:
+        from critmin.errors import ScenarioError
+
+        raise ScenarioError("The chain figures draw network results (model: network); this is "
+                            f"a {result.get('model', 'different')!r} result.")
+    nodes = nodes.merge(by_node[["node", "lost_share", "lost_usd", "lost_quantity",
+                                 "output_quantity_baseline"]], on="node", how="left")
+    rank = {s: k for k, s in enumerate(stages)}
+    by_stage = _rows(tables["by_stage"])
+    by_stage = by_stage.assign(_o=by_stage["stage"].map(rank)).sort_values("_o").drop(columns="_o")
+    by_node = by_node.merge(nodes[["node", "label"]], on="node", how="left")
+    by_node = by_node.assign(_o=by_node["stage"].map(rank)).sort_values("_o", kind="stable").drop(columns="_o")
+    by_country = _rows(tables.get("by_country"))
+    if len(by_country):
+        by_country = by_country[by_country["lost_usd"] > 0].sort_values("lost_usd", ascending=False).head(top)
+    bottlenecks = _rows(tables.get("bottlenecks"))
+    if len(bottlenecks):
+        bottlenecks = bottlenecks[(bottlenecks["lost_usd"] > 0) | (bottlenecks["constraint"] == "export restriction")]
+    coef = _rows(tables.get("coefficients"))
+    assumed = coef[coef["assumption"].astype(bool)] if len(coef) and "assumption" in coef else coef
+    seen = {(str(p.get("source")), str(p.get("used_for"))) for p in out["provenance"]}
+    prov = out["provenance"] + [p for p in result.get("provenance") or []
+                                if (str(p.get("source")), str(p.get("used_for"))) not in seen]
+    out.update({"nodes": nodes, "scenario": result.get("scenario"), "by_stage": by_stage.reset_index(drop=True),
+                "by_node": by_node.reset_index(drop=True), "by_product": _rows(tables.get("by_product")),
+                "by_country": by_country.reset_index(drop=True),
+                "bottlenecks": bottlenecks.reset_index(drop=True), "assumed_coefficients": len(assumed),
+                "coefficients": len(coef), "summary": result.get("summary") or "",
+                "parameters": dict(result.get("parameters") or {}), "provenance": prov})
+    return out
+
+
+def with_origins(provenance: list[dict[str, Any]], store: Store) -> list[dict[str, Any]]:
+    """``provenance`` with each store input's publisher, title and release filled in from
+    the store's provenance table (records that name a ``table`` and ``source`` but no
+    title: what the chain views carry), and stated assumptions labelled by what they are
+    used for."""
+    out = []
+    for p in provenance:
+        p = dict(p)
+        if not p.get("title") and p.get("table") and p.get("source"):
+            found = store.provenance_records([str(p["table"])], [str(p["source"])])
+            if found:
+                origin = found[0]
+                p.update({k: origin[k] for k in ("publisher", "title", "url", "licence") if origin.get(k)})
+                if origin.get("vintage"):
+                    p["vintage"] = f"{origin['vintage']}; data year {p['vintage']}" if p.get("vintage") \
+                        else origin["vintage"]
+        elif p.get("source") == "assumption" and not p.get("title") and p.get("used_for"):
+            p["title"] = f"assumption: {p['used_for']}"
+        out.append(p)
+    return out

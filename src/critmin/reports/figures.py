@@ -458,3 +458,260 @@ def scenario_panels(view: Mapping[str, Any]) -> list[Panel]:
                       "and export-tax revenue, less subsidy cost; the largest changes.",
                       *notes]))
     return out
+
+
+# --- sourcing routes ------------------------------------------------------------------------
+
+def _usd(x: object) -> str:
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "n/a"
+    if math.isnan(f):
+        return "n/a"
+    for div, word in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(f) >= div:
+            return f"{f / div:,.{1 if abs(f) < 100 * div else 0}f} {word} USD"
+    return f"{f:,.0f} USD"
+
+
+def routes_frontier(view: Mapping[str, Any]) -> Panel:
+    """The de-risking frontier: the cost of the least-cost plan against the largest share
+    any one outside supplier holds (the cap swept from 1.0 to the tightest cap that leaves
+    no more demand unmet), with the chosen plan and today's sourcing marked.
+
+    ``view`` is :func:`critmin.metrics.panels.routes_view` of a sourcing result.
+    """
+    front = _frame(view.get("frontier"))
+    plan, today = view["plan"], view["today"]
+    fig = go.Figure()
+    if len(front):
+        text = [f"cap {c:.0%}: largest supplier {s:.1%}, cost {_usd(u)} (+{_usd(d)})"
+                + (f"; {m:,.0f} t unmet" if m > 0 else "")
+                for c, s, u, d, m in zip(front["cap_share"], front["largest_share"], front["cost_usd"],
+                                         front["cost_increase_usd"], front["unmet_t"])]
+        fig.add_trace(go.Scatter(x=front["largest_share"], y=front["cost_usd"], mode="lines+markers",
+                                 name="least-cost plan at each cap", line={"color": "#1f77b4", "width": 2},
+                                 marker={"size": 6}, text=text, hovertemplate="%{text}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=[plan["largest_share"]], y=[plan["cost_usd"]], mode="markers+text", name="chosen plan",
+        marker={"symbol": "star", "size": 16, "color": "#d62728", "line": {"color": "#222", "width": 1}},
+        text=[f"plan (cap {plan['cap_share']:.0%})" + (f", {plan['covered_share']:.0%} of demand"
+                                                       if plan["unmet_t"] > 0 else "")],
+        textposition="top right",
+        hovertemplate=(f"chosen plan, cap {plan['cap_share']:.0%}: largest supplier "
+                       f"{plan['largest_share']:.1%}, cost {_usd(plan['cost_usd'])}"
+                       + (f", {plan['unmet_t']:,.0f} t unmet" if plan["unmet_t"] > 0 else "")
+                       + "<extra></extra>")))
+    if today.get("cost_usd") is not None:
+        fig.add_trace(go.Scatter(
+            x=[today["largest_share"]], y=[today["cost_usd"]], mode="markers+text",
+            name="today's sourcing", text=["today"], textposition="bottom right",
+            marker={"symbol": "diamond", "size": 13, "color": "#7f7f7f", "line": {"color": "#222", "width": 1}},
+            hovertemplate=(f"today's sourcing: {today['top_supplier']} {today['largest_share']:.1%}, cost "
+                           f"{_usd(today['cost_usd'])} for {today['covered_share']:.0%} of demand"
+                           "<extra></extra>")))
+    fig.add_vline(x=0.65, line_dash="dot", line_color="#c00", annotation_text="EU CRMA 65 %",
+                  annotation_font_size=10)
+    fig.update_xaxes(title="largest share of demand from one outside supplier (risk)",
+                     tickformat=".0%", gridcolor="#eee", rangemode="tozero")
+    fig.update_yaxes(title="cost of the purchases (USD a year)", gridcolor="#eee")
+    title = f"Cost against concentration risk: sourcing {view['label']}"
+    _layout(fig, title, 460)
+    fig.update_layout(legend={"orientation": "h", "y": -0.22})
+    risk = " ".join(f"{k}: {v:.2f}." for k, v in (("plan", plan.get("risk_index")),
+                                                   ("today", today.get("risk_index"))) if v is not None)
+    notes = [f"Each point is the least-cost plan with no outside supplier above a cap (1.0 down to the "
+             f"tightest cap that leaves no more demand unmet); the star is the plan at the chosen cap "
+             f"{plan['cap_share']:.0%}, the diamond today's purchases ({today['covered_share']:.0%} of "
+             "demand, at today's delivered costs)."]
+    if plan["unmet_t"] > 0:
+        c = view["cost"]
+        notes.insert(0, f"The plan leaves {plan['unmet_t']:,.0f} t ({1 - plan['covered_share']:.0%} of demand) "
+                        f"unmet, so its purchase cost covers {plan['covered_share']:.0%} of demand; valued at "
+                        f"{_usd(c.get('value_of_lost_supply_usd_per_t'))}/t the unmet tonnes cost "
+                        f"{_usd(c.get('lost_supply_cost_usd'))} more. Why: {c.get('unmet_reason')}.")
+    if not len(front):
+        notes.append("No frontier in this result (ask critmin routes for --frontier).")
+    if risk:
+        notes.append("Governance risk of the purchases (share-weighted, 2 x (2.5 - WGI) on 0-10; "
+                     f"suppliers without a WGI estimate left out): {risk}")
+    notes += list(view.get("notes") or [])
+    return Panel("routes_frontier", title, fig, source_labels(view.get("provenance") or []), notes)
+
+
+def routes_plan(view: Mapping[str, Any]) -> Panel:
+    """Each supplier's share of demand today and in the plan; suppliers whose cost is the
+    market price (no observed unit value) are drawn hatched and marked (e).
+
+    ``view`` is :func:`critmin.metrics.panels.routes_view`.
+    """
+    sup = _frame(view.get("suppliers")).head(20).iloc[::-1]
+    labels = [f"{s}{' (e)' if e else ''}{' (member)' if i else ''}{' excluded' if x else ''}"
+              for s, e, i, x in zip(sup["supplier"], sup["estimated_cost"], sup["internal"], sup["excluded"])]
+    pattern = ["/" if e else "" for e in sup["estimated_cost"]]
+    hover = [f"{s}: {b:.1%} today, {p:.1%} in the plan ({q:,.0f} t at {c:,.0f} USD/t"
+             f"{', market price: no observed unit value' if e else ''}); governance risk "
+             f"{'n/a' if r is None or (isinstance(r, float) and math.isnan(r)) else f'{r:.1f}'}"
+             for s, b, p, q, c, e, r in zip(sup["supplier"], sup["share_baseline"], sup["share"],
+                                            sup["quantity_t"], sup["unit_cost_usd_per_t"],
+                                            sup["estimated_cost"], sup["risk_index"])]
+    fig = go.Figure([
+        go.Bar(y=labels, x=sup["share_baseline"], orientation="h", name="today", marker_color="#aaaaaa",
+               marker_pattern_shape=pattern, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"),
+        go.Bar(y=labels, x=sup["share"], orientation="h", name="plan", marker_color="#1f77b4",
+               marker_pattern_shape=pattern, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>")])
+    plan = view["plan"]
+    fig.add_vline(x=plan["cap_share"], line_dash="dot", line_color="#c00",
+                  annotation_text=f"cap {plan['cap_share']:.0%}", annotation_font_size=10)
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.12})
+    fig.update_xaxes(tickformat=".0%", title="share of demand", gridcolor="#eee", rangemode="tozero")
+    title = f"Suppliers' shares of demand, today and in the plan: {view['label']}"
+    _layout(fig, title, 160 + 34 * len(sup))
+    n_est = int(_frame(view.get("suppliers"))["estimated_cost"].sum())
+    notes = [f"(e), hatched: {n_est} supplier(s) without an observed unit value; their cost is the "
+             "market price (estimated)." if n_est else "Every supplier's cost is an observed unit value."]
+    c = view["cost"]
+    notes.append(f"Demand {c['demand_t']:,.0f} t; the plan buys {c['covered_t']:,.0f} t for "
+                 f"{_usd(c['plan_cost_usd'])}; cost of de-risking against the cheapest plan "
+                 f"{_usd(c['cost_increase_usd'])}" + (f"; unmet {c['unmet_t']:,.0f} t: {c['unmet_reason']}"
+                                                      if c["unmet_t"] > 0 else "") + ".")
+    return Panel("routes_plan", title, fig, source_labels(view.get("provenance") or []), notes)
+
+
+# --- supply chains --------------------------------------------------------------------------
+
+CHAIN_STAGE_COLOURS = {"mine": "#8c564b", "refine": "#1f77b4", "intermediate": "#17becf",
+                       "component": "#9467bd", "product": "#2ca02c"}
+
+
+def chain_graph(view: Mapping[str, Any]) -> Panel:
+    """The chain's stage graph: nodes in columns upstream to downstream, links between
+    them. Without a shock a node's colour is its top country's share (single points of
+    failure, above 65 %, ringed in red); with a shock it is the share of output lost.
+    Nodes whose country shares are assumptions are drawn as squares.
+
+    ``view`` is :func:`critmin.metrics.panels.chain_view`.
+    """
+    nodes, edges = _frame(view["nodes"]), _frame(view["edges"])
+    stages = list(view["stages"])
+    shocked = "lost_share" in nodes.columns
+    ys: dict[str, float] = {}
+    for _, g in nodes.groupby("column", sort=True):
+        n = len(g)
+        for k, node in enumerate(g["node"]):
+            ys[node] = 1.0 - (k + 0.5) / n
+    xs = dict(zip(nodes["node"], nodes["column"].astype(float)))
+    fig = go.Figure()
+    for flag, colour, dash, name in ((False, "#999", "solid", "link (sourced coefficient)"),
+                                     (True, "#bbb", "dot", "link (assumed coefficient)")):
+        lx: list[float | None] = []
+        ly: list[float | None] = []
+        for s, t, a in zip(edges["source"], edges["target"], edges["assumption"]):
+            if bool(a) == flag and s in xs and t in xs:
+                lx += [xs[s], xs[t], None]
+                ly += [ys[s], ys[t], None]
+        if lx:
+            fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line={"color": colour, "width": 1.2, "dash": dash},
+                                     hoverinfo="skip", name=name))
+    value = nodes["lost_share"].fillna(0.0) if shocked else nodes["cr1_share"]
+    hover = []
+    for r in nodes.itertuples():
+        line = (f"{r.label} ({r.stage}): top {r.top_country} {r.cr1_share:.0%}, HHI {r.hhi:,.0f}; "
+                f"{r.source}{' (assumed shares)' if r.assumed else ''}")
+        if shocked:
+            lost = 0.0 if pd.isna(r.lost_share) else float(r.lost_share)
+            line = f"{r.label}: {lost:.2%} of output lost ({_usd(r.lost_usd)})<br>" + line
+        hover.append(line)
+    spof = nodes["single_point_of_failure"].astype(bool)
+    fig.add_trace(go.Scatter(
+        x=nodes["column"], y=[ys[n] for n in nodes["node"]], mode="markers+text",
+        text=[_wrap(str(lbl), 18) for lbl in nodes["label"]], textposition="top center",
+        textfont={"size": 10},
+        marker={"size": 18, "color": value, "cmin": 0, "cmax": max(float(value.max()), 0.01) if shocked else 1,
+                "colorscale": "Reds" if shocked else SCALE,
+                "symbol": ["square" if a else "circle" for a in nodes["assumed"]],
+                "line": {"color": ["#c00" if s else "#444" for s in spof], "width": [3 if s else 1 for s in spof]},
+                "colorbar": {"title": {"text": "output lost" if shocked else "top share"},
+                             "tickformat": ".0%", "thickness": 12, "len": 0.8}},
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", name="stage node", showlegend=False))
+    fig.update_xaxes(tickvals=list(range(len(stages))), ticktext=[f"<b>{s}</b>" for s in stages],
+                     range=[-0.5, len(stages) - 0.5], showgrid=False, zeroline=False, side="top")
+    fig.update_yaxes(visible=False, range=[-0.05, 1.08])
+    tallest = int(nodes.groupby("column").size().max()) if len(nodes) else 1
+    what = f"{view.get('scenario')}: share of output lost" if shocked else "top country's share"
+    title = f"{view.get('title') or view.get('chain')} ({view.get('year')}): stage graph, {what}"
+    _layout(fig, title, max(380, 120 + 78 * tallest))
+    fig.update_layout(legend={"orientation": "h", "y": -0.04}, margin={"t": 90})
+    n_assumed = int(nodes["assumed"].sum())
+    n_edge = int(edges["assumption"].astype(bool).sum())
+    notes = [f"Red rings: single points of failure (one country above 65 % of the stage). Squares: "
+             f"{n_assumed} of {len(nodes)} nodes whose country shares are assumptions stated in "
+             f"critmin/data/chains/{view.get('chain')}.yml; dotted links: {n_edge} of {len(edges)} "
+             "conversion coefficients are assumptions (with a range)."]
+    notes += [str(s) for s in view.get("run_time_sources") or []]
+    return Panel("chain_graph", title, fig, source_labels(view.get("provenance") or []), notes)
+
+
+def _qty(x: object) -> str:
+    """A quantity for people: ``529,100``, ``12.4``, ``2.55e-06``."""
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "n/a"
+    if math.isnan(f):
+        return "n/a"
+    return f"{f:,.0f}" if abs(f) >= 100 else f"{f:.3g}"
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of at most about ``width`` characters (``<br>``)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def chain_losses(view: Mapping[str, Any]) -> Panel:
+    """Stage by stage, upstream first: the share of output value lost at each stage (top)
+    and the share of each node's output lost (bottom), after a shock propagates.
+
+    ``view`` is :func:`critmin.metrics.panels.chain_view` with a network result.
+    """
+    by_stage, by_node = _frame(view["by_stage"]), _frame(view["by_node"])
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.2, row_heights=[0.4, 0.6],
+                        subplot_titles=("Output value lost by stage", "Output lost by node"))
+    colours = [CHAIN_STAGE_COLOURS.get(s, "#555") for s in by_stage["stage"]]
+    fig.add_trace(go.Bar(x=by_stage["stage"], y=by_stage["lost_share"], marker_color=colours,
+                         text=[_usd(v) for v in by_stage["lost_usd"]], textposition="auto",
+                         customdata=by_stage["output_usd_baseline"], showlegend=False,
+                         hovertemplate="%{x}: %{y:.3%} of %{customdata:,.0f} USD lost (%{text})"
+                                       "<extra></extra>"), 1, 1)
+    for st, g in by_node.groupby("stage", sort=False):
+        labels = [f"{lbl}{' *' if a else ''}" for lbl, a in zip(g["label"].fillna(g["node"]), g["assumed"])]
+        fig.add_trace(go.Bar(x=labels, y=g["lost_share"], name=str(st), showlegend=False,
+                             marker_color=CHAIN_STAGE_COLOURS.get(str(st), "#555"),
+                             customdata=list(zip([_qty(q) for q in g["lost_quantity"]], g["unit"],
+                                                 [_usd(v) for v in g["lost_usd"]])),
+                             hovertemplate="%{x}: %{y:.3%} lost (%{customdata[0]} %{customdata[1]}, "
+                                           "%{customdata[2]})<extra></extra>"), 2, 1)
+    fig.update_yaxes(tickformat=".1%", gridcolor="#eee", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(tickformat=".1%", gridcolor="#eee", rangemode="tozero", row=2, col=1)
+    fig.update_xaxes(tickangle=-35, row=2, col=1)
+    title = f"{view.get('scenario')}: losses stage by stage, {' -> '.join(view['stages'])}"
+    _layout(fig, title, 620)
+    est = int(by_node["assumed"].astype(bool).sum()) if "assumed" in by_node else 0
+    notes = ["Bars are coloured by stage, as in the top chart; hover a bar for the quantity and value lost.",
+             f"* {est} of {len(by_node)} nodes rest on at least one assumed coefficient, share, volume or "
+             f"price; {view.get('assumed_coefficients', 0)} of {view.get('coefficients', 0)} inputs in the "
+             "coefficients table are assumptions (ranges in critmin/data/chains)."]
+    prods = _frame(view.get("by_product"))
+    if len(prods):
+        notes.append("Final products: " + "; ".join(
+            f"{p} {s:.2%} lost ({_qty(q)} {u})" for p, s, q, u in
+            zip(prods["product"], prods["lost_share"], prods["lost_quantity"], prods["unit"])) + ".")
+    bn = _frame(view.get("bottlenecks"))
+    if len(bn):
+        notes.append("Binding: " + "; ".join(f"{n} in {c} ({k})" for n, c, k in
+                                             zip(bn["node"].head(6), bn["country"].head(6),
+                                                 bn["constraint"].head(6))) + ".")
+    return Panel("chain_losses", title, fig, source_labels(view.get("provenance") or []), notes)

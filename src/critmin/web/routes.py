@@ -1,6 +1,7 @@
 """The dashboard's pages and the figure routes they call: parse, call the library, serialise.
 
-Pages (``/``, ``/map``, ``/flows``, ``/concentration``, ``/scenario``) are HTML shells;
+Pages (``/``, ``/map``, ``/flows``, ``/concentration``, ``/scenario``, ``/routes``,
+``/chains``) are HTML shells;
 their script (``static/app.js``) asks ``/ui/figures/...`` for panels built by
 :mod:`critmin.reports.figures` from :mod:`critmin.metrics.panels`, and runs scenarios
 through the REST API's ``POST /api/scenarios/run``. Every script, style and map file is
@@ -38,6 +39,8 @@ PAGES = {
     "flows": ("Flows", "From mine to refinery to buyers, observed and estimated flows."),
     "concentration": ("Concentration", "HHI and the top producer's share per stage over time."),
     "scenario": ("Scenario", "Run a tariff, ban, quota or price-floor zone and see its effects."),
+    "routes": ("Routes", "Where else a country or bloc can buy, at what cost: the de-risking frontier."),
+    "chains": ("Chains", "A supply chain mine to product, and what a restriction costs at each stage."),
 }
 
 
@@ -118,6 +121,16 @@ def concentration_page(request: Request) -> Response:
 @router.get("/scenario", response_class=Response)
 def scenario_page(request: Request) -> Response:
     return _page(request, "scenario")
+
+
+@router.get("/routes", response_class=Response)
+def routes_page(request: Request) -> Response:
+    return _page(request, "routes")
+
+
+@router.get("/chains", response_class=Response)
+def chains_page(request: Request) -> Response:
+    return _page(request, "chains")
 
 
 # --- assets ---------------------------------------------------------------------------------
@@ -231,27 +244,25 @@ async def scenario_figures(request: Request) -> Response:
     JSON) the page sent to ``POST /api/scenarios/run``; it is run through that route (its
     limits, its time limit, its cache: the page's own run is not solved twice)."""
     import anyio
-    import httpx
 
-    body = await request.body()
-    kind = request.headers.get("content-type", "application/yaml")
-    transport = httpx.ASGITransport(app=request.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        res = await client.post("/api/scenarios/run", content=body,
-                                headers={"content-type": kind},
-                                params=list(request.query_params.multi_items()))
+    res = await _run_scenario(request)
     if res.status_code != 200:
-        return Response(res.content, status_code=res.status_code,
-                        media_type=res.headers.get("content-type", "application/json"))
+        return _passthrough(res)
     doc = res.json()
+    show = None
+    if doc.get("model") == "network":      # drawn on its chain's stage graph
+        params = doc.get("parameters") or {}
+        show_res = await _chain_show(request, str(params.get("chain", "")), params.get("year"))
+        show = show_res.json() if show_res.status_code == 200 else None
 
     def make() -> dict[str, Any]:
         from critmin.metrics import panels
         from critmin.reports import figures
 
         if doc.get("model") != "pe":
-            # other models: their tables as they are (charts are drawn for PE results)
-            return {"panels": [], "model": doc.get("model"), "scenario": doc.get("scenario"),
+            # other models: their tables as they are (charts for PE and network results)
+            drawn = _chain_panels(show, doc, _store(request))["panels"] if show is not None else []
+            return {"panels": drawn, "model": doc.get("model"), "scenario": doc.get("scenario"),
                     "summary": doc.get("summary", ""), "generic": doc.get("tables") or {},
                     "sources": figures.source_labels(doc.get("provenance") or [])}
         view = panels.scenario_view(doc)
@@ -261,3 +272,218 @@ async def scenario_figures(request: Request) -> Response:
                 "welfare_unit": view["welfare_unit"]}
 
     return await anyio.to_thread.run_sync(lambda: _panel_response(make))
+
+
+# --- routes (sourcing) and chains (network) -------------------------------------------------
+
+async def _api_get(request: Request, path: str, params: list[tuple[str, str]]) -> Any:
+    """GET one of the app's own API routes in process (its limits, time limit and cache)."""
+    import httpx
+
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        return await client.get(path, params=params)
+
+
+def _passthrough(res: Any) -> Response:
+    return Response(res.content, status_code=res.status_code,
+                    media_type=res.headers.get("content-type", "application/json"))
+
+
+ISO3_LIST = r"^[A-Za-z]{3}(,[A-Za-z]{3})*$"
+NAME = r"^[A-Za-z][A-Za-z0-9 ,._'-]*$"
+
+
+@router.get("/ui/figures/routes")
+async def routes_figures(request: Request, mineral: MineralName,  # type: ignore[valid-type]
+                         unit: Annotated[str, Query(min_length=2, max_length=64, pattern=NAME)] = "USA",
+                         stage: StageName | None = None,  # type: ignore[valid-type]
+                         year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+                         cap: Annotated[float, Query(ge=0, le=1)] = 0.65,
+                         exclude: Annotated[str | None, Query(max_length=200)] = None,
+                         prefer: Annotated[str | None, Query(max_length=64)] = None,
+                         max_risk: Annotated[float | None, Query(ge=0, le=10)] = None,
+                         hhi_cap: Annotated[float | None, Query(ge=0, le=10_000)] = None,
+                         flexibility: Annotated[float, Query(ge=0, le=1)] = 0.25,
+                         premium: Annotated[float, Query(ge=1, le=10)] = 1.5,
+                         look_through: bool = True) -> Response:
+    """The Routes page: the frontier and plan panels of ``GET /api/routes/{unit}`` (asked
+    with ``frontier=true``), and the plan's table."""
+    import anyio
+
+    params = [("mineral", mineral.value), ("cap", str(cap)), ("flexibility", str(flexibility)),  # type: ignore[attr-defined]
+              ("premium", str(premium)), ("look_through", str(look_through).lower()),
+              ("frontier", "true")]
+    for key, value in (("stage", stage.value if stage else None), ("year", year),  # type: ignore[attr-defined]
+                       ("exclude", ",".join(c.strip().upper() for c in (exclude or "").split(",")
+                                            if c.strip()) or None),
+                       ("prefer", (prefer or "").strip() or None), ("max_risk", max_risk),
+                       ("hhi_cap", hhi_cap)):
+        if value is not None:
+            params.append((key, str(value)))
+    from urllib.parse import quote
+
+    res = await _api_get(request, f"/api/routes/{quote(unit.strip(), safe='')}", params)
+    if res.status_code != 200:
+        return _passthrough(res)
+    doc = res.json()
+
+    def make() -> dict[str, Any]:
+        from critmin.metrics import panels
+        from critmin.reports import figures
+
+        view = panels.routes_view(doc)
+        keep = ["supplier", "share_baseline", "share", "quantity_t_baseline", "quantity_t",
+                "unit_cost_usd_per_t", "cost_method", "estimated_cost", "risk_index", "at_cap",
+                "at_capacity", "internal", "excluded"]
+        return {"label": view["label"], "headline": view["headline"], "warnings": view["warnings"],
+                "panels": [figures.routes_frontier(view).to_json(), figures.routes_plan(view).to_json()],
+                "suppliers": view["suppliers"][keep], "cost": view["cost"],
+                "binding": view["binding"][["constraint", "shadow_price_usd_per_t", "per_point_usd", "plain"]]
+                if len(view["binding"]) else [],
+                "sources": figures.source_labels(view["provenance"])}
+
+    return await anyio.to_thread.run_sync(lambda: _panel_response(make))
+
+
+@functools.cache
+def _chain_catalogue() -> dict[str, Any]:
+    """The chains of ``critmin/data/chains`` (nodes a shock can name) and the shipped
+    network scenarios with the chain each one shocks."""
+    from critmin.chain_graph import chain, chain_names
+    from critmin.config import read_yaml
+    from critmin.scenario import scenario_files
+
+    chains = []
+    for name in chain_names():
+        spec = chain(name)
+        chains.append({"name": name, "title": spec.title, "year": spec.year,
+                       "nodes": [{"id": n.id, "label": n.label, "stage": n.stage, "mineral": n.mineral}
+                                 for n in spec.nodes]})
+    scenarios = []
+    for path in scenario_files():
+        try:
+            data = read_yaml(path)
+        except Exception:  # noqa: BLE001 - a broken library file is listed by /api/scenarios
+            continue
+        if isinstance(data, dict) and str(data.get("model", "")).lower() == "network":
+            base = data.get("baseline") or {}
+            scenarios.append({"scenario": path.stem, "chain": str(base.get("chain", "")),
+                              "description": str(data.get("description", "")),
+                              "url": f"/api/scenarios/{path.stem}"})
+    return {"chains": chains, "scenarios": scenarios, "provenance": []}
+
+
+@router.get("/ui/chains")
+def chain_options() -> Response:
+    return _panel_response(_chain_catalogue)
+
+
+def _chain_panels(show: dict[str, Any], result: dict[str, Any] | None, store: Any) -> dict[str, Any]:
+    from critmin.metrics import panels
+    from critmin.reports import figures
+
+    view = panels.chain_view(show, result)
+    view["provenance"] = panels.with_origins(view["provenance"], store)
+    out: dict[str, Any] = {"chain": view["chain"], "title": view["title"], "year": view["year"],
+                           "panels": [figures.chain_graph(view).to_json()],
+                           "sources": figures.source_labels(view["provenance"])}
+    if result is not None:
+        out["panels"].append(figures.chain_losses(view).to_json())
+        out.update({"scenario": view["scenario"], "summary": view["summary"],
+                    "by_stage": view["by_stage"], "by_product": view["by_product"],
+                    "by_country": view["by_country"],
+                    "bottlenecks": view["bottlenecks"][["node", "stage", "country", "lost_usd", "constraint"]]
+                    if len(view["bottlenecks"]) else []})
+    else:
+        out["stages"] = view["nodes"][["label", "stage", "top_country", "cr1_share", "hhi", "n1_cover_share",
+                                       "single_point_of_failure", "source", "method"]]
+    return out
+
+
+async def _chain_show(request: Request, chain: str, year: int | None) -> Any:
+    from urllib.parse import quote
+
+    params = [("year", str(year))] if year is not None else []
+    return await _api_get(request, f"/api/chains/{quote(chain, safe='')}", params)
+
+
+@router.get("/ui/figures/chain")
+async def chain_figures(request: Request,
+                        chain: Annotated[str, Query(min_length=2, max_length=64, pattern=r"^[a-z0-9_-]+$")],
+                        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                        exporter: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
+                        node: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9_]+$")] = None,
+                        share: Annotated[float, Query(ge=0, le=1)] = 1.0,
+                        to: Annotated[str | None, Query(max_length=200)] = None,
+                        reroute: bool = True) -> Response:
+    """The Chains page: the stage graph of ``GET /api/chains/{chain}``; with ``exporter``
+    and ``node`` also the losses when ``exporter`` withholds ``share`` of its exports of
+    that node's mineral at that node's stage (to ``to``: countries or blocs, default
+    everyone), as ``critmin chain shock CHAIN --restrict EXPORTER:MINERAL:STAGE=SHARE``."""
+    import anyio
+
+    res = await _chain_show(request, chain, year)
+    if res.status_code != 200:
+        return _passthrough(res)
+    show = res.json()
+    if not (exporter and node):
+        return await anyio.to_thread.run_sync(lambda: _panel_response(lambda: _chain_panels(show, None, _store(request))))
+    config = getattr(request.app.state, "config", None)
+
+    def make() -> dict[str, Any]:
+        from critmin import blocs
+        from critmin.chain_baseline import chain_baseline
+        from critmin.chain_graph import chain as get_chain
+        from critmin.errors import InvalidParameterError
+        from critmin.models.network import ChainScenario, NetworkModel, Restriction
+        from critmin.reports.result import result_document
+
+        spec = get_chain(chain)
+        target = spec.node(node)
+        if not target.mineral:
+            raise InvalidParameterError(f"{target.label} ({node}) is not a mineral stage; a restriction "
+                                        "names a mineral node (mine or refine).")
+        importers = tuple(c for part in (to or "").split(",") if part.strip()
+                          for c in blocs.resolve(part.strip()))
+        restriction = Restriction(exporter.upper(), target.mineral, target.stage, share, importers)
+        name = (f"{exporter.upper()} withholds {share:.0%} of {target.label.lower()} exports"
+                + (f" to {to}" if to else ""))
+        base = chain_baseline(_store(request), spec, year,
+                              source_dir=getattr(config, "source_dir", None))
+        result = NetworkModel(reroute=reroute).solve(base, ChainScenario(name=name, restrictions=(restriction,)))
+        return _chain_panels(show, result_document(result), _store(request))
+
+    return await anyio.to_thread.run_sync(lambda: _panel_response(make))
+
+
+@router.post("/ui/figures/chain")
+async def chain_scenario_figures(request: Request) -> Response:
+    """The Chains page for a network scenario document (the body, YAML or JSON): run
+    through ``POST /api/scenarios/run``, then drawn on the stage graph of its chain."""
+    import anyio
+
+    res = await _run_scenario(request)
+    if res.status_code != 200:
+        return _passthrough(res)
+    doc = res.json()
+    if doc.get("model") != "network":
+        return _error(CritminError(f"The Chains page draws network scenarios (model: network); "
+                                   f"this is a {doc.get('model')!r} scenario."))
+    params = doc.get("parameters") or {}
+    show_res = await _chain_show(request, str(params.get("chain", "")), params.get("year"))
+    if show_res.status_code != 200:
+        return _passthrough(show_res)
+    show = show_res.json()
+    return await anyio.to_thread.run_sync(lambda: _panel_response(lambda: _chain_panels(show, doc, _store(request))))
+
+
+async def _run_scenario(request: Request) -> Any:
+    import httpx
+
+    body = await request.body()
+    kind = request.headers.get("content-type", "application/yaml")
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        return await client.post("/api/scenarios/run", content=body, headers={"content-type": kind},
+                                 params=list(request.query_params.multi_items()))

@@ -45,6 +45,9 @@ function renderPanel(container, panel) {
   if (window.innerWidth < 700) {            // phone: less white space around maps
     layout.margin.l = 4;
     if (layout.geo && layout.height) layout.height = 400;
+    (panel.figure.data || []).forEach(t => {   // smaller node labels on the chain graph
+      if (t.textfont && t.mode && t.mode.includes("text")) t.textfont = Object.assign({}, t.textfont, {size: 8});
+    });
   }
   // data-drawn once plotly has drawn everything, maps included (their topojson is fetched)
   Plotly.newPlot(fig, {data: panel.figure.data || [], layout: layout,
@@ -167,7 +170,7 @@ const FMT = {
 };
 function cell(col, v) {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "number") return col.endsWith("_share") ? FMT.share.format(v) : FMT.num.format(v);
+  if (typeof v === "number") return /(^|_)share($|_)/.test(col) ? FMT.share.format(v) : FMT.num.format(v);
   return String(v);
 }
 function table(title, rows, columns) {
@@ -297,6 +300,11 @@ async function scenarioPage() {
 function showGeneric(results, view) {
   const box = el("div", {class: "panel", id: "scenario-tables"});
   box.appendChild(el("h2", {}, `${view.scenario} (model: ${view.model})`));
+  (view.panels || []).forEach(p => {      // network results: drawn on the chain's stage graph
+    const fig = el("div", {class: "panel", id: "panel-" + p.name});
+    results.appendChild(fig);
+    renderPanel(fig, p);
+  });
   if (view.summary) box.appendChild(el("pre", {class: "summary"}, view.summary));
   Object.entries(view.generic).forEach(([name, rows]) => {
     if (!rows.length) return;
@@ -313,8 +321,198 @@ function showGeneric(results, view) {
   results.appendChild(box);
 }
 
+/* --- routes ------------------------------------------------------------------------------ */
+
+function showList(box, title, items, cls) {
+  if (!items || !items.length) return;
+  box.appendChild(el("h3", {}, title));
+  const ul = el("ul", {class: cls || "notes"});
+  items.forEach(t => ul.appendChild(el("li", {}, t)));
+  box.appendChild(ul);
+}
+
+function sourcesBox(sources) {
+  const src = el("details", {class: "sources"});
+  src.appendChild(el("summary", {}, `Sources (${(sources || []).length})`));
+  const ul = el("ul");
+  (sources || []).forEach(s => ul.appendChild(el("li", {}, s)));
+  src.appendChild(ul);
+  return src;
+}
+
+async function routesPage() {
+  const opt = await options();
+  const $v = id => $(id).value.trim();
+  const unit = $("#unit"), mineral = $("#mineral"), stage = $("#stage"), status = $("#routes-status");
+  const blocs = $("#blocs");
+  opt.blocs.forEach(b => blocs.appendChild(el("option", {value: b})));
+  fillSelect(mineral, unique(opt.flows, "mineral"), ["graphite", "gallium", "cobalt"]);
+  function refresh() {
+    const stages = opt.flows.filter(r => r.mineral === mineral.value).map(r => r.stage);
+    fillSelect(stage, stages, ["mine", "refinery"]);
+  }
+  let seq = 0;
+  async function draw() {
+    const q = new URLSearchParams({unit: $v("#unit") || "USA", mineral: mineral.value,
+                                   cap: $v("#cap") || "0.65", flexibility: $v("#flexibility") || "0.25",
+                                   premium: $v("#premium") || "1.5",
+                                   look_through: $("#look-through").checked ? "true" : "false"});
+    if (stage.value) q.set("stage", stage.value);
+    [["exclude", "#exclude"], ["prefer", "#prefer"], ["max_risk", "#max-risk"], ["hhi_cap", "#hhi-cap"],
+     ["year", "#year"]].forEach(([k, id]) => { if ($v(id)) q.set(k, $v(id)); });
+    const mine = ++seq;
+    const front = $("#panel-routes_frontier"), plan = $("#panel-routes_plan");
+    const tables = $("#routes-tables"), head = $("#routes-headline");
+    loading(front, "Solving the plan and its frontier…");
+    plan.innerHTML = "";
+    status.textContent = "Solving…";
+    $("#draw").disabled = true;
+    try {
+      showError("");
+      const view = await api("/ui/figures/routes?" + q);
+      if (mine !== seq) return;                       // a newer request is on its way
+      head.innerHTML = "";
+      head.appendChild(el("h2", {}, view.label));
+      showList(head, "In short", view.headline, "headline-lines");
+      showList(head, "Warnings", view.warnings, "notes warnings");
+      head.hidden = false;
+      renderPanel(front, view.panels[0]);
+      renderPanel(plan, view.panels[1]);
+      tables.innerHTML = "";
+      tables.appendChild(el("h2", {}, "The plan, supplier by supplier"));
+      tables.appendChild(table("Suppliers: share of demand now and in the plan; cost; governance risk (0-10)",
+        view.suppliers.map(r => Object.assign({}, r, {
+          supplier: r.supplier + (r.estimated_cost ? " (e)" : "") + (r.internal ? " (member)" : ""),
+          cost_method: r.cost_method, at_cap: r.at_cap ? "yes" : "", at_capacity: r.at_capacity ? "yes" : "",
+          excluded: r.excluded ? "yes" : ""})),
+        ["supplier", "share_baseline", "share", "quantity_t_baseline", "quantity_t", "unit_cost_usd_per_t",
+         "cost_method", "risk_index", "at_cap", "at_capacity", "excluded"]));
+      if (view.binding.length)
+        tables.appendChild(table("Binding limits and what they cost", view.binding,
+          ["constraint", "shadow_price_usd_per_t", "per_point_usd", "plain"]));
+      tables.appendChild(el("p", {class: "hint"}, "(e): no observed unit value for this supplier; its cost is the market price (estimated). Shares are of the buyer's demand; risk is 2 x (2.5 - WGI), blank where the WGI has no estimate."));
+      tables.appendChild(sourcesBox(view.sources));
+      tables.hidden = false;
+      status.textContent = "Done: " + view.label;
+    } catch (err) {
+      if (mine !== seq) return;
+      front.innerHTML = "";
+      status.textContent = "";
+      showError(err.message);
+    } finally {
+      if (mine === seq) $("#draw").disabled = false;
+    }
+  }
+  mineral.addEventListener("change", () => { refresh(); draw(); });
+  stage.addEventListener("change", draw);
+  unit.addEventListener("change", draw);
+  $("#draw").addEventListener("click", draw);
+  refresh();
+  await draw();
+}
+
+/* --- chains ------------------------------------------------------------------------------ */
+
+async function chainsPage() {
+  const cat = await api("/ui/chains");
+  const opt = await options();
+  const chain = $("#chain"), shock = $("#shock"), node = $("#node"), status = $("#chains-status");
+  opt.blocs.forEach(b => $("#blocs").appendChild(el("option", {value: b})));
+  chain.innerHTML = "";
+  cat.chains.forEach(c => chain.appendChild(el("option", {value: c.name}, c.title)));
+  if (cat.chains.some(c => c.name === "batteries")) chain.value = "batteries";
+  function refresh() {
+    const c = cat.chains.find(x => x.name === chain.value);
+    const old = shock.value;
+    shock.innerHTML = "";
+    shock.appendChild(el("option", {value: "none"}, "none: the chain as it is"));
+    cat.scenarios.filter(s => s.chain === chain.value).forEach(s =>
+      shock.appendChild(el("option", {value: "scenario:" + s.scenario, title: s.description},
+                           "shipped: " + s.scenario)));
+    shock.appendChild(el("option", {value: "form"}, "a restriction I describe"));
+    if ([...shock.options].some(o => o.value === old)) shock.value = old;
+    node.innerHTML = "";
+    c.nodes.filter(n => n.mineral).forEach(n =>
+      node.appendChild(el("option", {value: n.id}, `${n.label} (${n.stage})`)));
+    syncForm();
+  }
+  function syncForm() {
+    document.querySelectorAll(".for-form").forEach(e => e.hidden = shock.value !== "form");
+  }
+  let seq = 0;
+  async function draw() {
+    const mine = ++seq;
+    const graph = $("#panel-chain_graph"), losses = $("#panel-chain_losses"), tables = $("#chains-tables");
+    loading(graph, shock.value === "none" ? "Reading the chain…" : "Propagating the shock…");
+    status.textContent = shock.value === "none" ? "" : "Solving…";
+    $("#draw").disabled = true;
+    try {
+      showError("");
+      let view;
+      if (shock.value.startsWith("scenario:")) {
+        const s = cat.scenarios.find(x => "scenario:" + x.scenario === shock.value);
+        const doc = await api(s.url);
+        view = await api("/ui/figures/chain", {method: "POST",
+          headers: {"content-type": "application/yaml"}, body: doc});
+      } else {
+        const q = new URLSearchParams({chain: chain.value});
+        if (shock.value === "form") {
+          q.set("exporter", $("#exporter").value.trim() || "CHN");
+          q.set("node", node.value);
+          q.set("share", $("#share").value || "0.5");
+          if ($("#to").value.trim()) q.set("to", $("#to").value.trim());
+        }
+        view = await api("/ui/figures/chain?" + q);
+      }
+      if (mine !== seq) return;
+      renderPanel(graph, view.panels[0]);
+      tables.innerHTML = "";
+      if (view.panels.length > 1) {
+        losses.hidden = false;
+        renderPanel(losses, view.panels[1]);
+        tables.appendChild(el("h2", {}, "Losses: " + view.scenario));
+        if (view.summary) tables.appendChild(el("pre", {class: "summary"}, view.summary));
+        tables.appendChild(table("By stage (value)", view.by_stage,
+                                 ["stage", "output_usd_baseline", "lost_usd", "lost_share"]));
+        tables.appendChild(table("Final products", view.by_product,
+                                 ["product", "unit", "output_quantity_baseline", "lost_quantity", "lost_share", "lost_usd"]));
+        if (view.by_country.length)
+          tables.appendChild(table("Countries losing most final output", view.by_country,
+                                   ["country", "lost_usd", "output_usd_baseline", "lost_share"]));
+        if (view.bottlenecks.length)
+          tables.appendChild(table("Binding restrictions and capacities", view.bottlenecks,
+                                   ["node", "stage", "country", "lost_usd", "constraint"]));
+        status.textContent = "Done: " + view.scenario;
+      } else {
+        losses.hidden = true;
+        losses.innerHTML = "";
+        tables.appendChild(el("h2", {}, `${view.title} (${view.year}): stage by stage`));
+        tables.appendChild(table("Each stage's top country, concentration and cover if it fails (N-1)",
+          view.stages.map(r => Object.assign({}, r, {single_point_of_failure: r.single_point_of_failure ? "yes" : "",
+                                                      method: r.method === "assumption" ? "assumed (e)" : r.method})),
+          ["label", "stage", "top_country", "cr1_share", "hhi", "n1_cover_share", "single_point_of_failure", "method", "source"]));
+        status.textContent = "";
+      }
+      tables.appendChild(sourcesBox(view.sources));
+      tables.hidden = false;
+    } catch (err) {
+      if (mine !== seq) return;
+      graph.innerHTML = "";
+      status.textContent = "";
+      showError(err.message);
+    } finally {
+      if (mine === seq) $("#draw").disabled = false;
+    }
+  }
+  chain.addEventListener("change", () => { refresh(); draw(); });
+  shock.addEventListener("change", () => { syncForm(); if (shock.value !== "form") draw(); });
+  $("#draw").addEventListener("click", draw);
+  refresh();
+  await draw();
+}
+
 const PAGES = {map: mapPage, flows: flowsPage, concentration: concentrationPage,
-               scenario: scenarioPage};
+               scenario: scenarioPage, routes: routesPage, chains: chainsPage};
 document.addEventListener("DOMContentLoaded", () => {
   const page = PAGES[document.body.dataset.page];
   if (page) page().catch(err => showError(err.message));
