@@ -91,7 +91,7 @@ def bench_one_market(quick: bool) -> None:
     ))
     model = PartialEquilibrium(elasticities=EL)
     res = model.solve(base, sc)
-    d = next(iter(res.diagnostics.values()))
+    d = next(iter(res.diagnostics.parts.values()))
     t_full = best_of(lambda: model.solve(base, sc), 3 if quick else 5)
     problem = market_problem(base, sc, EL)
     solve_only = lambda: solve_market(problem, "exact")

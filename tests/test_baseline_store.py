@@ -98,3 +98,103 @@ def test_complete_markets_on_the_source_store_estimate_little_cross_border_trade
     complete = rows[rows["complete_market"].astype(bool)]
     assert len(complete) >= 10
     assert (complete["estimated_cross_border_share"] <= 0.15).all()
+
+
+@pytest.fixture()
+def germanium(tmp_path: Path) -> Store:
+    # Germanium has refinery output only (no mine series), as in the store built from
+    # ../shared/data, where the series ends in 2023.
+    production = production_rows("germanium", "refinery", 2022, {
+        "CHN": 140.0, "RUS": 5.0, "USA": 0.0, "OTH": 20.0})
+    flows = flow_rows([("CHN", "JPN", 3.0e6, 2.0, "observed")], mineral="germanium",
+                      stage="chemical", hs="282560")
+    return make_store(tmp_path / "ge.duckdb", production, flows, ["CHN", "JPN", "RUS", "USA"])
+
+
+def test_a_missing_refinery_year_is_reported_as_such_not_as_missing_mine_data(germanium):
+    from critmin.baseline_store import NoBaselineError, build_market
+
+    with pytest.raises(NoBaselineError) as err:
+        build_market(germanium, "germanium", "refinery", 2023)
+    msg = str(err.value)
+    assert msg.startswith("no germanium refinery production for 2023 (years with data: "
+                          "2022-2022")
+    assert "no germanium mine production in the store" in msg
+    rows = market_coverage(germanium, 2023)
+    ge = rows[(rows["mineral"] == "germanium") & (rows["stage"] == "refinery")].iloc[0]
+    assert ge["status"].startswith("no baseline: no germanium refinery production for 2023")
+
+
+def test_a_chemical_stage_without_mine_data_is_bounded_by_refined_output(germanium):
+    from critmin.baseline_store import build_market
+
+    b = build_market(germanium, "germanium", "chemical", 2022)
+    assert b.diagnostics["production_stage"] == "refinery"
+    assert b.row_targets["CHN"] == pytest.approx(140.0)
+
+
+def test_ores_have_no_fallback_stage(path: Path):
+    from critmin.baseline_store import NoBaselineError, build_market
+
+    with pytest.raises(NoBaselineError, match=r"^no nickel mine production for 2030 "
+                       r"\(years with data: 2022-2022, latest from usgs-fixture\)$"):
+        build_market(Store.open(path), "nickel", "mine", 2030)
+
+
+def _pe_run(store: Store, **kw):  # noqa: ANN202
+    from critmin.baselines.pe import baseline_from_store
+    from critmin.models.pe import PartialEquilibrium
+    from critmin.scenario import load_scenario
+
+    sc = load_scenario({"model": "pe", "name": "tax",
+                        "baseline": {"markets": [{"mineral": "nickel", "stage": "mine"}], "year": 2022,
+                                     "price_usd_per_t": 15000},
+                        "shocks": [{"type": "export_tax", "exporters": "PHL", "rate": 0.2}]})
+    base = baseline_from_store(store, sc, "nickel", "mine", **kw)
+    return base, PartialEquilibrium().solve(base, sc)
+
+
+def test_critmin_run_reads_the_stored_baseline_and_it_gives_the_result_of_the_computed_one(path: Path):
+    store_baselines(path, years=[2022])
+    store = Store.open(path)
+    stored_base, stored = _pe_run(store)
+    built_base, built = _pe_run(store, stored=False)
+    notes = [p.get("note", "") for p in stored.provenance if p.get("source") == "critmin.baseline"]
+    assert notes and "store build time" in notes[0]
+    assert "completed now" in [p.get("note", "") for p in built.provenance
+                               if p.get("source") == "critmin.baseline"][0]
+    key = ["exporter", "importer"]
+    pd.testing.assert_frame_equal(stored_base.flows.sort_values(key).reset_index(drop=True),
+                                  built_base.flows.sort_values(key).reset_index(drop=True),
+                                  check_exact=False, rtol=1e-12)
+    assert list(stored.tables) == list(built.tables)
+    for name in stored.tables:
+        a, b = stored.tables[name], built.tables[name]
+        keys = [c for c in ("mineral", "stage", "exporter", "importer", "country", "bloc") if c in a.columns]
+        if keys:
+            a, b = (t.sort_values(keys).reset_index(drop=True) for t in (a, b))
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-6, obj=name)
+
+
+def test_stored_baselines_are_stale_once_the_store_inputs_change_and_are_computed_again(path: Path):
+    from critmin.baseline_store import baselines_current
+    from critmin.store.catalog import TableData, write_store
+
+    from flow_fixtures import origin
+
+    store_baselines(path, years=[2022])
+    store = Store.open(path)
+    assert baselines_current(store)
+    gdp = store.table("gdp")
+    store.close()
+    changed = gdp.assign(gdp_usd=gdp["gdp_usd"] * 2, source="wdi-fixture-revised")
+    write_store(path, [TableData("gdp", changed, (origin("wdi-fixture-revised"),))], base=path)
+    store = Store.open(path)
+    assert not baselines_current(store)
+    assert stored_baseline(store, "nickel", "mine", 2022) is None
+    assert stored_baselines(store, 2022) == {}
+    again = load_baseline(store, "nickel", "mine", 2022)
+    assert not again.diagnostics.get("stored")
+    _, result = _pe_run(store)
+    assert "completed now" in [p.get("note", "") for p in result.provenance
+                               if p.get("source") == "critmin.baseline"][0]

@@ -286,3 +286,32 @@ def chain(name: str) -> ChainSpec:
         raise UnknownChainError(name, chain_names(), "Chains live in critmin/data/chains/*.yml.")
     path = CHAINS_DIR / f"{key}.yml"
     return parse_chain(read_yaml(path), file=f"critmin/data/chains/{path.name}")  # type: ignore[arg-type]
+
+
+def read_chain_file(path: Any) -> ChainSpec:
+    """A user's chain file (the layout of ``critmin/data/chains/*.yml``) as a :class:`ChainSpec`.
+
+    Raises
+    ------
+    ChainFileError
+        The file does not parse or does not follow the layout (the message names the file).
+    """
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(path)
+    try:
+        raw = read_yaml(path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise ChainFileError(f"chain file {path.name}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ChainFileError(f"chain file {path.name}: expected a mapping with chain, nodes and edges. "
+                             f"Got {type(raw).__name__}.")
+    try:
+        return parse_chain(raw, file=path.name)
+    except ChainFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ChainFileError(f"chain file {path.name}: not in the layout of critmin/data/chains "
+                             f"({type(exc).__name__}: {exc}).") from None

@@ -12,8 +12,8 @@ from battery import CHECKS, Case
 PLUGINS = {p.name: p for p in plugins()}
 
 
-def test_the_built_in_models_provide_an_example_for_the_battery() -> None:
-    assert PLUGINS["pe"].example is not None and PLUGINS["ge"].example is not None
+def test_every_registered_model_provides_an_example_for_the_battery() -> None:
+    assert all(p.example is not None for p in PLUGINS.values()), [n for n, p in PLUGINS.items() if p.example is None]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__.removeprefix("check_"))

@@ -268,3 +268,27 @@ def test_a_network_document_without_its_baseline_section_is_a_file_line_error(tm
                     "shocks:\n  - {type: ban, minerals: [gallium], exporter: CHN}\n")
     with pytest.raises(ScenarioError, match=r"no-baseline\.yaml:1: baseline: Field required"):
         load_scenario(path)
+
+
+def test_a_chain_file_with_stated_shares_runs_without_a_store_and_a_broken_one_is_a_file_line_error(tmp_path):
+    import yaml
+
+    from critmin.models.network.plugin import EXAMPLE_CHAIN
+    from critmin.runner import run
+    from critmin.scenario import load_scenario
+
+    (tmp_path / "chain.yml").write_text(yaml.safe_dump(EXAMPLE_CHAIN), encoding="utf-8")
+    doc = "model: network\nname: own-chain\nbaseline:\n  chain_file: chain.yml\nshocks:\n" \
+          "  - {type: ban, minerals: [gallium], exporters: CHN}\n"
+    (tmp_path / "ok.yaml").write_text(doc, encoding="utf-8")
+    result = run(tmp_path / "ok.yaml")           # no store named, none opened
+    assert result.parameters["chain"] == "battery-gaas"
+    assert result.tables["by_product"]["lost_quantity"].sum() > 0
+    (tmp_path / "bad.yml").write_text("chain: bad\nnodes:\n  - {id: x, stage: smelt}\n", encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(doc.replace("chain.yml", "bad.yml"), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"bad\.yaml:3: baseline: .*stage 'smelt'"):
+        load_scenario(tmp_path / "bad.yaml")
+    (tmp_path / "both.yaml").write_text(doc.replace("chain_file: chain.yml", "{chain: magnets, chain_file: chain.yml}")
+                                        .replace("baseline:\n  ", "baseline: "), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"both\.yaml:3: baseline: .*one of the two"):
+        load_scenario(tmp_path / "both.yaml")

@@ -163,17 +163,19 @@ def baseline_from_csv(scenario: Scenario) -> MarketBaseline:
                           provenance=tuple(prov))
 
 
-def baseline_from_store(store: Any, scenario: Scenario, mineral: str, stage: str) -> MarketBaseline:
-    """Baseline of ``mineral`` from the store through :func:`critmin.baseline.build_baseline`."""
-    try:
-        from critmin import baseline as baseline_mod
-    except ImportError as exc:
-        raise ScenarioError("store baselines need critmin.baseline, which is not installed in this "
-                            "checkout; use a flows_csv baseline instead.") from exc
+def baseline_from_store(store: Any, scenario: Scenario, mineral: str, stage: str, *,
+                        stored: bool = True) -> MarketBaseline:
+    """Baseline of ``mineral`` from the store: the completed baseline stored at build time
+    (:func:`critmin.baseline_store.load_baseline`), computed now
+    (:func:`critmin.baseline.build_baseline`) when the store has none or they are stale, or
+    when ``stored`` is False."""
+    from critmin.baseline import build_baseline
+    from critmin.baseline_store import load_baseline
+
     spec = scenario.baseline
     pst = spec.production_stage(mineral, stage)
-    built = baseline_mod.build_baseline(store, mineral, stage, spec.year,
-                                        **({"production_stage": pst} if pst else {}))
+    kwargs = {"production_stage": pst} if pst else {}
+    built = (load_baseline if stored else build_baseline)(store, mineral, stage, spec.year, **kwargs)
     frame = pd.DataFrame(getattr(built, "flows", built))
     qty = next((c for c in ("flow_t", "quantity_t") if c in frame.columns), None)
     if qty is None:
@@ -196,8 +198,10 @@ def baseline_from_store(store: Any, scenario: Scenario, mineral: str, stage: str
         prov.append({"source": "cepii-protee", "used_for": f"substitution {mineral} {stage}", "note": note})
     est = getattr(built, "estimated_share", None)
     if est is not None:
+        how = ("completed at store build time (table baselines)"
+               if getattr(built, "diagnostics", {}).get("stored") else "completed now")
         prov.append({"source": "critmin.baseline", "used_for": f"{mineral} {stage} {spec.year}",
-                     "note": f"estimated cells hold {est:.1%} of the quantity (method = estimated)"})
+                     "note": f"estimated cells hold {est:.1%} of the quantity (method = estimated); {how}"})
     return MarketBaseline(mineral=mineral, stage=stage, year=spec.year,
                           flows=flows[[c for c in FLOW_COLUMNS if c in flows.columns]],
                           price_usd_per_t=price, price_source=price_source,

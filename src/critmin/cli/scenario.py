@@ -26,6 +26,7 @@ def list_(directory: Annotated[Path | None, typer.Option("--dir", help="Folder o
     from critmin.cli._common import Format, emit
     from critmin.errors import CritminError
     from critmin.scenario import load_scenario, scenario_files
+    from critmin.scenario.load import SourceDataMissingError
 
     rows = []
     for path in scenario_files(directory):
@@ -35,6 +36,8 @@ def list_(directory: Annotated[Path | None, typer.Option("--dir", help="Folder o
             row.update(name=sc.name, model=sc.model, baseline=_baseline_text(sc.baseline),
                        shocks=", ".join(dict.fromkeys(s.kind for s in sc.shocks)) or "(none)",
                        status="ok" if not sc.warnings else "ok (older layout)")
+        except SourceDataMissingError:
+            row.update(status="needs source data: set CRITMIN_SOURCE_DIR (its files are read from there)")
         except CritminError:
             row.update(status="invalid: run `critmin scenario validate` on it")
         rows.append(row)

@@ -30,6 +30,12 @@ class DataPathError(ScenarioError):
     """A data reference that would leave the allowed folders, or names no file in them."""
 
 
+class SourceDataMissingError(DataPathError):
+    """A document names ``${CRITMIN_SOURCE_DIR}/...`` data and no source directory is set,
+    or it does not hold the file (a fresh clone without ../shared): the document is fine,
+    its data are not here."""
+
+
 @dataclass(frozen=True)
 class LoadContext:
     """Where a document came from; schemas' ``to_value(ctx)`` use it for data paths."""
@@ -73,12 +79,14 @@ class LoadContext:
         """
         raw = str(text)
         base = self.base_dir if self.base_dir is not None else self.source_dir
+        missing: type[DataPathError] = DataPathError
         for var in SOURCE_VARS:
             if raw.startswith(var):
                 raw = raw[len(var):].lstrip("/")
                 base = self.source_dir
+                missing = SourceDataMissingError
                 if base is None:
-                    raise DataPathError(f"{what}: {text!r} needs {SOURCE_VAR}: set it to the folder "
+                    raise SourceDataMissingError(f"{what}: {text!r} needs {SOURCE_VAR}: set it to the folder "
                                         "of raw release files, or place shared/data beside the checkout.")
                 break
         if base is None:
@@ -98,7 +106,7 @@ class LoadContext:
         if not any(full.is_relative_to(r) for r in self.roots()):
             raise DataPathError(f"{refuse} links that lead out of it.")
         if not full.is_file():
-            raise DataPathError(f"{what} {raw!r}: no such file in {base}.")
+            raise missing(f"{what} {raw!r}: no such file in {base}.")
         return full
 
 
@@ -186,14 +194,16 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario, *,
         try:
             return part.to_value(ctx)
         except CritminError as exc:
-            raise ScenarioError(f"{doc.path}:{doc.line_of((section,)) or '?'}: {section}: {exc}") from None
+            cls = type(exc) if isinstance(exc, DataPathError) else ScenarioError
+            raise cls(f"{doc.path}:{doc.line_of((section,)) or '?'}: {section}: {exc}") from None
 
     shocks = []
     for k, s in enumerate(parsed.shocks):
         try:
             shocks.append(s.to_value(ctx))
         except CritminError as exc:
-            raise ScenarioError(f"{doc.path}:{doc.line_of(('shocks', k)) or '?'}: shocks[{k}]: {exc}") from None
+            cls = type(exc) if isinstance(exc, DataPathError) else ScenarioError
+            raise cls(f"{doc.path}:{doc.line_of(('shocks', k)) or '?'}: shocks[{k}]: {exc}") from None
     baseline = value("baseline", getattr(parsed, "baseline", None), _default(plug.baseline))
     settings = value(plug.name, getattr(parsed, plug.name, None), _default(plug.settings))
     path = str(doc.path) if ctx.base_dir is not None else ""

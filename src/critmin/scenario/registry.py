@@ -118,11 +118,23 @@ class Example:
     built as Python values. ``critmin.run`` of the document must give the same result as
     ``model.solve(baseline, scenario)`` on the document's baseline; ``model`` should set at
     least one non-default parameter, and a seed if the model draws.
+
+    ``empty`` is the same case with nothing changed, on which the model must return its
+    baseline exactly; None means ``scenario`` without its shocks (a model whose limits are
+    settings, like sourcing, gives its settings without limits).
     """
 
     document: dict[str, Any]
     model: Any
     scenario: Scenario
+    empty: Scenario | None = None
+
+    @property
+    def unchanged(self) -> Scenario:
+        """:attr:`empty`, or :attr:`scenario` without its shocks."""
+        from dataclasses import replace
+
+        return self.empty if self.empty is not None else replace(self.scenario, shocks=())
 
 
 def register(plugin: ModelPlugin) -> ModelPlugin:

@@ -231,9 +231,15 @@ def envelope(plugin: ModelPlugin) -> type[BaseModel]:
         "shocks": (list[ShockIn], Field(default_factory=list)),
     }
     if plugin.baseline is not None:
-        # a section with a required key (network's chain) is itself required: a missing
-        # section is then a "Field required" error at the document's line, not a crash later
-        required = any(f.is_required() for f in plugin.baseline.model_fields.values())
+        # a section that cannot be empty (a required key, or one of two keys: network's chain
+        # or chain_file) is itself required: a missing section is then a "Field required"
+        # error at the document's line, not a crash later
+        try:
+            plugin.baseline()
+        except Exception:  # noqa: BLE001  (pydantic's ValidationError or a validator's ValueError)
+            required = True
+        else:
+            required = False
         fields["baseline"] = (plugin.baseline, ...) if required else (plugin.baseline | None, None)
     if plugin.settings is not None:
         fields[plugin.name] = (plugin.settings | None, None)

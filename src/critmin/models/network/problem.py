@@ -283,6 +283,8 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
     delivered = np.where(is_prod_y | ~has_out, y, shipped)
     resid = _residual(A, col, row_lo, row_hi)
     flows = col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0)
+    if not cuts:  # nothing restricted: the baseline is optimal; report it, not the LP's round-off
+        y, delivered, flows = x.copy(), x.copy(), f0.copy()
     return Solution("optimal", y, delivered, x, X, objective, marginal, iterations, resid, ub[:ny].copy(),
                     flows, f0)
 
