@@ -151,3 +151,18 @@ def test_root_is_the_dashboard_home_page(client):
     got = client.get("/", follow_redirects=False)
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
     assert "/map" in got.text
+
+
+def test_docs_page_loads_swagger_ui_from_this_server_only(client):
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']|url: ?'([^']+)'""", page.text)
+    urls = [a or b for a, b in urls]
+    assert {"/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css",
+            "/openapi.json"} <= set(urls)
+    for url in urls:
+        assert url.startswith("/") and not url.startswith("//"), url
+        assert client.get(url).status_code == 200, url
+    assert client.get("/redoc").status_code == 404  # ReDoc is CDN-only: not offered

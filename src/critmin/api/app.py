@@ -124,6 +124,8 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
 
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None,   # served below from the swagger-ui-bundle package, not a CDN
+        redoc_url=None,  # ReDoc comes only from a CDN (no Python package ships it)
         title="critmin",
         version=__version__,
         summary="Critical-minerals supply chains: production, concentration, exposure, "
@@ -141,6 +143,7 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
     app.state.cache = ResponseCache(config.limits.cache_entries)
     app.state.reads = ReadCache(config.limits.read_cache_mb * 1024 * 1024)
     dashboard = _mount_web(app)
+    _docs(app)
     from critmin.api import chains, flows, metrics, reference, scenarios, sourcing
 
     for module in (reference, metrics, flows, scenarios, sourcing, chains):
@@ -177,6 +180,26 @@ class QueryThreads:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the ``swagger-ui-bundle-v2`` package (its script, style
+    and icon at ``/docs/assets``), so the page works with no internet."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    assets = "/docs/assets"
+    app.mount(assets, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    def docs() -> Any:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png", oauth2_redirect_url=None)
+
+    app.add_api_route("/docs", docs, include_in_schema=False)
 
 
 def _mount_web(app: FastAPI) -> bool:
