@@ -254,3 +254,38 @@ def usgs_labels(name: str, stage_name: str | None = None) -> list[dict[str, str]
     st = stage(stage_name).value if stage_name is not None else None
     return [{"edition": e, "commodity": c, "label": lab, "stage": s, "basis": b}
             for e, c, lab, m, s, b in _usgs_label_index() if m == mid and (st is None or s == st)]
+
+
+# Closed vocabularies of options, one source for the library, the CLI and the REST API
+# (its OpenAPI lists them as enums).
+
+
+class Series(StrEnum):
+    """Which production releases (:mod:`critmin.metrics.queries`)."""
+
+    default = "default"
+    usgs = "usgs"
+    bgs = "bgs"
+    all = "all"
+
+
+class Measure(StrEnum):
+    """What exposure shares are of: trade value or tonnes."""
+
+    value_usd = "value_usd"
+    quantity_t = "quantity_t"
+
+
+class Basis(StrEnum):
+    """Which flows an exposure row rests on (:mod:`critmin.metrics.exposure_basis`)."""
+
+    auto = "auto"
+    observed = "observed"
+    baseline = "baseline"
+
+
+class SolveMode(StrEnum):
+    """PE solution mode: exact (levels; bans, large shocks) or gsim (linear)."""
+
+    exact = "exact"
+    gsim = "gsim"

@@ -104,7 +104,8 @@ def test_shipped_scenario_runs_on_the_store_like_the_cli(client, snapshot_store)
 
 @pytest.mark.parametrize(("body", "message"), [
     ("name: x\nbaseline: {year: 2023}\n", "request body:2: baseline"),
-    ("name: [unclosed\n", "malformed YAML/JSON at line"),
+    ("name: [unclosed\n", "request body: malformed YAML at line"),
+    ("{[1, 2]: x}\n", "request body: malformed YAML"),
     ("- just\n- a list\n", "mapping at the top level"),
     ("model: cge\nname: x\n", "model 'cge' is not known"),
 ])

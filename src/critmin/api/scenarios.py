@@ -144,9 +144,10 @@ def reraise(kind: str, message: str) -> None:
 
 
 def _parse(body: bytes, kind: str) -> Any:
-    """The document (a YamlDoc: its mapping and the line of every key); ScenarioError with
-    the line and column of malformed YAML or JSON."""
-    from critmin.scenario.yamlio import YamlDoc, _LineLoader
+    """The document (a YamlDoc: its mapping and the line of every key), read as the CLI
+    reads a scenario file (:func:`critmin.scenario.yamlio.parse_yaml`, JSON being YAML);
+    ScenarioError with the line and column of malformed text."""
+    from critmin.scenario.yamlio import parse_yaml
 
     try:
         text = body.decode("utf-8")
@@ -157,23 +158,9 @@ def _parse(body: bytes, kind: str) -> Any:
     if kind not in ("application/json", *YAML_TYPES):
         raise ScenarioError(f"request body has content type {kind!r}; send application/json "
                             "or application/yaml.")
-    import yaml
-
-    loader = _LineLoader(text)
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"request body: malformed YAML/JSON at {where}: {problem}.") from exc
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise ScenarioError("request body: a scenario document must be a mapping at the top "
-                            "level (name, baseline, shocks ...).")
-    _check_size(data)
-    return YamlDoc(data, getattr(loader, "_lines", {}), "request body")
+    doc = parse_yaml(text, "request body")
+    _check_size(doc.data)
+    return doc
 
 
 def _check_size(data: Any) -> None:

@@ -8,8 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from critmin.vocab import Basis, Measure, Series
+from critmin.vocab import SolveMode as Mode
 from critmin.vocab import Stage as _Stage
 from critmin.vocab import minerals as _minerals
+
+__all__ = ["Basis", "ErrorOut", "Format", "Measure", "MineralId", "Mode", "RowsOut", "Series",
+           "StageName", "TablesOut", "bloc_enum"]
 
 
 def _enum(name: str, values: list[str], doc: str) -> type[StrEnum]:
@@ -30,38 +35,11 @@ def bloc_enum() -> type[StrEnum]:
     return _enum("BlocName", sorted(blocs()), "A named country set (GET /api/blocs).")
 
 
-class Series(StrEnum):
-    """Which production releases: see critmin.metrics.queries."""
-
-    default = "default"
-    usgs = "usgs"
-    bgs = "bgs"
-    all = "all"
-
-
 class Format(StrEnum):
     """json: one document (rows + provenance); csv: the rows as CSV."""
 
     json = "json"
     csv = "csv"
-
-
-class Mode(StrEnum):
-    """PE solution mode: gsim (linear) or exact (levels; bans, large shocks)."""
-
-    gsim = "gsim"
-    exact = "exact"
-
-
-class Measure(StrEnum):
-    value_usd = "value_usd"
-    quantity_t = "quantity_t"
-
-
-class Basis(StrEnum):
-    auto = "auto"
-    observed = "observed"
-    baseline = "baseline"
 
 
 class RowsOut(BaseModel):

@@ -20,28 +20,11 @@ from critmin.cli._common import (
     progress,
 )
 from critmin.cli.app import app
-
-
-class Series(StrEnum):
-    default = "default"
-    usgs = "usgs"
-    bgs = "bgs"
-    all = "all"
+from critmin.vocab import Basis, Measure, Series
 
 
 class Method(StrEnum):
     eu2023 = "eu2023"
-
-
-class Measure(StrEnum):
-    value_usd = "value_usd"
-    quantity_t = "quantity_t"
-
-
-class Basis(StrEnum):
-    auto = "auto"
-    observed = "observed"
-    baseline = "baseline"
 
 
 CONCENTRATION_TABLE = ["mineral", "stage", "year", "top_country", "cr1_share", "cr3_share",

@@ -6,7 +6,6 @@ computes, this module prints.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ import typer
 
 from critmin.cli.app import scenario_app
 from critmin.cli.run import FileArg, FormatOpt, OutOpt, RunFormat, StoreOpt, run_file
+from critmin.vocab import SolveMode
 
 
 @scenario_app.command("list")
@@ -72,9 +72,7 @@ def validate_cmd(file: FileArg) -> None:
         console.print(f"[yellow]note[/yellow]: {w}")
 
 
-class Mode(StrEnum):
-    gsim = "gsim"
-    exact = "exact"
+Mode = SolveMode
 
 
 @scenario_app.command("run")

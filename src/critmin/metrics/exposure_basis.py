@@ -40,10 +40,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from critmin import vocab
 from critmin.errors import CritminError, InvalidParameterError, UnknownStageError
 from critmin.metrics import exposure as exp_mod
 
-BASES = ("auto", "observed", "baseline")
+BASES = tuple(b.value for b in vocab.Basis)  # ("auto", "observed", "baseline")
 OBSERVED = "observed"
 BASELINE = "completed baseline"
 WITHHELD = "observed, partial; shares withheld"

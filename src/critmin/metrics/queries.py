@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from critmin import vocab
 from critmin.errors import (
     UnknownMineralError,
     UnknownNameError,
@@ -45,7 +46,7 @@ from critmin.vocab import group_members
 from critmin.vocab import mineral as vocab_mineral
 from critmin.vocab import stage as vocab_stage
 
-SERIES = ("default", "usgs", "bgs", "all")
+SERIES = tuple(s.value for s in vocab.Series)  # ("default", "usgs", "bgs", "all")
 PRODUCTION_COLUMNS = ["mineral", "stage", "country", "year", "quantity_t", "basis",
                       "estimated", "edition", "source"]
 
