@@ -53,8 +53,13 @@ AGGREGATES = ("WLD", "OTH")
 
 
 def _family(source: pd.Series) -> pd.Series:
-    """'usgs' or 'bgs' for each source id."""
-    return source.astype("string").str.split("-").str[0]
+    """'usgs' or 'bgs' for each source id (split once per distinct id: a store has a few
+    dozen ids over tens of thousands of rows)."""
+    text = source.astype("string")
+    family = {s: s.split("-")[0] for s in text.dropna().unique()}
+    out = text.map(family).astype(object)
+    out[text.isna().to_numpy()] = pd.NA
+    return out
 
 
 def latest_production(frame: pd.DataFrame) -> pd.DataFrame:
