@@ -1,9 +1,9 @@
 """The per-market tables of the partial-equilibrium model, before they become the
-:class:`~critmin.models.base.Result` every model returns (:meth:`PEResult.to_result`).
+:class:`~critmin.models.base.Result` every model returns (:meth:`_MarketTables.to_result`).
 
-:class:`PEResult` is the model's working value (``PartialEquilibrium.solve_markets``), not a
-second result type: JSON, CSV and Markdown come from :mod:`critmin.reports` on the Result. It
-holds, for every market solved: flows before and after the shock,
+:class:`_MarketTables` is private to ``PartialEquilibrium.solve``, not a second result type:
+``solve`` returns the :class:`~critmin.models.base.Result`, and JSON, CSV and Markdown come
+from :mod:`critmin.reports` on it. It holds, for every market solved: flows before and after the shock,
 prices (world price per exporter, landed price per market), quantities supplied and
 demanded, the shortfall against baseline demand, the welfare components per country, the
 solver's diagnostics and the provenance of every input. Monetary values are in USD when
@@ -28,7 +28,7 @@ MEMO_COLUMNS = ("stockpile_sales",)
 
 
 @dataclass(frozen=True, eq=False)
-class PEResult:
+class _MarketTables:
     """What one scenario did to every market it touched.
 
     Attributes
@@ -63,7 +63,7 @@ class PEResult:
     @classmethod
     def combine(cls, parts: Sequence[dict[str, Any]], *, scenario: Any, model: str, mode: str,
                 baselines: Iterable[Any], elasticities: Any,
-                blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> PEResult:
+                blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> _MarketTables:
         flows = pd.concat([p["flows"] for p in parts], ignore_index=True)
         countries = pd.concat([p["countries"] for p in parts], ignore_index=True)
         welfare = pd.concat([p["welfare"] for p in parts], ignore_index=True)
@@ -165,7 +165,7 @@ class PEResult:
     def __repr__(self) -> str:
         n_m = self.flows[["mineral", "stage"]].drop_duplicates().shape[0] if len(self.flows) else 0
         net = self.welfare["net_welfare"].sum()
-        return (f"PEResult({self.scenario_name!r}, mode={self.mode}, {n_m} market(s), "
+        return (f"_MarketTables({self.scenario_name!r}, mode={self.mode}, {n_m} market(s), "
                 f"{len(self.flows)} flows, world net welfare {net:,.0f} {self.welfare_unit})")
 
     # ------------------------------------------------------------ tables
