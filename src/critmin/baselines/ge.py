@@ -100,10 +100,9 @@ def load_panel(scenario: Scenario) -> GEPanel:
     from critmin.sources.origin import Origin, require_file, sha256_file
 
     data = spec.data
-    where = scenario.path or scenario.name
     if not data.file.is_file():
         raise SourceFormatError(
-            f"{where}: data file not found: {data.file}. Paths with ${{CRITMIN_SOURCE_DIR}} resolve "
+            f"baseline.data.file: data file not found: {data.file}. Paths with ${{CRITMIN_SOURCE_DIR}} resolve "
             "to CRITMIN_SOURCE_DIR or the shared/data folder beside the checkout; relative paths "
             "to the scenario's folder.")
     path = require_file(data.file, f"scenario {scenario.name!r} data")
@@ -126,14 +125,15 @@ def load_panel(scenario: Scenario) -> GEPanel:
         absent = sorted(set(data.years) - have)
         if absent:
             raise UnknownYearError(absent[0], [str(y) for y in sorted(have)],
-                                   f"(baseline.data.years of {where})")
+                                   f"(baseline.data.years of scenario {scenario.name!r})")
         frame = frame[frame["year"].isin(data.years)].reset_index(drop=True)
     have = sorted(set(frame["year"].dropna().astype(int)))
     if spec.year not in have:
-        raise UnknownYearError(spec.year, [str(y) for y in have], f"(baseline.year of {where})")
+        raise UnknownYearError(spec.year, [str(y) for y in have],
+                               f"(baseline.year of scenario {scenario.name!r})")
     countries = sorted(set(frame["exporter"]) | set(frame["importer"]))
     for name, rule in spec.variables:
-        frame[name] = _variable(frame, name, rule, countries, where)
+        frame[name] = _variable(frame, name, rule, countries)
     origin = dict(data.origin)
     o = Origin(source=origin.get("source", "user-data"), publisher=origin.get("publisher", ""),
                title=origin.get("title") or path.name, vintage=origin.get("vintage", ""),
@@ -143,8 +143,9 @@ def load_panel(scenario: Scenario) -> GEPanel:
     return GEPanel(frame=frame, year=int(spec.year), tariffs=spec.tariffs, provenance=(prov,))
 
 
-def _variable(frame: pd.DataFrame, name: str, rule: str | Indicator, countries: list[str],
-              where: str) -> np.ndarray:
+def _variable(frame: pd.DataFrame, name: str, rule: str | Indicator, countries: list[str]) -> np.ndarray:
+    """One gravity variable of ``baseline.variables``; errors name the field (the runner
+    adds the scenario file and the line of that key)."""
     if isinstance(rule, Indicator):
         absent = [m for m in rule.members if m not in countries]
         if absent:
@@ -158,14 +159,14 @@ def _variable(frame: pd.DataFrame, name: str, rule: str | Indicator, countries: 
             inside &= frame["year"] <= rule.to_year
         return inside.astype(float).to_numpy()
     if not _EXPR_OK.match(rule) or "__" in rule or "@" in rule:
-        raise ScenarioError(f"{where}: baseline.variables.{name}: {rule!r} is not an accepted "
+        raise ScenarioError(f"baseline.variables.{name}: {rule!r} is not an accepted "
                             "expression (columns, numbers, + - * / ( ), comparisons, log, exp).")
     try:
         value = frame.eval(rule, engine="python")
     except Exception as exc:  # noqa: BLE001  (pandas raises many kinds; the message names the rule)
-        raise ScenarioError(f"{where}: baseline.variables.{name}: cannot evaluate {rule!r}: "
+        raise ScenarioError(f"baseline.variables.{name}: cannot evaluate {rule!r}: "
                             f"{exc}. Columns are {list(frame.columns)}.") from None
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ScenarioError(f"{where}: baseline.variables.{name}: {rule!r} is not numeric ({exc}).") from None
+        raise ScenarioError(f"baseline.variables.{name}: {rule!r} is not numeric ({exc}).") from None
