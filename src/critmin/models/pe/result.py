@@ -225,22 +225,26 @@ class _MarketTables:
         from critmin.metrics.concentration import concentration
 
         f = self.flows[self.flows["exporter"] != self.flows["importer"]]
+        keys = ["mineral", "stage", "importer"]
+        cases = (("baseline", "flow_t_baseline"), ("scenario", "flow_t"))
+        frame = pd.concat([pd.DataFrame({"mineral": f["mineral"], "stage": f["stage"], "importer": f["importer"],
+                                         "case": case, "country": f["exporter"],
+                                         "quantity_t": f[col].clip(lower=0.0)}) for case, col in cases],
+                          ignore_index=True)
+        frame = frame[frame["quantity_t"] > 0]
+        if not len(frame):
+            return pd.DataFrame(columns=[*keys, "hhi_baseline", "hhi_scenario"])
+        # one call for both cases (the metrics' vectorised HHI), split after
+        conc = concentration(frame, keys=(*keys, "case"))[[*keys, "case", "hhi", "top_country", "cr1_share"]]
         out = []
-        for case, col in (("baseline", "flow_t_baseline"), ("scenario", "flow_t")):
-            frame = pd.DataFrame({"mineral": f["mineral"], "stage": f["stage"], "importer": f["importer"],
-                                  "country": f["exporter"], "quantity_t": f[col].clip(lower=0.0)})
-            frame = frame[frame["quantity_t"] > 0]
-            if not len(frame):
-                continue
-            conc = concentration(frame, keys=("mineral", "stage", "importer"))
-            conc = conc[["mineral", "stage", "importer", "hhi", "top_country", "cr1_share"]]
-            out.append(conc.rename(columns={"hhi": f"hhi_{case}", "top_country": f"top_exporter_{case}",
-                                            "cr1_share": f"top_share_{case}"}))
-        if not out:
-            return pd.DataFrame(columns=["mineral", "stage", "importer", "hhi_baseline", "hhi_scenario"])
+        for case, _ in cases:
+            part = conc[conc["case"] == case].drop(columns="case")
+            if len(part):
+                out.append(part.rename(columns={"hhi": f"hhi_{case}", "top_country": f"top_exporter_{case}",
+                                                "cr1_share": f"top_share_{case}"}))
         merged = out[0]
         for extra in out[1:]:
-            merged = merged.merge(extra, on=["mineral", "stage", "importer"], how="outer")
+            merged = merged.merge(extra, on=keys, how="outer")
         return merged.reset_index(drop=True)
 
     def market_summary(self) -> pd.DataFrame:
