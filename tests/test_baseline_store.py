@@ -100,6 +100,47 @@ def test_complete_markets_on_the_source_store_estimate_little_cross_border_trade
     assert (complete["estimated_cross_border_share"] <= 0.15).all()
 
 
+@pytest.fixture()
+def germanium(tmp_path: Path) -> Store:
+    # Germanium has refinery output only (no mine series), as in the store built from
+    # ../shared/data, where the series ends in 2023.
+    production = production_rows("germanium", "refinery", 2022, {
+        "CHN": 140.0, "RUS": 5.0, "USA": 0.0, "OTH": 20.0})
+    flows = flow_rows([("CHN", "JPN", 3.0e6, 2.0, "observed")], mineral="germanium",
+                      stage="chemical", hs="282560")
+    return make_store(tmp_path / "ge.duckdb", production, flows, ["CHN", "JPN", "RUS", "USA"])
+
+
+def test_a_missing_refinery_year_is_reported_as_such_not_as_missing_mine_data(germanium):
+    from critmin.baseline_store import NoBaselineError, build_market
+
+    with pytest.raises(NoBaselineError) as err:
+        build_market(germanium, "germanium", "refinery", 2023)
+    msg = str(err.value)
+    assert msg.startswith("no germanium refinery production for 2023 (years with data: "
+                          "2022-2022")
+    assert "no germanium mine production in the store" in msg
+    rows = market_coverage(germanium, 2023)
+    ge = rows[(rows["mineral"] == "germanium") & (rows["stage"] == "refinery")].iloc[0]
+    assert ge["status"].startswith("no baseline: no germanium refinery production for 2023")
+
+
+def test_a_chemical_stage_without_mine_data_is_bounded_by_refined_output(germanium):
+    from critmin.baseline_store import build_market
+
+    b = build_market(germanium, "germanium", "chemical", 2022)
+    assert b.diagnostics["production_stage"] == "refinery"
+    assert b.row_targets["CHN"] == pytest.approx(140.0)
+
+
+def test_ores_have_no_fallback_stage(path: Path):
+    from critmin.baseline_store import NoBaselineError, build_market
+
+    with pytest.raises(NoBaselineError, match=r"^no nickel mine production for 2030 "
+                       r"\(years with data: 2022-2022, latest from usgs-fixture\)$"):
+        build_market(Store.open(path), "nickel", "mine", 2030)
+
+
 def _pe_run(store: Store, **kw):  # noqa: ANN202
     from critmin.baselines.pe import baseline_from_store
     from critmin.models.pe import PartialEquilibrium

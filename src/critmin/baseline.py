@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from critmin import vocab
+from critmin.baseline_basket import basket_entries, basket_split, basket_summary
 from critmin.baseline_fit import complete_matrix, production_constrained
 from critmin.errors import InvalidParameterError, SolveError, UnknownYearError
 from critmin.sources.usgs_imports import MASS_UNITS, US_IMPORT_STATISTICS
@@ -139,7 +140,9 @@ class Baseline:
     def estimated_parts(self) -> dict[str, float]:
         """Estimated tonnes by reason, as shares of all tonnes: ``home absorption``
         (domestic cells), ``USGS import sources`` (the USA column, §4.2 of
-        docs/baseline.md), ``cross-border, unobserved`` (codes or exporters no complete
+        docs/baseline.md), ``basket split`` (the mineral's tonnes in an observed basket
+        cell, e.g. 811292, split by :mod:`critmin.baseline_basket`), ``cross-border,
+        unobserved`` (codes or exporters no complete
         source lists); plus ``observed, tonnes from value`` (observed cells whose tonnes
         come from a unit value)."""
         f = self.flows
@@ -148,11 +151,14 @@ class Baseline:
             return {}
         est = f["method"] == "estimated"
         dom = f["domestic"].astype(bool)
-        usgs = est & ~dom & f["note"].notna()
+        note = f["note"].fillna("").astype(str)
+        basket = est & ~dom & note.str.startswith(BASKET_NOTE)
+        usgs = est & ~dom & f["note"].notna() & ~basket
         return {"home absorption": float(f.loc[est & dom, "quantity_t"].sum()) / total,
                 "USGS import sources": float(f.loc[usgs, "quantity_t"].sum()) / total,
-                "cross-border, unobserved": float(f.loc[est & ~dom & ~usgs, "quantity_t"].sum())
-                / total,
+                "basket split": float(f.loc[basket, "quantity_t"].sum()) / total,
+                "cross-border, unobserved": float(
+                    f.loc[est & ~dom & ~usgs & ~basket, "quantity_t"].sum()) / total,
                 "observed, tonnes from value": float(
                     f.loc[~est & f["quantity_from_value"].astype(bool), "quantity_t"].sum()) / total}
 
@@ -280,6 +286,7 @@ def _distances(store: Store, countries: list[str],
 # smelters abroad, not consumed where mined.
 DEFAULT_HOME_SHARE = 0.75
 USGS_NOTE = "USGS import-source shares 2021–24"
+BASKET_NOTE = "basket split"  # critmin.baseline_basket.SPLIT_NOTE
 
 
 def us_import_sources(store: Store, mineral: str, stage: str) -> pd.DataFrame:
@@ -349,6 +356,13 @@ def _home_share(home_share: float | None, us_absorption: float | None, k_us: int
     if stage == "mine":  # ores are mostly shipped to smelters abroad
         return 0.0, "GDP proxy for ores (no calibration data)"
     return DEFAULT_HOME_SHARE, "default assumption (no calibration data)"
+
+
+def _basket_split(store: Store, mineral: str, stage: str, year: int) -> pd.DataFrame | None:
+    """The market's basket cells split to the mineral (None: the market has no basket)."""
+    if not basket_entries(mineral, stage):
+        return None
+    return basket_split(store, mineral, stage, year)
 
 
 def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
@@ -471,6 +485,14 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     shares = (us_import_sources(store, m.id, st) if us_import_shares and "*" not in covered
               else pd.DataFrame(columns=["country", "share", "form", "source"]))
     us_extra = {"USA", *(c for c in shares["country"] if c != "OTH")} if len(shares) else set()
+    # Observed basket cells (e.g. 811292, listed completely by BACI) split to this mineral
+    # where the evidence allows: the USA column by USGS import sources (set below, §4.2),
+    # sole producers of the mineral here; estimated cells, held fixed (docs/baseline.md §4.5).
+    basket = _basket_split(store, m.id, st, int(year)) if not include_shared else None
+    split = (basket[basket["split_method"] == "sole-producer"] if basket is not None
+             else pd.DataFrame(columns=["exporter", "importer", "quantity_t", "note", "source"]))
+    split = split[split["quantity_t"].notna() & (split["quantity_t"] >= 0)]
+    us_extra |= set(split["exporter"]) | set(split["importer"])
     countries = sorted(set(prod.index) | set(obs["exporter"]) | set(obs["importer"])
                        | set(countries) | set(weights.index if weights is not None else ())
                        | set(_largest(store, int(year), top_absorbers, have)) | us_extra)
@@ -529,6 +551,12 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                 if cell > 0:
                     fixed[k, k_us] = cell
                     usgs_cells[(c, "USA")] = note
+    basket_cells: dict[tuple[str, str], str] = {}
+    for e, i, q, note in split[["exporter", "importer", "quantity_t", "note"]].itertuples(
+            index=False):
+        if np.isnan(fixed[pos[e], pos[i]]):
+            fixed[pos[e], pos[i]] = float(q)
+            basket_cells[(e, i)] = str(note)
     obs_rows = np.nansum(fixed, axis=1)
     obs_cols = np.nansum(fixed, axis=0)
     rows = np.maximum(production, obs_rows)
@@ -594,6 +622,16 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                           dtype="object")
     usgs_source = shares["source"].iloc[0] if len(shares) else None
     tidy.loc[cell_note.notna() & est, "source"] = usgs_source
+    if basket_cells:  # the observed basket row the mineral's tonnes were split from
+        bnote = pd.Series([basket_cells.get((e, i)) for e, i in
+                           zip(tidy["exporter"], tidy["importer"])], index=tidy.index,
+                          dtype="object")
+        bsource = split.set_index(["exporter", "importer"])["source"]
+        keys = list(zip(tidy["exporter"], tidy["importer"]))
+        hit = bnote.notna() & est
+        tidy.loc[hit, "source"] = [bsource.get(k) for k, h in zip(keys, hit) if h]
+        tidy.loc[hit, "hs_shared"] = True
+        cell_note = cell_note.where(bnote.isna(), bnote)
     tidy["source"] = tidy["source"].fillna("critmin-baseline")
     tidy["note"] = cell_note
     tidy["quantity_from_value"] = tidy["quantity_from_value"].astype("boolean").fillna(False).astype(bool)
@@ -607,6 +645,9 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
         if q_total > 0 else 0.0
     v_total = float(tidy["value_usd"].sum(min_count=1)) if tidy["value_usd"].notna().any() else 0.0
     est_v = float(tidy.loc[tidy["method"] == "estimated", "value_usd"].sum())
+    if basket is not None and len(basket_entries(m.id, st)):
+        diag["basket"] = basket_summary(basket, m.id, st)
+        diag["basket"]["cells_fixed"] = len(basket_cells)
     diag.update({"countries": n, "observed_cells": len(obs), "complete_exporters": complete,
                  "complete_market": "*" in covered,
                  "reexport_rows": [countries[k] for k in np.nonzero(obs_rows > production)[0]],

@@ -35,15 +35,18 @@ from critmin.errors import CritminError
 from critmin.sources.origin import Origin
 from critmin.store.catalog import Store, TableData, write_store
 
+BASKET_COLUMNS = ["basket_code", "basket_cross_border_t", "basket_observed_share",
+                  "basket_quantity_from_value_share", "basket_split_share", "basket_mineral_t",
+                  "split_method"]
 CELL_COLUMNS = ["mineral", "stage", "year", "exporter", "importer", "quantity_t", "value_usd",
                 "method", "source", "note", "domestic", "quantity_from_value", "hs_shared"]
 MARKET_COLUMNS = [
     "mineral", "stage", "year", "status", "production_stage", "basis", "countries", "total_t",
     "cross_border_t", "observed_cross_border_share", "estimated_cross_border_share",
     "estimated_share", "home_absorption_share", "usgs_import_sources_share",
-    "unobserved_cross_border_share", "quantity_from_value_share", "complete_market",
-    "codes", "complete_codes", "shared_codes", "flow_sources", "production_sources",
-    "constraint", "diagnostics", "provenance", "source"]
+    "unobserved_cross_border_share", "basket_split_cells_share", "quantity_from_value_share",
+    "complete_market", "codes", "complete_codes", "shared_codes", *BASKET_COLUMNS,
+    "flow_sources", "production_sources", "constraint", "diagnostics", "provenance", "source"]
 SOURCE = "critmin-baselines"
 DERIVED_TABLES = ("baselines", "baseline_markets")
 
@@ -88,6 +91,7 @@ def _shares(b: Baseline) -> dict[str, Any]:
             "home_absorption_share": parts.get("home absorption", 0.0),
             "usgs_import_sources_share": parts.get("USGS import sources", 0.0),
             "unobserved_cross_border_share": parts.get("cross-border, unobserved", 0.0),
+            "basket_split_cells_share": parts.get("basket split", 0.0),
             "quantity_from_value_share": q_from_value}
 
 
@@ -106,10 +110,22 @@ def market_row(b: Baseline, done: set[tuple[str, str]]) -> dict[str, Any]:
             "complete_market": bool(diag.get("complete_market", False)),
             "codes": ",".join(e.code for e in entries), "complete_codes": ",".join(complete),
             "shared_codes": ",".join(e.code for e in entries if e.shared_with),
+            **_basket_columns(b.mineral, b.stage, diag.get("basket")),
             "flow_sources": ",".join(flow_sources), "production_sources": ",".join(prod_sources),
             "constraint": str(diag.get("constraint", "")),
             "diagnostics": json.dumps(diag, default=_json_default),
             "provenance": json.dumps(prov, default=_json_default), "source": SOURCE}
+
+
+def _basket_columns(mineral: str, stage: str, summary: dict[str, Any] | None) -> dict[str, Any]:
+    """The basket columns of a market row: the baseline's ``diagnostics["basket"]``
+    (:func:`critmin.baseline_basket.basket_summary`), else the codes only."""
+    from critmin.baseline_basket import basket_entries
+
+    if summary:
+        return {c: summary.get(c) for c in BASKET_COLUMNS}
+    codes = ",".join(sorted({e.code for e in basket_entries(mineral, stage)}))
+    return {c: None for c in BASKET_COLUMNS} | {"basket_code": codes or None}
 
 
 def _json_default(value: Any) -> Any:
@@ -131,19 +147,76 @@ def _failed_row(mineral: str, stage: str, year: int, reason: str,
                 "complete_codes": ",".join(e.code for e in entries if any(
                     (nom, e.code_in(nom)) in done for nom in vocab.NOMENCLATURES)),
                 "shared_codes": ",".join(e.code for e in entries if e.shared_with),
-                "complete_market": False, "source": SOURCE})
+                "complete_market": False, "source": SOURCE,
+                **_basket_columns(mineral, stage, None)})
     return row
+
+
+# Production stages that can bound a trade stage USGS does not report, tried in order after
+# the stage's own: only stages upstream of it, mine output first (every refined form starts
+# there), then the refined metal (e.g. germanium dioxide bounded by refined germanium, which
+# has no mine series). Ores have no fallback.
+FALLBACK_STAGES = {"mine": (), "smelter": ("mine",), "refinery": ("mine", "smelter"),
+                   "metal": ("mine", "refinery", "smelter"),
+                   "chemical": ("mine", "refinery", "smelter")}
+
+
+class NoBaselineError(CritminError):
+    """No production bounds a market in a year (the message says what was tried)."""
+
+
+def _production_span(store: Store, mineral: str) -> dict[str, tuple[list[int], list[str]]]:
+    """Years with production quantities, by stage, of ``mineral``, and the sources of the
+    latest of them."""
+    if "production" not in set(store.tables()):
+        return {}
+    frame = store.sql("SELECT stage, year, string_agg(DISTINCT source, ',') AS sources FROM "
+                      "production WHERE mineral = ? AND quantity_t IS NOT NULL AND country "
+                      "<> 'WLD' GROUP BY stage, year ORDER BY stage, year", [mineral])
+    out: dict[str, tuple[list[int], list[str]]] = {}
+    for st, g in frame.groupby("stage"):
+        out[str(st)] = ([int(y) for y in g["year"]], sorted(str(g["sources"].iloc[-1]).split(",")))
+    return out
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _why(span: dict[str, tuple[list[int], list[str]]], mineral: str, stage: str, year: int,
+         exc: CritminError) -> str:
+    if stage not in span:
+        return f"no {mineral} {stage} production in the store"
+    years, sources = span[stage]
+    if int(year) not in years:
+        return (f"no {mineral} {stage} production for {year} (years with data: {years[0]}-"
+                f"{years[-1]}, latest from {', '.join(sources)})")
+    return f"{stage}: {_first_line(exc)}"
 
 
 def build_market(store: Store, mineral: str, stage: str, year: int) -> Baseline:
     """The default baseline of a market: the stage's own production, else (for a trade
-    stage USGS does not report, e.g. refined platinum) mine production as the bound."""
-    try:
-        return build_baseline(store, mineral, stage, year)
-    except CritminError:
-        if stage == "mine":
-            raise
-        return build_baseline(store, mineral, stage, year, production_stage="mine")
+    stage USGS does not report for the year, e.g. refined platinum) the production of the
+    first upstream stage (:data:`FALLBACK_STAGES`) with data as the bound (``production_stage`` says
+    which).
+
+    Raises :class:`NoBaselineError` naming the market's own gap first (e.g. "no germanium
+    refinery production for 2024 (years with data: 1971-2023)") and then what each
+    fallback stage lacked, never only the last fallback's error.
+    """
+    tried: list[tuple[str, CritminError]] = []
+    for pst in (stage, *FALLBACK_STAGES.get(stage, ("mine",))):
+        try:
+            return build_baseline(store, mineral, stage, year,
+                                  production_stage=None if pst == stage else pst)
+        except CritminError as exc:
+            tried.append((pst, exc))
+    mid = vocab.mineral(mineral).id
+    span = _production_span(store, mid)
+    reasons = [_why(span, mid, pst, year, exc) for pst, exc in tried]
+    own, rest = reasons[0], reasons[1:]
+    msg = own + (f"; no upstream stage bounds it ({'; '.join(rest)})" if rest else "")
+    raise NoBaselineError(msg)
 
 
 def compute_baselines(store: Store, years: Iterable[int] | None = None, *,
@@ -160,7 +233,7 @@ def compute_baselines(store: Store, years: Iterable[int] | None = None, *,
         try:
             b = build_market(store, m, s, y)
         except CritminError as exc:
-            rows.append(_failed_row(m, s, y, f"no baseline: {str(exc).splitlines()[0]}",
+            rows.append(_failed_row(m, s, y, f"no baseline: {_first_line(exc)}",
                                     done_by_year[y]))
             continue
         f = b.flows.assign(mineral=m, stage=s, year=y)
@@ -175,7 +248,7 @@ def compute_baselines(store: Store, years: Iterable[int] | None = None, *,
 
 
 #: The modules whose code computes a baseline: stored baselines made by other code are stale.
-METHOD_MODULES = ("baseline.py", "baseline_fit.py")
+METHOD_MODULES = ("baseline.py", "baseline_fit.py", "baseline_basket.py")
 
 
 def inputs_digest(store: Store) -> str:
@@ -320,7 +393,8 @@ def market_coverage(store: Store, year: int | None = None, *,
         sql = "SELECT * FROM baseline_markets" + (" WHERE year = ?" if year is not None else "")
         rows = store.sql(sql, [int(year)] if year is not None else None)
         if year is None or len(rows):
-            return _order(rows)
+            return _order(rows.reindex(columns=list(dict.fromkeys([*rows.columns,
+                                                                   *MARKET_COLUMNS]))))
     years = [int(year)] if year is not None else default_years(store)
     _, rows = compute_baselines(store, years, progress=progress)
     return _order(rows)

@@ -65,7 +65,9 @@ def coverage(
     """How much of each market's cross-border trade is observed and how much estimated.
 
     One row per market (mineral, stage, year), newest year first: cross-border tonnes, the
-    observed and estimated shares, the estimated share by reason and the sources.
+    observed and estimated shares, the estimated share by reason and the sources; for a
+    market on a basket code shared by several minerals (811292), how much of the basket is
+    observed and how much of it is split (estimated) to the mineral.
     """
     from critmin.baseline_store import market_coverage
 
@@ -82,14 +84,17 @@ def coverage(
     cols = ["mineral", "stage", "year", "status", "cross_border_t", "observed_cross_border_share",
             "estimated_cross_border_share", "estimated_share", "home_absorption_share",
             "usgs_import_sources_share", "unobserved_cross_border_share",
-            "quantity_from_value_share", "complete_market", "codes", "complete_codes",
-            "shared_codes", "flow_sources", "production_sources", "production_stage", "basis"]
-    frame = rows[cols]
+            "basket_split_cells_share", "quantity_from_value_share", "complete_market", "codes",
+            "complete_codes", "shared_codes", "basket_code", "basket_cross_border_t",
+            "basket_observed_share", "basket_quantity_from_value_share", "basket_split_share",
+            "basket_mineral_t", "split_method", "flow_sources", "production_sources",
+            "production_stage", "basis"]
+    frame = rows.reindex(columns=cols)
     if fmt is Format.table:
         frame = frame[frame["status"] == "ok"][
             ["mineral", "stage", "year", "cross_border_t", "observed_cross_border_share",
              "estimated_cross_border_share", "home_absorption_share", "complete_market",
-             "codes", "flow_sources"]]
+             "codes", "basket_observed_share", "basket_split_share", "flow_sources"]]
     sources = sorted({x for col in ("flow_sources", "production_sources")
                       for v in rows[col].dropna() for x in str(v).split(",") if x})
     emit(frame, fmt, title=f"Observed and estimated trade per market{f' ({year})' if year else ''}",
@@ -97,7 +102,9 @@ def coverage(
          if sources else [],
          footer="Shares of cross-border tonnes; home_absorption_share is a share of all tonnes. "
                 "complete_market: every code listed for every exporter (BACI), so only home "
-                "absorption is estimated.")
+                "absorption is estimated. basket_*: a code shared by several minerals (811292): "
+                "the basket is observed (basket_observed_share), its split to this mineral is "
+                "estimated (basket_split_share of its tonnes; split_method says how).")
 
 
 @data_app.command("status")

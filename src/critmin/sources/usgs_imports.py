@@ -52,6 +52,8 @@ US_IMPORT_STATISTICS: dict[tuple[str, str], tuple[tuple[str, float, str], ...]] 
                                  "Ge metal"),),
     ("germanium", "chemical"): (("Import: Imports for consumption: Germanium dioxide", 0.6942,
                                  "GeO2 gross weight x 72.63/104.63 (Ge content)"),),
+    ("indium", "refinery"): (("Import: Imports for consumption", 1.0,
+                              "In metal (the chapter's trade is unwrought indium and powder)"),),
     ("rare_earths", "chemical"): (("Import: Imports: Compounds", 1.0,
                                    "compounds counted as REO, as hs_codes.yml 2846"),),
     ("rare_earths", "metal"): (("Import: Imports: Metals: Rare-earth metals and alloys", 1.166,
