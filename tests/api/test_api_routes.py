@@ -135,3 +135,19 @@ def test_sourcing_route_returns_the_cli_document(client, snapshot_store):
 def test_infeasible_sourcing_plan_is_422_naming_the_limits(client):
     got = client.get("/api/routes/USA?mineral=gallium&cap=0.1&must_meet=true")
     assert got.status_code == 422 and "Relax one of them" in got.json()["detail"]
+
+
+def test_parameters_a_route_does_not_read_share_its_cached_answer(client):
+    first = client.get("/api/production/cobalt?stage=mine&year=2023")
+    assert first.status_code == 200 and first.headers.get("x-cache") != "hit"
+    # the same question, parameters in another order and one the route ignores
+    again = client.get("/api/production/cobalt?year=2023&nocache=1&stage=mine")
+    assert again.headers.get("x-cache") == "hit" and again.json() == first.json()
+    other = client.get("/api/production/cobalt?stage=mine&year=2022")
+    assert other.headers.get("x-cache") != "hit" and other.json() != first.json()
+
+
+def test_root_is_the_dashboard_home_page(client):
+    got = client.get("/", follow_redirects=False)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
+    assert "/map" in got.text

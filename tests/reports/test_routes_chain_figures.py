@@ -56,6 +56,17 @@ def test_frontier_marks_the_plan_at_its_cap_and_todays_sourcing(routes_doc) -> N
     assert any("estimated" in n for n in panel.notes)
 
 
+def test_exclusion_bars_start_from_the_plan_and_value_unmet_tonnes(routes_doc) -> None:
+    view = panels.routes_view(routes_doc)
+    panel = figures.routes_exclusions(view)
+    purchases, unmet = panel.figure.data
+    steps = routes_doc["tables"]["frontier_exclusions"]
+    assert list(purchases.x)[0] == "none" and len(purchases.x) == len(steps)
+    assert list(purchases.y) == pytest.approx([s["cost_usd"] for s in steps])
+    # purchases plus unmet tonnes at the value of lost supply is the optimiser's objective
+    assert [p + u for p, u in zip(purchases.y, unmet.y)] == pytest.approx([s["objective_usd"] for s in steps])
+
+
 def test_plan_bars_flag_suppliers_whose_cost_is_the_market_price(routes_doc) -> None:
     view = panels.routes_view(routes_doc)
     panel = figures.routes_plan(view)

@@ -20,13 +20,14 @@ def _title(page, name: str) -> str:  # type: ignore[no-untyped-def]
 def test_routes_page_draws_the_frontier_with_plan_and_today_marked(visit, width, height) -> None:
     v = visit(width, height)
     page = v.open("/routes")
-    v.wait_for_figures(2)
+    v.wait_for_figures(3)
     front = "#panel-routes_frontier .figure"
     assert v.paths(f"{front} .scatterlayer path.js-line") >= 1           # the frontier line
     assert v.paths(f"{front} .scatterlayer path.point") >= 5            # caps, plan, today
     legend = page.text_content(f"{front} .legend") or ""
     assert "chosen plan" in legend and "today's sourcing" in legend
     assert v.paths("#panel-routes_plan .figure .bars path") >= 4         # today and plan bars
+    assert v.paths("#panel-routes_exclusions .figure .bars path") >= 3   # one bar per step
     assert "USA" in _title(page, "routes_frontier")
     assert "estimated" in page.text_content("#panel-routes_plan .notes")
     assert "Geological Survey" in page.text_content("#panel-routes_frontier .sources")
@@ -46,7 +47,7 @@ def test_routes_page_redraws_for_another_buyer_and_exclusion(visit) -> None:
     page.wait_for_function("document.querySelector('#panel-routes_frontier h2') && "
                            "document.querySelector('#panel-routes_frontier h2').textContent.includes('EU27')",
                            timeout=60_000)
-    v.wait_for_figures(2)
+    v.wait_for_figures(3)
     assert _title(page, "routes_frontier") != before
     rows = page.eval_on_selector_all("#routes-tables table.data tbody tr", "rs => rs.map(r => r.innerText)")
     assert any(r.startswith("CHN") and "yes" in r for r in rows)        # CHN marked excluded

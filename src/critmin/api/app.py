@@ -11,6 +11,9 @@ Safety, by construction:
 - Request bodies are limited (:attr:`Limits.max_body_bytes`, 413 beyond).
 - Every solve runs under a time limit (:attr:`Limits.solve_seconds`, 503 beyond) and at
   most :attr:`Limits.max_solves` at once (503 "busy" beyond), so metric routes keep serving.
+- Every read route that computes (metrics, flows, coverage, chains, reference tables) runs in
+  :attr:`Limits.query_threads` threads under a time limit counted from the request's arrival
+  (:attr:`Limits.query_seconds`, 503 beyond; :func:`critmin.api.deps.bounded`).
 - The store is opened read-only; a store rebuilt underneath (a new file renamed into place)
   is picked up by the next query (:class:`critmin.store.catalog.Store`).
 
@@ -26,7 +29,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +51,10 @@ class Limits:
 
     max_body_bytes: int = 256 * 1024      # a scenario document is a few KB
     solve_seconds: float = 30.0           # wall time of one scenario run
+    query_seconds: float = 30.0           # wall time of one read request (queue included)
+    query_threads: int = 4                # read requests computing at once
+    cache_entries: int = 512              # finished responses kept (0: every request computes)
+    read_cache_mb: int = 256              # store query results kept (0: none)
     max_solves: int = 2                   # scenario runs at once (2 cores)
     queue_seconds: float = 10.0           # wait for a free solve slot before 503 "busy"
     kill_grace_seconds: float = 2.0       # then a run past its limit has its worker ended
@@ -56,6 +65,10 @@ class Limits:
 
 class SolveTimeout(CritminError):
     """A solve exceeded its time limit (HTTP 503)."""
+
+
+class QueryTimeout(CritminError):
+    """A read request exceeded its time limit (HTTP 503)."""
 
 
 class Busy(CritminError):
@@ -100,12 +113,14 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
     from critmin.api.solves import SolveRunner
 
     solves = SolveRunner(config.limits)
+    queries = QueryThreads(config.limits.query_threads)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         solves.warm()
         yield
         solves.shutdown()  # the worker processes go with the server
+        queries.shutdown()  # abandoned reads stop at their next store query
 
     app = FastAPI(
         lifespan=lifespan,
@@ -120,10 +135,12 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
     )
     app.state.config = config
     app.state.solves = solves
-    from critmin.api.deps import ResponseCache
+    app.state.queries = queries
+    from critmin.api.deps import ReadCache, ResponseCache
 
-    app.state.cache = ResponseCache()
-    _mount_web(app)
+    app.state.cache = ResponseCache(config.limits.cache_entries)
+    app.state.reads = ReadCache(config.limits.read_cache_mb * 1024 * 1024)
+    dashboard = _mount_web(app)
     from critmin.api import chains, flows, metrics, reference, scenarios, sourcing
 
     for module in (reference, metrics, flows, scenarios, sourcing, chains):
@@ -132,13 +149,39 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
     from critmin.api.limits import BodySizeLimit, CachedResponses
 
     app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_body_bytes)
-    app.add_middleware(CachedResponses, cache=app.state.cache, store=config.store)
-    if not any(getattr(r, "path", None) == "/" for r in app.routes):
+    app.add_middleware(CachedResponses, cache=app.state.cache, store=config.store,
+                       router=app.router)
+    if not dashboard:  # "/" is the dashboard's home page; without it, the API's docs
         app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
     return app
 
 
-def _mount_web(app: FastAPI) -> None:
+class QueryThreads:
+    """The threads read routes compute in (:func:`critmin.api.deps.bounded`): started on
+    first use, ended with the server, started again if the app is served again."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.threads,
+                                                thread_name_prefix="critmin-query")
+            return self._pool
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _mount_web(app: FastAPI) -> bool:
+    """Serve the dashboard (``critmin.web``) if it is installed: True when its pages are
+    included (its router answers ``/``)."""
     from fastapi.staticfiles import StaticFiles
 
     from critmin.config import PACKAGE_DIR
@@ -151,10 +194,12 @@ def _mount_web(app: FastAPI) -> None:
     except ModuleNotFoundError as exc:
         if exc.name != "critmin.web":
             raise
-        return
+        return False
     router = getattr(web, "router", None)
-    if router is not None:
-        app.include_router(router)
+    if router is None:
+        return False
+    app.include_router(router)
+    return True
 
 
 def _error(status: int, exc: Exception, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -178,6 +223,10 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SolveTimeout)
     async def timed_out(_: Request, exc: SolveTimeout) -> JSONResponse:
         return _error(503, exc, {"Retry-After": "30"})
+
+    @app.exception_handler(QueryTimeout)
+    async def query_timed_out(_: Request, exc: QueryTimeout) -> JSONResponse:
+        return _error(503, exc, {"Retry-After": "10"})
 
     @app.exception_handler(Busy)
     async def busy(_: Request, exc: Busy) -> JSONResponse:

@@ -1,22 +1,32 @@
-"""What every route shares: the store dependency, the response documents, a cache.
+"""What every route shares: the store dependency, the response documents, a cache, and the
+time limit of a computing read route.
 
 Responses of the read-only routes are cached per store version (the file's inode, mtime
 and size) and request URL: a rebuilt store is a new version, so the cache never serves a
 replaced store's rows.
+
+A read route computes (:func:`cached`) in the app's query threads under
+``Limits.query_seconds``, counted from the request's arrival: past it the request answers
+503 (:class:`critmin.api.app.QueryTimeout`) and the computation is abandoned; it stops at
+its next store query (:class:`RequestStore` checks the deadline), so an abandoned request
+frees its thread within one query and a request that waited its whole limit in the queue
+never starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from critmin.api.schemas import Format
 from critmin.errors import StoreError
@@ -27,9 +37,117 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+class RequestStore(Store):
+    """The store as one request sees it: every query first checks the request's deadline,
+    so a computation abandoned at its time limit stops at its next query; query results
+    come from the app's :class:`ReadCache` when the same store version answered the same
+    query before."""
+
+    deadline: QueryDeadline | None = None
+    reads: ReadCache | None = None
+
+    def sql(self, query: str, params: Any = None) -> pd.DataFrame:
+        if self.deadline is not None:
+            self.deadline.check()
+        if self.reads is None:
+            return super().sql(query, params)
+        return self.reads.get(self.path, query, params, super().sql)
+
+
+class ReadCache:
+    """Results of read-only store queries, per store version (inode, mtime, size), query
+    and parameters, up to ``max_bytes``; each caller gets its own copy.
+
+    A read route runs the same few queries again and again (the provenance table, a
+    mineral's production rows, the governance indicators ...); the store is read-only and
+    a rebuilt store is a new version, so a remembered result is the one the query would
+    return.
+    """
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple, tuple[pd.DataFrame, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, path: Any, query: str, params: Any,
+            run: Callable[[str, Any], pd.DataFrame]) -> pd.DataFrame:
+        if self.max_bytes <= 0:
+            return run(query, params)
+        key = (str(path), store_version(path), query, _hashable(params))
+        try:
+            hash(key)
+        except TypeError:
+            return run(query, params)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+        if hit is not None:
+            return _copy(hit[0])
+        frame = run(query, params)
+        size = int(frame.memory_usage(index=True, deep=False).sum()) + 1024
+        if size <= self.max_bytes // 4:
+            with self._lock:
+                if key not in self._items:
+                    self._items[key] = (_copy(frame), size)
+                    self._bytes += size
+                while self._bytes > self.max_bytes and self._items:
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self._bytes -= dropped
+        return frame
+
+
+def _copy(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy(deep=True)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def _hashable(params: Any) -> tuple:
+    if not params:
+        return ()
+    return tuple(tuple(p) if isinstance(p, list) else p for p in params)
+
+
+class QueryDeadline:
+    """``seconds`` from the request's arrival (monotonic clock)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def check(self) -> None:
+        if self.left() <= 0:
+            from critmin.api.app import QueryTimeout
+
+            raise QueryTimeout(query_timeout_message(self.seconds))
+
+
+def query_timeout_message(seconds: float) -> str:
+    return (f"The request took longer than this server's limit of {seconds:g} s for one "
+            "query and was stopped. Ask for less (one mineral, stage or year), try again "
+            "when the server is less busy, or run the same command with the CLI.")
+
+
+def request_deadline(request: Request) -> QueryDeadline:
+    """The request's deadline, started on first use (when its dependencies resolve)."""
+    deadline = getattr(request.state, "deadline", None)
+    if deadline is None:
+        deadline = QueryDeadline(request.app.state.config.limits.query_seconds)
+        request.state.deadline = deadline
+    return deadline
+
+
 async def get_store(request: Request) -> Store:
     """The configured store (read-only); 503 with the CLI's message when it is missing."""
-    return Store.open(request.app.state.config.store)
+    store = RequestStore.open(request.app.state.config.store)
+    store.deadline = request_deadline(request)
+    store.reads = request.app.state.reads
+    return store
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -54,8 +172,47 @@ def table_response(frame: pd.DataFrame, fmt: Format, provenance: Any = None,
     return json_response(rows_document(frame, provenance, extra))
 
 
+def declared_query(route: Any, query_string: str) -> str:
+    """The query string as the route reads it: only the parameters it declares, grouped by
+    name in name order (each name's values in their order). Two URLs that ask the route
+    the same thing get one cache entry; a parameter the route ignores (``?nocache=1``)
+    does not make it compute again."""
+    from urllib.parse import parse_qsl, urlencode
+
+    names = _declared_names(route)
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    if names is not None:
+        pairs = [(k, v) for k, v in pairs if k in names]
+    return urlencode(sorted(pairs, key=lambda kv: kv[0]))
+
+
+def _declared_names(route: Any) -> frozenset[str] | None:
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return None
+    names = getattr(route, "_critmin_query_names", None)
+    if names is None:
+        names = frozenset(p.alias for p in _all_query_params(dependant))
+        route._critmin_query_names = names
+    return names
+
+
+def _all_query_params(dependant: Any) -> list[Any]:
+    out = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        out.extend(_all_query_params(sub))
+    return out
+
+
+def response_key(scope: dict, route: Any, store: os.PathLike[str] | str) -> tuple:
+    """The cache key of a read request: path, declared query, store version."""
+    return (scope["path"], declared_query(route, scope.get("query_string", b"").decode("latin-1")),
+            store_version(store))
+
+
 class ResponseCache:
-    """A small LRU of finished responses, keyed by request URL and store version.
+    """A small LRU of finished responses, keyed by request (path and the query the route
+    reads, :func:`declared_query`) and store version; ``size`` 0 turns it off.
 
     Concurrent requests for the same key while the first is computing wait for it instead
     of computing again (per event loop).
@@ -93,6 +250,8 @@ class ResponseCache:
 
     async def get_or_make_async(self, key: tuple,
                                 make: Callable[[], Awaitable[Response]]) -> Response:
+        if self.size <= 0:  # no cache: every request computes (and waits for no other)
+            return await make()
         hit = self._get(key)
         if hit is not None:
             return hit
@@ -128,8 +287,35 @@ def store_version(path: os.PathLike[str] | str) -> tuple[int, int, int]:
 
 
 async def cached(request: Request, make: Callable[[], Response]) -> Response:
-    """``make()`` (in a worker thread) once per URL and store version."""
+    """``make()`` once per URL and store version, in a query thread, within the request's
+    time limit (:func:`bounded`)."""
     cache: ResponseCache = request.app.state.cache
-    key = (request.scope["path"], request.scope.get("query_string", b"").decode("latin-1"),
-           store_version(request.app.state.config.store))
-    return await cache.get_or_make_async(key, lambda: run_in_threadpool(make))
+    key = response_key(request.scope, request.scope.get("route"), request.app.state.config.store)
+    return await cache.get_or_make_async(key, lambda: bounded(request, make))
+
+
+async def bounded(request: Request, make: Callable[[], Response]) -> Response:
+    """``make()`` in the app's query threads; 503 (QueryTimeout) once the request's time
+    limit is up. The thread is abandoned, not waited for: it stops at its next store query
+    (or at its start, if it waited in the queue past the limit)."""
+    deadline = request_deadline(request)
+
+    def run() -> Response:
+        deadline.check()
+        return make()
+
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(request.app.state.queries.executor(),
+                                  functools.partial(contextvars.copy_context().run, run))
+    try:
+        return await asyncio.wait_for(asyncio.shield(future), timeout=max(deadline.left(), 0))
+    except (asyncio.TimeoutError, TimeoutError):
+        future.add_done_callback(_retrieve)  # its late error or answer is dropped
+        from critmin.api.app import QueryTimeout
+
+        raise QueryTimeout(query_timeout_message(deadline.seconds)) from None
+
+
+def _retrieve(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()

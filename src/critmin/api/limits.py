@@ -69,27 +69,47 @@ async def _reply(send: Any, status: int, detail: str) -> None:
 
 
 class CachedResponses:
-    """Answer a GET whose response is already cached (same URL, same store version)
-    before routing and validation: the route that computed it filled the cache
-    (:func:`critmin.api.deps.cached`)."""
+    """Answer a GET whose response is already cached (same path, same query as the route
+    reads it, same store version) before validation: the route that computed it filled the
+    cache (:func:`critmin.api.deps.cached`)."""
 
-    def __init__(self, app: Any, cache: Any, store: Any) -> None:
+    def __init__(self, app: Any, cache: Any, store: Any, router: Any) -> None:
         self.app = app
         self.cache = cache
         self.store = store
+        self.router = router
+        self._routes: dict[str, Any] = {}
+
+    def _route(self, scope: dict) -> Any:
+        """The route that would answer ``scope`` (remembered per path)."""
+        from starlette.routing import Match
+
+        path = scope["path"]
+        route = self._routes.get(path)
+        if route is None:
+            for candidate in self.router.routes:
+                match, _ = candidate.matches(scope)
+                if match is Match.FULL:
+                    route = candidate
+                    break
+            if route is not None:
+                if len(self._routes) > 4096:
+                    self._routes.clear()
+                self._routes[path] = route
+        return route
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and \
                 scope["path"].startswith("/api/"):
-            from critmin.api.deps import store_version
+            from critmin.api.deps import response_key
 
+            route = self._route(scope) if self.cache.size > 0 else None
             try:
-                version = store_version(self.store)
+                key = response_key(scope, route, self.store) if route is not None else None
             except Exception:  # no store: the route answers 503
-                version = None
-            if version is not None:
-                query = scope.get("query_string", b"").decode("latin-1")
-                hit = self.cache.raw((scope["path"], query, version))
+                key = None
+            if key is not None:
+                hit = self.cache.raw(key)
                 if hit is not None:
                     body, media_type = hit
                     await send({"type": "http.response.start", "status": 200,

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from critmin.api.deps import StoreDep, store_version
+from critmin.api.deps import StoreDep, response_key
 from critmin.api.metrics import Unit, Year
 from critmin.api.schemas import MineralId, StageName, TablesOut
 
@@ -53,7 +53,6 @@ async def routes(request: Request, store: StoreDep, unit: Unit,
               "prefer": prefer, "max_risk": max_risk, "demand_t": demand_t,
               "flexibility": flexibility, "premium": premium, "look_through": look_through,
               "must_meet": must_meet, "frontier": frontier, "equilibrium": equilibrium}
-    key = (request.scope["path"], request.scope.get("query_string", b"").decode("latin-1"),
-           store_version(config.store))
+    key = response_key(request.scope, request.scope.get("route"), config.store)
     job = (jobs.run_routes, params, str(config.store), config.limits.solve_seconds)
     return await request.app.state.cache.get_or_make_async(key, lambda: solve_job(request, job))

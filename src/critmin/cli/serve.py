@@ -23,8 +23,14 @@ def serve(
         show_default=False)] = None,
     solve_seconds: Annotated[float, typer.Option(
         min=0.1, help="Time limit of one scenario run (503 beyond).")] = 30.0,
+    query_seconds: Annotated[float, typer.Option(
+        min=0.1, help="Time limit of one read request (metrics, flows, chains), waiting "
+        "included (503 beyond).")] = 30.0,
     max_body_kb: Annotated[int, typer.Option(
         min=1, help="Largest request body accepted (413 beyond).")] = 256,
+    cache_entries: Annotated[int, typer.Option(
+        min=0, help="Finished responses kept per store version (0: every request "
+        "computes).")] = 512,
 ) -> None:
     """Serve the REST API (OpenAPI at /docs) on HOST:PORT, reading the store read-only."""
     import uvicorn
@@ -42,7 +48,8 @@ def serve(
                           "machines and has no authentication.[/yellow]")
     source_dir = source_dir if source_dir is not None else default_source_dir()
     application = create_app(target, source_dir=source_dir, limits=Limits(
-        solve_seconds=solve_seconds, max_body_bytes=max_body_kb * 1024))
+        solve_seconds=solve_seconds, query_seconds=query_seconds,
+        max_body_bytes=max_body_kb * 1024, cache_entries=cache_entries))
     err_console.print(f"critmin API on http://{host}:{port}/ (OpenAPI: /docs), store {target}, "
                       f"scenario data from {source_dir or 'nowhere (no --source-dir)'}")
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False,

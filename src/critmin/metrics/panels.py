@@ -379,7 +379,10 @@ def routes_view(doc: Any) -> dict[str, Any]:
     -------
     dict
         ``label``; ``frontier`` (cap_share, largest_share, cost_usd, cost_increase_usd,
-        unmet_t, one row per cap; empty without ``--frontier``); ``plan`` and ``today``
+        unmet_t, one row per cap; empty without ``--frontier``); ``exclusions`` (the
+        largest suppliers excluded one after another: excluded, cost_usd, unmet_t and
+        ``lost_supply_cost_usd``, the unmet tonnes at the value of lost supply that the
+        optimiser's objective adds); ``plan`` and ``today``
         points (``largest_share``, ``cost_usd``, ``unmet_t``, ``risk_index``: the
         share-weighted governance risk of the purchases, suppliers without a WGI estimate
         left out); ``suppliers`` (suppliers with purchases now or in the plan, with
@@ -415,6 +418,10 @@ def routes_view(doc: Any) -> dict[str, Any]:
              "covered_share": float(cost["demand_share_baseline"]),
              "top_supplier": str(ext.sort_values("share_baseline", ascending=False)["supplier"].iloc[0])
              if len(ext) else ""}
+    excl = _rows(tables.get("frontier_exclusions"))
+    if len(excl):
+        excl = excl.assign(excluded=excl["excluded"].fillna("").astype(str),
+                           lost_supply_cost_usd=excl["objective_usd"] - excl["cost_usd"])
     shadow = _rows(tables.get("shadow_prices"))
     binding = shadow[shadow["kind"] != "demand"] if len(shadow) else shadow
     provenance = list(doc.get("provenance") or [])
@@ -422,6 +429,7 @@ def routes_view(doc: Any) -> dict[str, Any]:
     diag = doc.get("diagnostics") or {}
     return {"label": label, "unit": cost["unit"], "mineral": cost["mineral"],
             "stage": cost["stage"], "year": cost["year"], "frontier": front.reset_index(drop=True),
+            "exclusions": excl.reset_index(drop=True),
             "plan": plan, "today": today, "cost": cost,
             "suppliers": sup.sort_values(["share", "share_baseline"], ascending=False).reset_index(drop=True),
             "binding": binding.reset_index(drop=True), "headline": list(doc.get("headline") or []),

@@ -540,6 +540,41 @@ def routes_frontier(view: Mapping[str, Any]) -> Panel:
     return Panel("routes_frontier", title, fig, source_labels(view.get("provenance") or []), notes)
 
 
+def routes_exclusions(view: Mapping[str, Any]) -> Panel:
+    """What losing the largest suppliers costs: the least-cost plan (at the chosen cap)
+    with the scenario's exclusions, then the largest remaining suppliers excluded one
+    after another; purchases and unmet demand valued at the value of lost supply, stacked.
+
+    ``view`` is :func:`critmin.metrics.panels.routes_view`.
+    """
+    ex = _frame(view.get("exclusions"))
+    fig = go.Figure()
+    if len(ex):
+        labels = [("none" if not e else e.replace(",", ", ")) for e in ex["excluded"]]
+        fig.add_trace(go.Bar(x=labels, y=ex["cost_usd"], name="purchases", marker_color="#1f77b4",
+                             customdata=[_usd(v) for v in ex["cost_usd"]],
+                             hovertemplate="without %{x}: purchases %{customdata}<extra></extra>"))
+        fig.add_trace(go.Bar(x=labels, y=ex["lost_supply_cost_usd"], name="unmet demand (value of lost supply)",
+                             marker_color="#d62728", marker_pattern_shape="x",
+                             customdata=list(zip([_qty(v) for v in ex["unmet_t"]],
+                                                 [_usd(v) for v in ex["lost_supply_cost_usd"]])),
+                             hovertemplate="without %{x}: %{customdata[0]} t unmet, valued at "
+                                           "%{customdata[1]}<extra></extra>"))
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.3})
+    fig.update_xaxes(title="suppliers excluded (largest first)", tickangle=-20)
+    fig.update_yaxes(title="USD a year", gridcolor="#eee")
+    title = f"Cost of losing the largest suppliers one by one: {view['label']}"
+    _layout(fig, title, 420)
+    c = view["cost"]
+    notes = [f"Each bar is the least-cost plan at the chosen cap with the suppliers named excluded; red: "
+             f"tonnes no permitted supplier can ship, valued at {_usd(c.get('value_of_lost_supply_usd_per_t'))}/t "
+             "(the optimiser's value of lost supply, an assumption: a multiple of the market's highest "
+             "delivered cost)."]
+    if not len(ex):
+        notes.append("No exclusion steps in this result (ask critmin routes for --frontier).")
+    return Panel("routes_exclusions", title, fig, source_labels(view.get("provenance") or []), notes)
+
+
 def routes_plan(view: Mapping[str, Any]) -> Panel:
     """Each supplier's share of demand today and in the plan; suppliers whose cost is the
     market price (no observed unit value) are drawn hatched and marked (e).

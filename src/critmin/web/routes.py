@@ -337,7 +337,8 @@ async def routes_figures(request: Request, mineral: MineralName,  # type: ignore
                 "unit_cost_usd_per_t", "cost_method", "estimated_cost", "risk_index", "at_cap",
                 "at_capacity", "internal", "excluded"]
         return {"label": view["label"], "headline": view["headline"], "warnings": view["warnings"],
-                "panels": [figures.routes_frontier(view).to_json(), figures.routes_plan(view).to_json()],
+                "panels": [figures.routes_frontier(view).to_json(), figures.routes_plan(view).to_json(),
+                           figures.routes_exclusions(view).to_json()],
                 "suppliers": view["suppliers"][keep], "cost": view["cost"],
                 "binding": view["binding"][["constraint", "shadow_price_usd_per_t", "per_point_usd", "plain"]]
                 if len(view["binding"]) else [],

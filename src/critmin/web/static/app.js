@@ -365,6 +365,7 @@ async function routesPage() {
     const tables = $("#routes-tables"), head = $("#routes-headline");
     loading(front, "Solving the plan and its frontier…");
     plan.innerHTML = "";
+    $("#panel-routes_exclusions").innerHTML = "";
     status.textContent = "Solving…";
     $("#draw").disabled = true;
     try {
@@ -378,6 +379,7 @@ async function routesPage() {
       head.hidden = false;
       renderPanel(front, view.panels[0]);
       renderPanel(plan, view.panels[1]);
+      renderPanel($("#panel-routes_exclusions"), view.panels[2]);
       tables.innerHTML = "";
       tables.appendChild(el("h2", {}, "The plan, supplier by supplier"));
       tables.appendChild(table("Suppliers: share of demand now and in the plan; cost; governance risk (0-10)",
