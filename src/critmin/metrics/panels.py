@@ -420,8 +420,9 @@ def routes_view(doc: Any) -> dict[str, Any]:
              if len(ext) else ""}
     excl = _rows(tables.get("frontier_exclusions"))
     if len(excl):
-        excl = excl.assign(excluded=excl["excluded"].fillna("").astype(str),
-                           lost_supply_cost_usd=excl["objective_usd"] - excl["cost_usd"])
+        excl = excl.assign(excluded=excl["excluded"].fillna("").astype(str))
+        if "lost_supply_cost_usd" not in excl.columns:  # a document from before the model said it
+            excl["lost_supply_cost_usd"] = excl["unmet_t"] * float(cost["value_of_lost_supply_usd_per_t"])
     shadow = _rows(tables.get("shadow_prices"))
     binding = shadow[shadow["kind"] != "demand"] if len(shadow) else shadow
     provenance = list(doc.get("provenance") or [])
