@@ -159,16 +159,17 @@ def run_backtest(store: Any, source_dir: Path | None = None, shares: tuple[float
     for share in shares:
         sc = Scenario(f"ga-licensing-{share}", shocks=(
             Shock("licensing", exporters=("CHN",), importers=None, share=share),))
-        res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, sc)
-        f = res.flows[(res.flows["exporter"] == "CHN") & (res.flows["importer"] != "CHN")]
+        res = PartialEquilibrium(mode=mode, elasticities=el).solve(base, sc)
+        flows = res.tables["flows"]
+        f = flows[(flows["exporter"] == "CHN") & (flows["importer"] != "CHN")]
         x0, x1 = f["flow_t_baseline"].sum(), f["flow_t"].sum()
-        w = res.countries.set_index("country").loc["CHN", "world_price_change_share"]
+        w = res.tables["countries"].set_index("country").loc["CHN", "world_price_change_share"]
         fob = ((1 + w) * base.price_usd_per_t * f["flow_t"] + f["rent_usd_per_t"] * f["flow_t"]).sum() / x1
         sum_rows.append({"licensing_share": share, "exports_change_share": x1 / x0 - 1,
                          "world_price_change_share": w,
                          "fob_price_change_share": fob / base.price_usd_per_t - 1})
         pred_rows.append(pd.DataFrame({"licensing_share": share, "importer": f["importer"],
-                                       "predicted_change_share": f["change_share"]}))
+                                       "predicted_change_share": f["flow_change_share"]}))
     note = (f"{built!r}; cells observed/mirror/estimated: "
             f"{built.flows['method'].value_counts().to_dict()}")
     return Backtest(observed, summary, pd.concat(pred_rows, ignore_index=True), pd.DataFrame(sum_rows), note)

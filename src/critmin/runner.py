@@ -108,8 +108,11 @@ def locate(exc: Exception, path: str) -> None:
 
         doc = load_yaml(path)
         shock = re.search(r"\b(shocks|counterfactual)\[(\d+)\]", msg)
+        field = re.search(r"\b((?:baseline|ge|pe|sourcing|network)(?:\.[A-Za-z_][\w-]*)+)", msg)
         if shock:
             line = doc.line_of((shock.group(1), int(shock.group(2)))) or 1
+        elif field and isinstance(doc.data, dict):
+            line = doc.line_of(tuple(field.group(1).split("."))) or 1   # the deepest key there
         else:
             for key in ("baseline", "ge", "pe", "sourcing", "network", "blocs", "shocks"):
                 if re.search(rf"\b{key}\b", msg) and isinstance(doc.data, dict) and key in doc.data:

@@ -8,7 +8,7 @@ Each check is a function ``check_*(case)`` of a :class:`Case`.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, fields, replace
+from dataclasses import MISSING, dataclass, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from critmin.errors import UnknownNameError, UnknownYearError
-from critmin.ge_baseline import load_ge_baseline
+from critmin.baselines.ge import load_ge_baseline
 from critmin import run
 from critmin.models.ge.ppml import estimate_ppml
 from critmin.scenario import load_scenario

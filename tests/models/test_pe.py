@@ -12,7 +12,7 @@ from critmin.errors import InvalidParameterError, ScenarioError, SolveError, Sou
 from critmin.models.pe import PartialEquilibrium
 from critmin.models.pe.data import MarketBaseline, market_problem, toy_baseline
 from critmin.models.pe.solver import _System, solve_market
-from critmin.models.pe.result import PEResult
+from critmin.models.base import Result
 from critmin.scenario import ReferencePrice, Scenario, Shock
 from critmin.scenario.pe import Elasticities
 
@@ -23,8 +23,8 @@ def _scenario(*shocks: Shock) -> Scenario:
     return Scenario("test", shocks=shocks)
 
 
-def _flow(res: PEResult, ex: str, im: str) -> float:
-    f = res.flows
+def _flow(res: Result, ex: str, im: str) -> float:
+    f = res.tables["flows"]
     return float(f[(f.exporter == ex) & (f.importer == im)]["flow_t"].iloc[0])
 
 
@@ -48,20 +48,24 @@ def test_model_is_frozen_and_solve_leaves_inputs_untouched() -> None:
 
 @pytest.mark.parametrize("mode", ["gsim", "exact"])
 def test_empty_scenario_returns_the_baseline_exactly(mode: str) -> None:
-    res = PartialEquilibrium(mode=mode, elasticities=EL).solve_markets(toy_baseline(), _scenario())
-    assert (res.flows["flow_t"] == res.flows["flow_t_baseline"]).all()
-    assert (res.countries["world_price_change_share"] == 0).all()
-    assert (res.welfare["net_welfare"] == 0).all()
+    res = PartialEquilibrium(mode=mode, elasticities=EL).solve(toy_baseline(), _scenario())
+    assert (res.tables["flows"]["flow_t"] == res.tables["flows"]["flow_t_baseline"]).all()
+    assert (res.tables["countries"]["world_price_change_share"] == 0).all()
+    assert (res.tables["welfare"]["net_welfare_usd"] == 0).all()
 
 
 def test_tidy_has_units_and_the_documented_columns() -> None:
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario())
-    tidy = res.tidy()
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), _scenario())
+    flows = res.tables["flows"]
     for col in ("mineral", "stage", "year", "exporter", "importer", "flow_t", "flow_t_baseline",
-                "change_share", "landed_price_usd_per_t", "method", "source"):
-        assert col in tidy.columns
-    assert tidy.attrs["unit"]["flow_t"] == "t"
-    assert repr(res).startswith("PEResult('test', mode=exact, 1 market(s), 8 flows")
+                "flow_change_share", "landed_price_usd_per_t", "method", "source"):
+        assert col in flows.columns
+    tidy = res.tidy()
+    units = tidy[tidy["table"] == "flows"].groupby("variable")["unit"].first()
+    assert units["flow_t"] == "t" and units["landed_price_usd_per_t"] == "USD/t"
+    assert units["flow_change_share"] == "share (0-1)"
+    assert len(tidy[(tidy["table"] == "flows") & (tidy["variable"] == "flow_t")]) == 8
+    assert repr(res).startswith("Result(model='pe', scenario='test', flows[8]")
     assert "solver" in res.summary()
 
 
@@ -75,68 +79,68 @@ def test_bad_model_parameters_are_rejected_by_name(kwargs: dict) -> None:
 
 def test_ban_zeroes_the_banned_flow_and_raises_the_importers_price() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0))
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), sc)
     assert _flow(res, "CHN", "USA") == 0.0
-    c = res.countries.set_index("country")
+    c = res.tables["countries"].set_index("country")
     assert c.loc["USA", "composite_price_change_share"] > 0
     assert c.loc["USA", "shortfall_t"] > 0
     # trade diverts: China sells more at home and to Japan, its price falls
     assert _flow(res, "CHN", "JPN") > 80.0
     assert c.loc["CHN", "world_price_change_share"] < 0
-    assert res.diagnostics["gallium/refinery"]["n_banned_pairs"] == 1
+    assert res.diagnostics.parts["gallium/refinery"]["n_banned_pairs"] == 1
 
 
 def test_gsim_ban_is_a_zero_quota_with_a_finite_rent() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0))
-    res = PartialEquilibrium(mode="gsim", elasticities=EL).solve_markets(toy_baseline(), sc)
+    res = PartialEquilibrium(mode="gsim", elasticities=EL).solve(toy_baseline(), sc)
     assert _flow(res, "CHN", "USA") == pytest.approx(0.0, abs=1e-8)
 
 
 def test_licensing_caps_each_destination_at_its_share() -> None:
     sc = _scenario(Shock("licensing", exporters=("CHN",), importers=None, share=0.7))
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), sc)
     assert _flow(res, "CHN", "USA") == pytest.approx(70.0, rel=1e-8)
     assert _flow(res, "CHN", "JPN") == pytest.approx(56.0, rel=1e-8)
     assert _flow(res, "CHN", "CHN") > 500.0           # domestic sales are not licensed
-    assert res.welfare_by_country().set_index("country").loc["CHN", "rents"] > 0
+    assert res.tables["welfare_by_country"].set_index("country").loc["CHN", "rents_usd"] > 0
 
 
 def test_export_quota_over_several_destinations_binds_on_their_sum() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, tonnes=90.0))
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), sc)
     assert _flow(res, "CHN", "USA") + _flow(res, "CHN", "JPN") == pytest.approx(90.0, rel=1e-9)
 
 
 def test_export_tax_lowers_taxed_exports_and_earns_revenue() -> None:
     sc = _scenario(Shock("export_tax", exporters=("CHN",), importers=None, rate=0.2))
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
-    c = res.countries.set_index("country")
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), sc)
+    c = res.tables["countries"].set_index("country")
     assert c.loc["CHN", "exports_t"] < c.loc["CHN", "exports_t_baseline"]
-    assert res.welfare_by_country().set_index("country").loc["CHN", "export_tax_revenue"] > 0
+    assert res.tables["welfare_by_country"].set_index("country").loc["CHN", "export_tax_revenue_usd"] > 0
 
 
 def test_supply_shock_raises_prices_and_demand_shock_raises_quantities() -> None:
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario(
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), _scenario(
         Shock("supply_shock", exporters=("CHN",), change_share=-0.3)))
-    assert res.countries.set_index("country").loc["CHN", "world_price_change_share"] > 0
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario(
+    assert res.tables["countries"].set_index("country").loc["CHN", "world_price_change_share"] > 0
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), _scenario(
         Shock("demand_shock", importers=("JPN",), change_share=0.2)))
-    c = res.countries.set_index("country")
+    c = res.tables["countries"].set_index("country")
     assert c.loc["JPN", "demand_t"] > c.loc["JPN", "demand_t_baseline"]
 
 
 def test_stockpile_release_lowers_the_market_price_and_is_a_memo_item() -> None:
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario(
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), _scenario(
         Shock("stockpile_release", importers=("USA",), tonnes=20.0)))
-    c = res.countries.set_index("country")
+    c = res.tables["countries"].set_index("country")
     assert c.loc["USA", "composite_price_change_share"] < 0
-    w = res.welfare_by_country().set_index("country")
-    assert w.loc["USA", "stockpile_sales"] > 0
+    w = res.tables["welfare_by_country"].set_index("country")
+    assert w.loc["USA", "stockpile_sales_usd"] > 0
     # the release is a memo item: net welfare is the surplus change along the curves
     # (computed independently below), without the sale's receipts
     independent = _independent_welfare(res, EL, 500_000.0)
-    assert w.loc["USA", "net_welfare"] == pytest.approx(independent["USA"], rel=1e-7)
-    assert w.loc["USA", "consumer_surplus"] > 0
+    assert w.loc["USA", "net_welfare_usd"] == pytest.approx(independent["USA"], rel=1e-7)
+    assert w.loc["USA", "consumer_surplus_usd"] > 0
 
 
 def _independent_welfare(res, el: Elasticities, price: float) -> pd.Series:
@@ -146,8 +150,8 @@ def _independent_welfare(res, el: Elasticities, price: float) -> pd.Series:
     independent route to what the model sums in closed form."""
     from scipy.integrate import quad
 
-    c = res.countries.set_index("country")
-    f = res.flows
+    c = res.tables["countries"].set_index("country")
+    f = res.tables["flows"]
     out = {}
     for k, row in c.iterrows():
         x0, v1 = row["supply_t_baseline"], 1 + row["producer_price_change_share"]
@@ -163,8 +167,8 @@ def _independent_welfare(res, el: Elasticities, price: float) -> pd.Series:
 @pytest.mark.parametrize("rate", [0.1, 0.5])
 def test_net_welfare_of_a_tariff_matches_an_independent_integration(rate: float) -> None:
     sc = _scenario(Shock("tariff", importers=("USA", "JPN"), exporters=("CHN",), rate=rate))
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
-    model = res.welfare.set_index("country")["net_welfare"]
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), sc)
+    model = res.tables["welfare"].set_index("country")["net_welfare_usd"]
     independent = _independent_welfare(res, EL, 500_000.0).reindex(model.index)
     np.testing.assert_allclose(model.to_numpy(), independent.to_numpy(), rtol=1e-7, atol=1e-3)
     assert model["USA"] != 0 and model["CHN"] < 0      # the tariff moves welfare both ways
@@ -174,26 +178,26 @@ def test_zone_levy_keeps_non_member_landed_prices_at_the_floor() -> None:
     ref = 600_000.0
     sc = _scenario(Shock("preferential_zone", members=("USA", "JPN"), enforcement="adjustable_tariff",
                          reference_prices=(ReferencePrice("gallium", "refinery", ref),)))
-    res = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc)
-    f = res.flows
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), sc)
+    f = res.tables["flows"]
     levied = f[(f.exporter == "CHN") & f.importer.isin(["USA", "JPN"])]
     assert (levied["landed_price_usd_per_t"] >= ref * (1 - 1e-9)).all()
     assert (levied["levy_usd_per_t"] > 0).all()
-    w = res.welfare_by_bloc()
+    w = res.tables["welfare_by_bloc"]
     assert set(w["bloc"]) == {"zone", "world"}
-    assert w.set_index("bloc").loc["zone", "levy_revenue"] > 0
+    assert w.set_index("bloc").loc["zone", "levy_revenue_usd"] > 0
 
 
 def test_reference_price_without_a_base_price_is_a_clear_error() -> None:
     sc = _scenario(Shock("preferential_zone", members=("USA",), enforcement="adjustable_tariff",
                          reference_prices=(ReferencePrice("gallium", "refinery", 6e5),)))
     with pytest.raises(ScenarioError, match="price_usd_per_t"):
-        PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(price_usd_per_t=None), sc)
+        PartialEquilibrium(elasticities=EL).solve(toy_baseline(price_usd_per_t=None), sc)
 
 
 def test_concentration_uses_the_metrics_hhi() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0))
-    conc = PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), sc).concentration().set_index("importer")
+    conc = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), sc).tables["concentration"].set_index("importer")
     # USA imports: CHN 100, JPN 10 -> HHI = 10,000 * ((100/110)^2 + (10/110)^2); after: JPN only
     assert conc.loc["USA", "hhi_baseline"] == pytest.approx(10_000 * ((100 / 110) ** 2 + (10 / 110) ** 2))
     assert conc.loc["USA", "hhi_scenario"] == pytest.approx(10_000.0)
@@ -207,31 +211,31 @@ def test_banning_every_source_of_a_market_is_an_infeasible_quota_set(mode: str) 
     base = MarketBaseline("gallium", "refinery", 2023, pd.DataFrame(
         {"exporter": ["DEU", "CHN", "CHN"], "importer": ["FRA", "CHN", "USA"], "flow_t": [10.0, 5.0, 1.0]}))
     with pytest.raises(ScenarioError, match="infeasible quota set.*FRA"):
-        PartialEquilibrium(mode=mode, elasticities=EL).solve_markets(base, sc)
+        PartialEquilibrium(mode=mode, elasticities=EL).solve(base, sc)
     # a market that keeps one source is feasible in both modes
     sc = _scenario(Shock("export_quota", exporters=("DEU",), importers=("FRA",), tonnes=0.0))
     base = MarketBaseline("gallium", "refinery", 2023, pd.DataFrame(
         {"exporter": ["DEU", "DEU", "CHN", "CHN"], "importer": ["FRA", "DEU", "FRA", "CHN"],
          "flow_t": [10.0, 5.0, 1.0, 5.0]}))
-    assert next(iter(PartialEquilibrium(mode=mode, elasticities=EL).solve_markets(base, sc).diagnostics.values()))["converged"]
+    assert next(iter(PartialEquilibrium(mode=mode, elasticities=EL).solve(base, sc).diagnostics.parts.values()))["converged"]
 
 
 def test_a_ban_with_substitution_at_most_one_has_no_equilibrium() -> None:
     sc = Scenario("t", shocks=(Shock("export_quota", exporters=("CHN",), importers=("USA",), tonnes=0.0),))
     with pytest.raises(ScenarioError, match="substitution"):
-        PartialEquilibrium(elasticities=replace(EL, substitution=0.8)).solve_markets(toy_baseline(), sc)
+        PartialEquilibrium(elasticities=replace(EL, substitution=0.8)).solve(toy_baseline(), sc)
 
 
 def test_stockpile_release_beyond_demand_is_rejected() -> None:
     with pytest.raises(ScenarioError, match="stockpile release into USA"):
-        PartialEquilibrium(elasticities=EL).solve_markets(toy_baseline(), _scenario(
+        PartialEquilibrium(elasticities=EL).solve(toy_baseline(), _scenario(
             Shock("stockpile_release", importers=("USA",), tonnes=1e6)))
 
 
 def test_solver_that_runs_out_of_iterations_raises_with_diagnostics() -> None:
     sc = _scenario(Shock("export_quota", exporters=("CHN",), importers=None, share=0.1))
     with pytest.raises(SolveError) as info:
-        PartialEquilibrium(max_iter=1, elasticities=EL).solve_markets(toy_baseline(), sc)
+        PartialEquilibrium(max_iter=1, elasticities=EL).solve(toy_baseline(), sc)
     assert info.value.diagnostics["iterations"] == 1
     assert "residual" in str(info.value)
 
@@ -375,6 +379,6 @@ def test_banning_every_sale_of_an_exporter_is_a_clear_error_in_exact_mode() -> N
         {"exporter": ["RUS", "CHN", "CHN", "JPN", "CHN"],
          "importer": ["USA", "CHN", "USA", "USA", "JPN"], "flow_t": [2.0, 50.0, 5.0, 1.0, 3.0]}))
     with pytest.raises(ScenarioError, match="every sale of RUS.*--mode gsim"):
-        PartialEquilibrium(mode="exact", elasticities=EL).solve_markets(base, sc)
-    res = PartialEquilibrium(mode="gsim", elasticities=EL).solve_markets(base, sc)
+        PartialEquilibrium(mode="exact", elasticities=EL).solve(base, sc)
+    res = PartialEquilibrium(mode="gsim", elasticities=EL).solve(base, sc)
     assert _flow(res, "RUS", "USA") == pytest.approx(0.0, abs=1e-9)

@@ -129,7 +129,7 @@ def test_tonnes_against_value_baselines_is_an_error(tmp_path: Path) -> None:
         "      - {mineral: gallium, stage: refinery, price: 600000, unit: USD/t}\n", "")
     sc = load_scenario(_write(tmp_path, text))
     with pytest.raises(ScenarioError, match="in tonnes but the baseline flows are in USD"):
-        PartialEquilibrium().solve_markets(load_baselines(sc), sc)
+        PartialEquilibrium().solve(load_baselines(sc), sc)
 
 
 def test_store_scenarios_need_a_store(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def markets(draw: st.DrawFn) -> tuple[MarketBaseline, Elasticities]:
 
 
 def _flow(res, ex: str, im: str) -> float:
-    f = res.flows
+    f = res.tables["flows"]
     hit = f[(f.exporter == ex) & (f.importer == im)]["flow_t"]
     return float(hit.iloc[0]) if len(hit) else 0.0
 
@@ -48,9 +48,9 @@ def _flow(res, ex: str, im: str) -> float:
 @given(markets(), st.sampled_from(["gsim", "exact"]))
 def test_empty_scenario_returns_the_baseline_exactly(market, mode: str) -> None:
     base, el = market
-    res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, Scenario("empty"))
-    assert (res.flows["flow_t"] == res.flows["flow_t_baseline"]).all()
-    assert (res.welfare["net_welfare"] == 0).all()
+    res = PartialEquilibrium(mode=mode, elasticities=el).solve(base, Scenario("empty"))
+    assert (res.tables["flows"]["flow_t"] == res.tables["flows"]["flow_t_baseline"]).all()
+    assert (res.tables["welfare"]["net_welfare_usd"] == 0).all()
 
 
 @SETTINGS
@@ -62,9 +62,9 @@ def test_a_ban_drives_the_banned_flows_to_zero(market, a: int, b: int) -> None:
     if ex == im:
         im = codes[(b + 1) % len(codes)]
     sc = Scenario("ban", shocks=(Shock("export_quota", exporters=(ex,), importers=(im,), tonnes=0.0),))
-    res = PartialEquilibrium(mode="exact", elasticities=el).solve_markets(base, sc)
+    res = PartialEquilibrium(mode="exact", elasticities=el).solve(base, sc)
     assert _flow(res, ex, im) == 0.0
-    res = PartialEquilibrium(mode="gsim", elasticities=el).solve_markets(base, sc)
+    res = PartialEquilibrium(mode="gsim", elasticities=el).solve(base, sc)
     assert abs(_flow(res, ex, im)) <= 1e-7 * max(base.flows["flow_t"].max(), 1.0)
 
 
@@ -79,13 +79,13 @@ def test_with_enforcement_no_zone_price_falls_below_its_reference(market, floor:
     sc = Scenario("zone", shocks=(Shock(
         "preferential_zone", members=members, enforcement=enforcement,
         reference_prices=(ReferencePrice("cobalt", "refinery", ref),)),))
-    res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, sc)
+    res = PartialEquilibrium(mode=mode, elasticities=el).solve(base, sc)
     if enforcement == "adjustable_tariff":
-        f = res.flows
+        f = res.tables["flows"]
         levied = f[f.importer.isin(members) & ~f.exporter.isin(members) & (f.flow_t_baseline > 0)]
         assert (levied["landed_price_usd_per_t"] >= ref * (1 - 1e-9)).all()
     else:
-        c = res.countries
+        c = res.tables["countries"]
         producers = c[c.country.isin(members) & (c.supply_t_baseline > 0)]
         assert (1000.0 * (1 + producers["producer_price_change_share"]) >= ref * (1 - 1e-9)).all()
 
@@ -100,7 +100,7 @@ def test_raising_a_tariff_never_raises_that_pairs_flow(market, a: int, b: int, r
     row = f.iloc[(a * 5 + b) % len(f)]
     sc = Scenario("t", shocks=(
         Shock("tariff", exporters=(row.exporter,), importers=(row.importer,), change=rise),))
-    res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, sc)
+    res = PartialEquilibrium(mode=mode, elasticities=el).solve(base, sc)
     assert _flow(res, row.exporter, row.importer) <= row.flow_t * (1 + 1e-9)
 
 
@@ -119,11 +119,11 @@ def test_bloc_and_world_welfare_total_their_members(market, tariff: float, share
               reference_prices=(ReferencePrice("cobalt", "refinery", 1100.0),)),
     ))
     try:
-        res = PartialEquilibrium(mode=mode, elasticities=el).solve_markets(base, sc)
+        res = PartialEquilibrium(mode=mode, elasticities=el).solve(base, sc)
     except ScenarioError:
         return
-    w = res.welfare
+    w = res.tables["welfare"]
     # bloc totals are sums of their members (net welfare itself is checked against an
     # independent integration in tests/models/test_pe.py)
-    blocs = res.welfare_by_bloc().set_index("bloc")
-    assert blocs.loc["world", "net_welfare"] == pytest.approx(w["net_welfare"].sum(), rel=1e-9, abs=1e-6)
+    blocs = res.tables["welfare_by_bloc"].set_index("bloc")
+    assert blocs.loc["world", "net_welfare_usd"] == pytest.approx(w["net_welfare_usd"].sum(), rel=1e-9, abs=1e-6)

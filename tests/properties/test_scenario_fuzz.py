@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scenario_documents import DOCUMENTS, MODELS, documents, dump, mutated
 from typer.testing import CliRunner
 
@@ -86,3 +87,37 @@ def test_a_data_path_outside_the_source_dir_is_refused(tmp_path, hostile):
     path, error = _load(tmp_path, doc)
     assert error is not None and names_file_and_line(str(error), path), error
     assert "outside" in str(error) or "source dir" in str(error).lower(), error
+
+
+GE_VARIABLES = ["log(DIST)", "BRDR * 2", "DIST > 1000", "log(DIST) + BRDR", "NOPE + 1", "log(", "exporter",
+                "__import__('os')", "DIST @ 2", "1 / 0", "exp(DIST)", "year"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(years=st.one_of(st.none(), st.lists(st.integers(2010, 2020), min_size=1, max_size=3)),
+       year=st.integers(2012, 2017), rule=st.sampled_from(GE_VARIABLES),
+       formula_var=st.sampled_from(["ln_DIST", "BRDR", "MISSING"]))
+def test_errors_raised_while_building_a_ge_baseline_name_the_file_and_the_line(tmp_path, years, year, rule,
+                                                                               formula_var):
+    """Found by bench_scenario_fuzz: baseline.data.years and baseline.variables errors are
+    raised after loading (reading the data), and named the file but no line."""
+    import yaml
+
+    from critmin.models.ge.plugin import example
+    from critmin.runner import run
+
+    doc = example(tmp_path).document
+    doc["baseline"]["data"]["years"] = years
+    doc["baseline"]["year"] = year
+    doc["baseline"]["variables"] = {"ln_DIST": rule}
+    doc["ge"] = {**doc["ge"], "draws": 0,
+                 "estimation": {"formula": f"trade ~ {formula_var} + BRDR | exporter + importer"}}
+    if years is None:
+        del doc["baseline"]["data"]["years"]
+    path = tmp_path / "ge.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    try:
+        run(path)
+    except CritminError as exc:
+        assert names_file_and_line(str(exc), path), str(exc)

@@ -38,12 +38,12 @@ def _one_pair(q: float = 100.0, price: float | None = 1000.0) -> MarketBaseline:
 
 
 def _pair(result, ex: str, im: str, col: str) -> float:
-    f = result.flows
+    f = result.tables["flows"]
     return float(f[(f.exporter == ex) & (f.importer == im)][col].iloc[0])
 
 
 def _country(result, c: str, col: str) -> float:
-    t = result.countries
+    t = result.tables["countries"]
     return float(t[t.country == c][col].iloc[0])
 
 
@@ -51,7 +51,7 @@ def _country(result, c: str, col: str) -> float:
 def test_tariff_on_single_source_matches_closed_form(rate: float) -> None:
     # X = w^eps, M = (T w)^E  =>  w = T^(E / (eps - E)), M = w^eps
     sc = Scenario("t", shocks=(Shock("tariff", importers=("JPN",), exporters=("AUS",), rate=rate),))
-    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve(_one_pair(), sc)
     w = (1 + rate) ** (EM / (EPS - EM))
     assert _country(res, "AUS", "world_price_change_share") == pytest.approx(w - 1, rel=1e-9, abs=1e-12)
     assert _pair(res, "AUS", "JPN", "flow_t") == pytest.approx(100 * w ** EPS, rel=1e-9)
@@ -61,7 +61,7 @@ def test_tariff_on_single_source_matches_closed_form(rate: float) -> None:
 def test_gsim_tariff_on_single_source_is_the_linear_formula(rate: float) -> None:
     # linear: eps w^ = E (T^ + w^)  =>  w^ = E T^ / (eps - E)
     sc = Scenario("t", shocks=(Shock("tariff", importers=("JPN",), exporters=("AUS",), rate=rate),))
-    res = PartialEquilibrium(mode="gsim", elasticities=_el()).solve_markets(_one_pair(), sc)
+    res = PartialEquilibrium(mode="gsim", elasticities=_el()).solve(_one_pair(), sc)
     w_hat = EM * rate / (EPS - EM)
     assert _country(res, "AUS", "world_price_change_share") == pytest.approx(w_hat, rel=1e-9)
     assert _pair(res, "AUS", "JPN", "flow_t") == pytest.approx(100 * (1 + EPS * w_hat), rel=1e-9)
@@ -72,19 +72,19 @@ def test_binding_quota_sets_flow_price_and_rent_by_hand() -> None:
     # rent = p - w (no tariff)
     share = 0.6
     sc = Scenario("q", shocks=(Shock("export_quota", exporters=("AUS",), importers=None, share=share),))
-    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve(_one_pair(), sc)
     p, w = share ** (1 / EM), share ** (1 / EPS)
     assert _pair(res, "AUS", "JPN", "flow_t") == pytest.approx(100 * share, rel=1e-9)
     assert _pair(res, "AUS", "JPN", "landed_price_usd_per_t") == pytest.approx(1000 * p, rel=1e-9)
     assert _pair(res, "AUS", "JPN", "rent_usd_per_t") == pytest.approx(1000 * (p - w), rel=1e-8)
     # rents to the exporter: (p - w) * Q
-    wel = res.welfare_by_country().set_index("country")
-    assert wel.loc["AUS", "rents"] == pytest.approx(1000 * (p - w) * 100 * share, rel=1e-8)
+    wel = res.tables["welfare_by_country"].set_index("country")
+    assert wel.loc["AUS", "rents_usd"] == pytest.approx(1000 * (p - w) * 100 * share, rel=1e-8)
 
 
 def test_slack_quota_has_zero_rent() -> None:
     sc = Scenario("q", shocks=(Shock("export_quota", exporters=("AUS",), importers=None, tonnes=150.0),))
-    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve(_one_pair(), sc)
     assert _pair(res, "AUS", "JPN", "flow_t") == pytest.approx(100.0, rel=1e-12)
     assert _pair(res, "AUS", "JPN", "rent_usd_per_t") == pytest.approx(0.0, abs=1e-9)
 
@@ -96,7 +96,7 @@ def test_adjustable_tariff_levy_brings_landed_price_to_reference() -> None:
     sc = Scenario("z", shocks=(Shock("preferential_zone", members=("JPN",), internal_tariff=0.0,
                                      enforcement="adjustable_tariff",
                                      reference_prices=(ReferencePrice("cobalt", "refinery", 1000 * ref),)),))
-    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve(_one_pair(), sc)
     m = ref ** EM
     w = m ** (1 / EPS)
     assert _pair(res, "AUS", "JPN", "landed_price_usd_per_t") == pytest.approx(1000 * ref, rel=1e-9)
@@ -113,25 +113,25 @@ def test_price_gap_subsidy_pays_the_gap_to_member_producers() -> None:
     ref = 1.2
     sc = Scenario("s", shocks=(Shock("preferential_zone", members=("AUS",), enforcement="price_gap_subsidy",
                                      reference_prices=(ReferencePrice("cobalt", "refinery", 1000 * ref),)),))
-    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(base, sc)
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve(base, sc)
     w = ref ** (EPS / EM)
     assert _country(res, "AUS", "world_price_change_share") == pytest.approx(w - 1, rel=1e-9)
     assert _country(res, "AUS", "producer_price_change_share") == pytest.approx(ref - 1, rel=1e-9)
-    wel = res.welfare_by_country().set_index("country")
-    assert wel.loc["AUS", "subsidy_cost"] == pytest.approx(1000 * (ref - w) * 50 * ref ** EPS, rel=1e-8)
+    wel = res.tables["welfare_by_country"].set_index("country")
+    assert wel.loc["AUS", "subsidy_cost_usd"] == pytest.approx(1000 * (ref - w) * 50 * ref ** EPS, rel=1e-8)
 
 
 def test_consumer_surplus_is_the_area_under_iso_elastic_demand() -> None:
     rate = 0.2
     sc = Scenario("t", shocks=(Shock("tariff", importers=("JPN",), exporters=("AUS",), rate=rate),))
-    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(_one_pair(), sc)
+    res = PartialEquilibrium(mode="exact", elasticities=_el()).solve(_one_pair(), sc)
     w = (1 + rate) ** (EM / (EPS - EM))
     pi = (1 + rate) * w
     cs = -100 * 1000 * (pi ** (1 + EM) - 1) / (1 + EM)
-    wel = res.welfare_by_country().set_index("country")
-    assert wel.loc["JPN", "consumer_surplus"] == pytest.approx(cs, rel=1e-9)
-    assert wel.loc["JPN", "tariff_revenue"] == pytest.approx(1000 * rate * w * 100 * w ** EPS, rel=1e-9)
-    assert wel.loc["AUS", "producer_surplus"] == pytest.approx(1000 * 100 * (w ** (1 + EPS) - 1) / (1 + EPS),
+    wel = res.tables["welfare_by_country"].set_index("country")
+    assert wel.loc["JPN", "consumer_surplus_usd"] == pytest.approx(cs, rel=1e-9)
+    assert wel.loc["JPN", "tariff_revenue_usd"] == pytest.approx(1000 * rate * w * 100 * w ** EPS, rel=1e-9)
+    assert wel.loc["AUS", "producer_surplus_usd"] == pytest.approx(1000 * 100 * (w ** (1 + EPS) - 1) / (1 + EPS),
                                                                 rel=1e-9)
 
 
@@ -169,13 +169,13 @@ def test_gsim_mode_reproduces_francois_hall_linear_system(rate: float) -> None:
     base = toy_baseline()
     el = _el()
     sc = Scenario("t", shocks=(Shock("tariff", importers=("USA", "JPN"), exporters=("CHN",), rate=rate),))
-    res = PartialEquilibrium(mode="gsim", elasticities=_el()).solve_markets(base, sc)
+    res = PartialEquilibrium(mode="gsim", elasticities=_el()).solve(base, sc)
     countries = base.countries
     t_hat = np.zeros((4, 4))
     for im in ("USA", "JPN"):
         t_hat[countries.index("CHN"), countries.index(im)] = rate
     expected = _gsim_reference(base, el, t_hat)
-    got = res.countries.set_index("country").loc[countries, "world_price_change_share"].to_numpy()
+    got = res.tables["countries"].set_index("country").loc[countries, "world_price_change_share"].to_numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
 
 
@@ -185,8 +185,8 @@ def test_exact_converges_to_gsim_as_the_shock_shrinks() -> None:
     gaps = []
     for rate in (1e-1, 1e-2, 1e-3):
         sc = Scenario("t", shocks=(Shock("tariff", importers=("USA",), exporters=("CHN",), rate=rate),))
-        e = PartialEquilibrium(mode="exact", elasticities=_el()).solve_markets(base, sc).countries["world_price_change_share"].to_numpy()
-        g = PartialEquilibrium(mode="gsim", elasticities=_el()).solve_markets(base, sc).countries["world_price_change_share"].to_numpy()
+        e = PartialEquilibrium(mode="exact", elasticities=_el()).solve(base, sc).tables["countries"]["world_price_change_share"].to_numpy()
+        g = PartialEquilibrium(mode="gsim", elasticities=_el()).solve(base, sc).tables["countries"]["world_price_change_share"].to_numpy()
         gaps.append(np.max(np.abs(e - g)) / rate)
     assert gaps[1] < gaps[0] / 5 and gaps[2] < gaps[1] / 5
     assert gaps[2] < 1e-2

@@ -25,9 +25,27 @@ StoreOption = Annotated[Path | None, typer.Option(
 
 
 def _fmt(value: str) -> Any:
+    """``--format`` as a :class:`Format`; a clear error for anything but table, json, csv."""
     from critmin.cli._common import Format
+    from critmin.errors import InvalidParameterError
 
+    if value not in ("table", "json", "csv"):
+        raise InvalidParameterError(f"--format must be table, json or csv. Got {value!r}.")
     return Format(value)
+
+
+def _machine_output(out: Any, doc: Any, frame: Any) -> bool:
+    """Write ``doc`` as one JSON document (``--format json``) or ``frame`` as CSV (``csv``);
+    True when written, False for ``table`` (the command prints its tables)."""
+    from critmin.cli._common import Format, dump_json
+
+    if out is Format.json:
+        sys.stdout.write(dump_json(doc) + "\n")
+        return True
+    if out is Format.csv:
+        frame.to_csv(sys.stdout, index=False)
+        return True
+    return False
 
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: table, json or csv.")]
@@ -50,17 +68,13 @@ def show_cmd(
     source_dir: SourceDirOpt = None,
 ) -> None:
     """Each stage's top country, CR1, HHI, N-1 cover and single points of failure (> 0.65)."""
-    from critmin.cli._common import Format, console, dump_json, open_store, rich_table
+    from critmin.cli._common import console, open_store, rich_table
     from critmin.reports.chains import chain_show
 
-    out = _fmt(fmt) if fmt in ("table", "json", "csv") else _bad_format(fmt)
+    out = _fmt(fmt)
     doc = chain_show(open_store(store), chain, year=year, unit=unit, source_dir=_source_dir(source_dir))
-    if out is Format.json:
-        doc = {"rows": doc.pop("stages"), **doc}
-        sys.stdout.write(dump_json(doc) + "\n")
-        return
-    if out is Format.csv:
-        doc["stages"].to_csv(sys.stdout, index=False)
+    if _machine_output(out, {"rows": doc["stages"], **{k: v for k, v in doc.items() if k != "stages"}},
+                       doc["stages"]):
         return
     stages = doc["stages"].drop(columns=["label", "source"])
     console.print(rich_table(stages, title=f"{doc['title']} ({doc['year']})"))
@@ -80,12 +94,6 @@ def show_cmd(
         console.print(f"[yellow]{note}[/yellow]")
     console.print("[dim]method 'assumption': shares stated in critmin/data/chains/*.yml with source and reason; "
                   "'run-time': CC BY-NC or proprietary-derived, read from the source directory, not bundled.[/dim]")
-
-
-def _bad_format(value: str) -> Any:
-    from critmin.errors import InvalidParameterError
-
-    raise InvalidParameterError(f"--format must be table, json or csv. Got {value!r}.")
 
 
 @chain_app.command("shock")
@@ -113,11 +121,11 @@ def shock_cmd(
     from critmin import blocs
     from critmin.chain_baseline import chain_baseline
     from critmin.chain_graph import chain as get_chain
-    from critmin.cli._common import Format, console, dump_json, open_store, progress, rich_table
+    from critmin.cli._common import console, open_store, progress, rich_table
     from critmin.models.network import ChainScenario, NetworkModel, restrictions_from
     from critmin.reports.chains import result_document
 
-    out = _fmt(fmt) if fmt in ("table", "json", "csv") else _bad_format(fmt)
+    out = _fmt(fmt)
     spec = get_chain(chain)
     base = chain_baseline(open_store(store), spec, year, source_dir=_source_dir(source_dir))
     prio = tuple(c for p in (priority or ()) for c in blocs.resolve(p))
@@ -125,11 +133,7 @@ def shock_cmd(
     model = NetworkModel(reroute=reroute, draws=draws, seed=seed, scheduler=scheduler, n_workers=workers)
     with progress(f"{spec.name}: {scenario.name}", total=draws or None) as advance:
         result = model.solve(base, scenario, progress=advance)
-    if out is Format.json:
-        sys.stdout.write(dump_json(result_document(result)) + "\n")
-        return
-    if out is Format.csv:
-        result.tidy().to_csv(sys.stdout, index=False)
+    if _machine_output(out, result_document(result), result.tidy()):
         return
     console.print(result.summary())
     for name, title in (("by_stage", "Lost output by stage (value)"), ("by_product", "Lost final output"),
@@ -166,18 +170,14 @@ def zone_cmd(
 ) -> None:
     """What share of each stage a bloc covers from members, and with the sourcing optimiser's plan."""
     from critmin.chain_plans import zone_cover
-    from critmin.cli._common import Format, console, dump_json, open_store, progress, rich_table
+    from critmin.cli._common import console, open_store, progress, rich_table
 
-    out = _fmt(fmt) if fmt in ("table", "json", "csv") else _bad_format(fmt)
+    out = _fmt(fmt)
     with progress(f"{chain}: {bloc} zone") as advance:
         table, provenance = zone_cover(open_store(store), chain, bloc, exclude=tuple(exclude or ("CHN",)),
                                        cap_share=cap, year=year, source_dir=_source_dir(source_dir),
                                        progress=advance)
-    if out is Format.json:
-        sys.stdout.write(dump_json({"rows": table, "provenance": provenance}) + "\n")
-        return
-    if out is Format.csv:
-        table.to_csv(sys.stdout, index=False)
+    if _machine_output(out, {"rows": table, "provenance": provenance}, table):
         return
     console.print(rich_table(table.drop(columns=["bloc", "plan_note"]),
                              title=f"{bloc}: share of each stage of {chain} covered"))

@@ -85,3 +85,15 @@ def _one(text: str, what: str) -> tuple[str, ...]:
         accepted = sorted(valid_iso3()) + [b.name for b in blocs().values()] + ["all", "rest"]
         raise UnknownCountryError(text, accepted, f"({what}: a country ISO3 code or name, a bloc "
                                   "from `critmin blocs`, 'all' or 'rest')") from None
+
+
+def resolve_blocs(value: dict[str, Any], what: str = "blocs", all_means: str = "") -> dict[str, tuple[str, ...]]:
+    """A settings section's ``blocs:`` (name -> country set), each resolved with
+    :func:`resolve_countries`; ``all`` (None) is refused with ``all_means`` as the reason."""
+    out = {}
+    for name, members in value.items():
+        found = resolve_countries(members, f"{what}.{name}")
+        if found is None:
+            raise ValueError(f"{what}.{name}: name the members{f' ({all_means})' if all_means else ''}")
+        out[name] = found
+    return out

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from critmin.errors import InputError
-from critmin.scenario.countries import resolve_countries
+from critmin.scenario.countries import resolve_blocs, resolve_countries
 from critmin.scenario.schema import In, TariffIn
 from critmin.scenario.values import Shock
 
@@ -97,7 +97,7 @@ class DataSpec:
 @dataclass(frozen=True, slots=True)
 class GEBaselineSpec:
     """Where a GE baseline comes from and what was in force: a store baseline (``source``,
-    ``sector``: flows and an estimated cost function, :mod:`critmin.ge_baseline`) or a data
+    ``sector``: flows and an estimated cost function, :mod:`critmin.baselines.ge`) or a data
     file with derived variables; the GE year; the tariffs in force the data lack."""
 
     data: DataSpec | None = None
@@ -266,13 +266,7 @@ class GESettingsIn(In):
     @field_validator("blocs", mode="after")
     @classmethod
     def _blocs(cls, v: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for name, members in v.items():
-            found = resolve_countries(members, f"blocs.{name}")
-            if found is None:
-                raise ValueError(f"blocs.{name}: name the members ('all' is the world)")
-            out[name] = found
-        return out
+        return resolve_blocs(v, all_means="'all' is the world")
 
     def to_value(self, ctx: LoadContext | None = None) -> GESettings:
         e = self.estimation

@@ -300,15 +300,9 @@ class PESettingsIn(In):
     @field_validator("blocs", mode="after")
     @classmethod
     def _blocs(cls, v: dict[str, Any]) -> dict[str, Any]:
-        from critmin.scenario.countries import resolve_countries
+        from critmin.scenario.countries import resolve_blocs
 
-        out = {}
-        for name, members in v.items():
-            found = resolve_countries(members, f"blocs.{name}")
-            if found is None:
-                raise ValueError(f"blocs.{name}: name the members (the world is always totalled)")
-            out[name] = found
-        return out
+        return resolve_blocs(v, all_means="the world is always totalled")
 
     def to_value(self, ctx: LoadContext | None = None) -> PESettings:
         return PESettings(mode=self.mode, elasticities=self.elasticities.to_value(ctx),

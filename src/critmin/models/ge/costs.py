@@ -25,7 +25,7 @@ from critmin.models.ge.ppml import PPMLResult, estimate_ppml, split_formula
 
 if TYPE_CHECKING:
     from critmin.baselines.ge import GEPanel
-    from critmin.ge_baseline import GEBaseline
+    from critmin.baselines.ge import GEBaseline
     from critmin.scenario.values import Scenario, Shock
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def cost_design(model: Any, baseline: GEPanel, scenario: Scenario, fit: PPMLResu
 
 
 def store_design(model: Any, base: GEBaseline, scenario: Scenario) -> tuple[CostDesign, PPMLResult]:
-    """The cost design of a store baseline (:class:`critmin.ge_baseline.GEBaseline`): GE-year
+    """The cost design of a store baseline (:class:`critmin.baselines.ge.GEBaseline`): GE-year
     flows, pair effects as the fixed part of ``log T``, the cost terms' covariates, and the
     stored PPML estimates as a :class:`PPMLResult` (for bands and reports)."""
     flows = base.flows

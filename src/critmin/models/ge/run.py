@@ -18,7 +18,7 @@ from critmin.models.base import Diagnostics, Result, Status
 
 if TYPE_CHECKING:
     from critmin.baselines.ge import GEPanel
-    from critmin.ge_baseline import GEBaseline
+    from critmin.baselines.ge import GEBaseline
     from critmin.models.ge.model import StructuralGravity
     from critmin.scenario.values import Scenario
 

@@ -30,7 +30,7 @@ import pandas as pd
 from critmin.errors import InvalidParameterError
 from critmin.models.base import Result, non_default_repr
 from critmin.models.pe.data import MarketBaseline, MarketProblem, market_problem
-from critmin.models.pe.result import PEResult
+from critmin.models.pe.result import _MarketTables
 from critmin.models.pe.solver import MarketSolution, solve_market
 from critmin.scenario.pe import MODES, Elasticities
 from critmin.scenario.values import Scenario
@@ -92,13 +92,9 @@ class PartialEquilibrium:
 
         Tables ``flows``, ``countries``, ``welfare``, ``welfare_by_country``,
         ``welfare_by_bloc``, ``markets``, ``concentration``, ``prices`` (see
-        ``docs/pe-model.md``). ``on_market(label, done, total)`` is called after each market.
+        ``docs/pe-model.md``); ``diagnostics.parts`` holds each market's solver numbers
+        (keyed ``mineral/stage``). ``on_market(label, done, total)`` is called after each market.
         """
-        return self.solve_markets(baseline, scenario, on_market=on_market).to_result()
-
-    def solve_markets(self, baseline: MarketBaseline | list[MarketBaseline], scenario: Scenario,
-                      on_market: Any = None) -> PEResult:
-        """The per-market tables of :meth:`solve` before they become a :class:`Result`."""
         markets = baseline if isinstance(baseline, list | tuple) else [baseline]
         if not markets:
             raise InvalidParameterError("PartialEquilibrium.solve needs at least one market baseline.")
@@ -109,8 +105,9 @@ class PartialEquilibrium:
             parts.append(market_tables(b, problem, sol, self.mode))
             if on_market is not None:
                 on_market(f"{b.mineral} {b.stage}", k + 1, len(markets))
-        return PEResult.combine(parts, scenario=scenario, model=repr(self), mode=self.mode,
-                                baselines=markets, elasticities=self.elasticities, blocs=self.blocs)
+        return _MarketTables.combine(parts, scenario=scenario, model=repr(self), mode=self.mode,
+                                     baselines=markets, elasticities=self.elasticities,
+                                     blocs=self.blocs).to_result()
 
 
 def _surplus_changes(p: MarketProblem, s: MarketSolution, mode: str) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,9 @@
 """The per-market tables of the partial-equilibrium model, before they become the
-:class:`~critmin.models.base.Result` every model returns (:meth:`PEResult.to_result`).
+:class:`~critmin.models.base.Result` every model returns (:meth:`_MarketTables.to_result`).
 
-:class:`PEResult` is the model's working value (``PartialEquilibrium.solve_markets``), not a
-second result type: JSON, CSV and Markdown come from :mod:`critmin.reports` on the Result. It
-holds, for every market solved: flows before and after the shock,
+:class:`_MarketTables` is private to ``PartialEquilibrium.solve``, not a second result type:
+``solve`` returns the :class:`~critmin.models.base.Result`, and JSON, CSV and Markdown come
+from :mod:`critmin.reports` on it. It holds, for every market solved: flows before and after the shock,
 prices (world price per exporter, landed price per market), quantities supplied and
 demanded, the shortfall against baseline demand, the welfare components per country, the
 solver's diagnostics and the provenance of every input. Monetary values are in USD when
@@ -28,7 +28,7 @@ MEMO_COLUMNS = ("stockpile_sales",)
 
 
 @dataclass(frozen=True, eq=False)
-class PEResult:
+class _MarketTables:
     """What one scenario did to every market it touched.
 
     Attributes
@@ -63,7 +63,7 @@ class PEResult:
     @classmethod
     def combine(cls, parts: Sequence[dict[str, Any]], *, scenario: Any, model: str, mode: str,
                 baselines: Iterable[Any], elasticities: Any,
-                blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> PEResult:
+                blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> _MarketTables:
         flows = pd.concat([p["flows"] for p in parts], ignore_index=True)
         countries = pd.concat([p["countries"] for p in parts], ignore_index=True)
         welfare = pd.concat([p["welfare"] for p in parts], ignore_index=True)
@@ -165,7 +165,7 @@ class PEResult:
     def __repr__(self) -> str:
         n_m = self.flows[["mineral", "stage"]].drop_duplicates().shape[0] if len(self.flows) else 0
         net = self.welfare["net_welfare"].sum()
-        return (f"PEResult({self.scenario_name!r}, mode={self.mode}, {n_m} market(s), "
+        return (f"_MarketTables({self.scenario_name!r}, mode={self.mode}, {n_m} market(s), "
                 f"{len(self.flows)} flows, world net welfare {net:,.0f} {self.welfare_unit})")
 
     # ------------------------------------------------------------ tables
@@ -225,22 +225,26 @@ class PEResult:
         from critmin.metrics.concentration import concentration
 
         f = self.flows[self.flows["exporter"] != self.flows["importer"]]
+        keys = ["mineral", "stage", "importer"]
+        cases = (("baseline", "flow_t_baseline"), ("scenario", "flow_t"))
+        frame = pd.concat([pd.DataFrame({"mineral": f["mineral"], "stage": f["stage"], "importer": f["importer"],
+                                         "case": case, "country": f["exporter"],
+                                         "quantity_t": f[col].clip(lower=0.0)}) for case, col in cases],
+                          ignore_index=True)
+        frame = frame[frame["quantity_t"] > 0]
+        if not len(frame):
+            return pd.DataFrame(columns=[*keys, "hhi_baseline", "hhi_scenario"])
+        # one call for both cases (the metrics' vectorised HHI), split after
+        conc = concentration(frame, keys=(*keys, "case"))[[*keys, "case", "hhi", "top_country", "cr1_share"]]
         out = []
-        for case, col in (("baseline", "flow_t_baseline"), ("scenario", "flow_t")):
-            frame = pd.DataFrame({"mineral": f["mineral"], "stage": f["stage"], "importer": f["importer"],
-                                  "country": f["exporter"], "quantity_t": f[col].clip(lower=0.0)})
-            frame = frame[frame["quantity_t"] > 0]
-            if not len(frame):
-                continue
-            conc = concentration(frame, keys=("mineral", "stage", "importer"))
-            conc = conc[["mineral", "stage", "importer", "hhi", "top_country", "cr1_share"]]
-            out.append(conc.rename(columns={"hhi": f"hhi_{case}", "top_country": f"top_exporter_{case}",
-                                            "cr1_share": f"top_share_{case}"}))
-        if not out:
-            return pd.DataFrame(columns=["mineral", "stage", "importer", "hhi_baseline", "hhi_scenario"])
+        for case, _ in cases:
+            part = conc[conc["case"] == case].drop(columns="case")
+            if len(part):
+                out.append(part.rename(columns={"hhi": f"hhi_{case}", "top_country": f"top_exporter_{case}",
+                                                "cr1_share": f"top_share_{case}"}))
         merged = out[0]
         for extra in out[1:]:
-            merged = merged.merge(extra, on=["mineral", "stage", "importer"], how="outer")
+            merged = merged.merge(extra, on=keys, how="outer")
         return merged.reset_index(drop=True)
 
     def market_summary(self) -> pd.DataFrame:

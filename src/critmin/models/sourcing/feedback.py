@@ -51,9 +51,8 @@ def reprice(result: Result, problem: SourcingProblem, market: Any) -> Result:
         return replace(result, headline=(*result.headline, line))
     sc = Scenario(name=f"{result.scenario} (price feedback)", shocks=shocks)
     model = PartialEquilibrium(mode="exact")
-    # the per-market frames (flows, countries) of the PE solve
-    pe = model.solve_markets(market, sc) if hasattr(model, "solve_markets") else model.solve(market, sc)
-    flows = pe.flows
+    pe = model.solve(market, sc)
+    flows = pe.tables["flows"]
     into = flows[flows["importer"].isin(problem.members)]
     w = into["flow_t_baseline"].where(into["flow_t_baseline"] > 0, 1e-12)
     landed = (into.assign(w=w, x=into["landed_price_change_share"] * w).groupby("exporter")[["w", "x"]].sum())
@@ -69,7 +68,7 @@ def reprice(result: Result, problem: SourcingProblem, market: Any) -> Result:
                        "pe_quantity_t": sup["supplier"].map(bought).fillna(0.0).astype(float)})
     fixed = float((sup["quantity_t"] * sup["unit_cost_usd_per_t"]).sum())
     repriced = float((sup["quantity_t"] * unit_cost).sum())
-    countries = pe.countries
+    countries = pe.tables["countries"]
     prices = countries[["country", "world_price_change_share", "supply_t_baseline", "supply_t"]]
     prices = prices[prices["supply_t_baseline"] > 0].sort_values("world_price_change_share", kind="stable")
     top = prices.iloc[-1] if len(prices) else None
@@ -79,12 +78,12 @@ def reprice(result: Result, problem: SourcingProblem, market: Any) -> Result:
         line += f"; largest world price change {top['country']} {top['world_price_change_share']:+.1%}"
     d = result.diagnostics
     parts = {**{k: dict(v) for k, v in d.parts.items()},
-             "equilibrium": {"converged": bool(pe.converged), "plan_cost_usd_fixed": fixed,
+             "equilibrium": {"converged": bool(pe.diagnostics.converged), "plan_cost_usd_fixed": fixed,
                              "plan_cost_usd_repriced": repriced}}
     cost = result.table("cost").assign(plan_cost_usd_scenario=repriced)
     provenance = (*result.provenance,
                   {"source": "critmin.models.pe", "used_for": "re-pricing the plan (price feedback)",
-                   "note": f"export quotas from the plan; {pe.model}"},
+                   "note": f"export quotas from the plan; {pe.parameters['model']}"},
                   *({**p, "used_for": p.get("used_for") or "PE baseline"} for p in market.provenance))
     return replace(result, tables={**dict(result.tables), "cost": cost, "equilibrium": eq,
                                    "equilibrium_prices": prices.reset_index(drop=True)},
