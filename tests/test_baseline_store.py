@@ -198,3 +198,74 @@ def test_stored_baselines_are_stale_once_the_store_inputs_change_and_are_compute
     _, result = _pe_run(store)
     assert "completed now" in [p.get("note", "") for p in result.provenance
                                if p.get("source") == "critmin.baseline"][0]
+
+
+def test_coverage_never_serves_stale_stored_rows(path: Path):
+    from critmin.baseline_store import baselines_current, compute_baselines
+    from critmin.store.catalog import TableData, write_store
+
+    from flow_fixtures import origin
+
+    store_baselines(path, years=[2022])
+    store = Store.open(path)
+    stale = market_coverage(store, 2022)
+    gdp = store.table("gdp")
+    store.close()
+    # a revision that moves absorption: China's GDP x 50
+    changed = gdp.assign(gdp_usd=gdp["gdp_usd"].where(gdp["country"] != "CHN",
+                                                      gdp["gdp_usd"] * 50),
+                         source="wdi-fixture-revised")
+    write_store(path, [TableData("gdp", changed, (origin("wdi-fixture-revised"),))], base=path)
+    store = Store.open(path)
+    assert not baselines_current(store)
+    _, fresh = compute_baselines(store, [2022])
+    rows = market_coverage(store, 2022)
+    cols = ["mineral", "stage", "year", "status", "home_absorption_share",
+            "unobserved_cross_border_share"]
+    key = ["mineral", "stage"]
+    got = rows[cols].sort_values(key).reset_index(drop=True)
+    want = fresh[cols].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    old = stale[cols].sort_values(key).reset_index(drop=True)
+    ni = (got["mineral"] == "nickel") & (got["stage"] == "mine")
+    assert got.loc[ni, "home_absorption_share"].iloc[0] != pytest.approx(
+        old.loc[ni, "home_absorption_share"].iloc[0])
+
+
+def test_the_staleness_digest_covers_every_baseline_module_and_the_package_data(
+        tmp_path: Path, path: Path, monkeypatch: pytest.MonkeyPatch):
+    import critmin
+    from critmin import baseline_store
+    from critmin.baseline_store import METHOD_DATA, METHOD_MODULES, inputs_digest
+
+    here = Path(critmin.__file__).parent
+    for name in (p.name for p in here.glob("baseline*.py")):
+        assert name in METHOD_MODULES
+    assert "sources/usgs_imports.py" in METHOD_MODULES       # US_IMPORT_STATISTICS
+    assert {"data/mappings", "data/corrections", "data/parameters"} <= set(METHOD_DATA)
+    # an edit to a data file changes the digest, though no table's provenance changes
+    data = tmp_path / "mappings"
+    data.mkdir()
+    (data / "hs_codes.yml").write_text("a: 1\n")
+    monkeypatch.setattr(baseline_store, "METHOD_DATA", (str(data),))
+    store = Store.open(path)
+    before = inputs_digest(store)
+    (data / "hs_codes.yml").write_text("a: 2\n")
+    assert inputs_digest(store) != before
+
+
+def test_only_missing_production_falls_back_to_an_upstream_stage(
+        path: Path, monkeypatch: pytest.MonkeyPatch):
+    from critmin import baseline_store
+    from critmin.errors import SolveError
+
+    calls: list[str | None] = []
+
+    def failing(store, mineral, stage, year, production_stage=None):
+        calls.append(production_stage)
+        raise SolveError("the completion did not converge")
+
+    monkeypatch.setattr(baseline_store, "build_baseline", failing)
+    with pytest.raises(SolveError, match="did not converge"):
+        baseline_store.build_market(Store.open(path), "nickel", "refinery", 2022)
+    assert calls == [None]  # no quiet upstream-bounded baseline

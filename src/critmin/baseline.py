@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from critmin import vocab
-from critmin.baseline_basket import basket_entries, basket_split, basket_summary
+from critmin.baseline_basket import (SPLIT_NOTE, basket_code, basket_entries, basket_split,
+                                     basket_summary)
 from critmin.baseline_fit import complete_matrix, production_constrained
 from critmin.errors import InvalidParameterError, SolveError, UnknownYearError
 from critmin.sources.usgs_imports import MASS_UNITS, US_IMPORT_STATISTICS
@@ -152,7 +153,7 @@ class Baseline:
         est = f["method"] == "estimated"
         dom = f["domestic"].astype(bool)
         note = f["note"].fillna("").astype(str)
-        basket = est & ~dom & note.str.startswith(BASKET_NOTE)
+        basket = est & ~dom & note.str.startswith(SPLIT_NOTE)
         usgs = est & ~dom & f["note"].notna() & ~basket
         return {"home absorption": float(f.loc[est & dom, "quantity_t"].sum()) / total,
                 "USGS import sources": float(f.loc[usgs, "quantity_t"].sum()) / total,
@@ -286,7 +287,6 @@ def _distances(store: Store, countries: list[str],
 # smelters abroad, not consumed where mined.
 DEFAULT_HOME_SHARE = 0.75
 USGS_NOTE = "USGS import-source shares 2021–24"
-BASKET_NOTE = "basket split"  # critmin.baseline_basket.SPLIT_NOTE
 
 
 def us_import_sources(store: Store, mineral: str, stage: str) -> pd.DataFrame:
@@ -536,6 +536,10 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                       "on this stage's content basis)"
         note = f"{USGS_NOTE} x US imports {year}: {us_desc}"
         spare = np.clip(production - np.nansum(fixed, axis=1), 0.0, None)
+        # A complete basket listing (811292) bounds every USA cell from above: no more of
+        # the mineral than the whole observed basket cell (zero where BACI lists none).
+        cap = (basket[basket["importer"] == "USA"].groupby("exporter")["basket_t"].sum()
+               if basket is not None and len(basket) else None)
         for c, sh in shares[["country", "share"]].itertuples(index=False):
             q = us_t * float(sh)
             k = pos.get(c)
@@ -547,10 +551,17 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
                 # Published US imports make a named source without enough output a hub
                 # (it shipped them); an estimated total must not create supply: capped.
                 cell = q if published else min(q, spare[k])
+                cell_note = note
+                if cap is not None and cell > float(cap.get(c, 0.0)):
+                    cell = float(cap.get(c, 0.0))
+                    cell_note = (f"{note}; capped at the observed basket cell "
+                                 f"({basket_code(m.id, st)}: {cell:,.3g} t of all its metals)")
                 remainder += q - cell
                 if cell > 0:
                     fixed[k, k_us] = cell
-                    usgs_cells[(c, "USA")] = note
+                    usgs_cells[(c, "USA")] = cell_note
+                elif cap is not None:  # no basket cell: the complete listing says zero
+                    fixed[k, k_us] = 0.0
     basket_cells: dict[tuple[str, str], str] = {}
     for e, i, q, note in split[["exporter", "importer", "quantity_t", "note"]].itertuples(
             index=False):
@@ -648,6 +659,12 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     if basket is not None and len(basket_entries(m.id, st)):
         diag["basket"] = basket_summary(basket, m.id, st)
         diag["basket"]["cells_fixed"] = len(basket_cells)
+        if len(basket):  # the mineral's tonnes the baseline holds in split basket cells
+            split_pairs = set(zip(basket.loc[basket["split_method"] != "none", "exporter"],
+                                  basket.loc[basket["split_method"] != "none", "importer"]))
+            held = {**{p: fixed[pos[p[0]], pos[p[1]]] for p in usgs_cells if p in split_pairs},
+                    **{p: fixed[pos[p[0]], pos[p[1]]] for p in basket_cells}}
+            diag["basket"]["basket_mineral_t"] = float(sum(held.values()))
     diag.update({"countries": n, "observed_cells": len(obs), "complete_exporters": complete,
                  "complete_market": "*" in covered,
                  "reexport_rows": [countries[k] for k in np.nonzero(obs_rows > production)[0]],
@@ -670,6 +687,10 @@ def build_baseline(store: Store, mineral: str, stage: str, year: int, *,
     if salient_sources and (len(shares) or h_source.startswith("calibrated")):
         sources |= salient_sources
         tables.append("us_salient")
+    if basket is not None and len(basket):  # what the basket split read (§4.5)
+        inputs = basket.attrs.get("inputs", {})
+        sources |= set(inputs.get("sources", ()))
+        tables += [t for t in inputs.get("tables", ()) if t not in tables]
     provenance = tuple(store.provenance_records(tables, sources=sorted(sources)))
     return Baseline(mineral=m.id, stage=st, year=int(year), basis=basis, flows=tidy,
                     row_targets=pd.Series(rows, index=pd.Index(countries, name="exporter")),

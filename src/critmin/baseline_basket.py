@@ -17,9 +17,12 @@ observed:
 ``sole-producer``
     the exporter produced the mineral and no other metal of the basket in the three years
     to the cell's year (the store's production tables, any stage; a withheld quantity
-    counts as production) and the cell's unit
-    value lies within [half the mineral's lowest, twice its highest] USGS price of the
-    year: the whole cell is the mineral.
+    counts as production), the cell's unit value lies within [half the mineral's lowest,
+    twice its highest] USGS price of the year, and at least 80 % of the exporter's basket
+    tonnes of the year lie in that range (its basket exports look like one metal): the
+    whole cell is the mineral. Refused outright when any basket metal has no country
+    production in the store for those years (hafnium: USGS publishes no country figures):
+    missing data is not evidence that a country does not produce it.
 ``none``
     no defensible split: traders and recyclers that produce no basket metal, exporters of
     several basket metals (China, Russia, Japan, Korea, ...), or unit values that do not fit
@@ -49,6 +52,7 @@ NO_SPLIT = "none"
 SPLIT_NOTE = "basket split"
 PRODUCTION_YEARS = 3  # the cell's year and the two before it
 UNIT_VALUE_RANGE = (0.5, 2.0)  # x the mineral's lowest and highest USGS price of the year
+CONSISTENT_SHARE = 0.8  # of a sole producer's basket tonnes inside UNIT_VALUE_RANGE
 CELL_COLUMNS = ["exporter", "importer", "hs_code", "source", "basket_t", "basket_value_usd",
                 "quantity_from_value", "quantity_t", "split_method", "note"]
 
@@ -57,6 +61,11 @@ def basket_entries(mineral: str, stage: str) -> list[vocab.HSCode]:
     """The six-digit codes of the market that are shared with other minerals."""
     return [e for e in vocab.hs_mapping() if e.mineral == mineral and e.stage.value == stage
             and e.level == "hs6" and e.shared_with]
+
+
+def basket_code(mineral: str, stage: str) -> str | None:
+    """The market's basket codes, comma-separated (``"811292"``), None without one."""
+    return ",".join(sorted({e.code for e in basket_entries(mineral, stage)})) or None
 
 
 def _members(entry: vocab.HSCode) -> set[str]:
@@ -89,21 +98,23 @@ def basket_cells(store: Store, mineral: str, stage: str, year: int) -> pd.DataFr
     return out.sort_values("basket_t", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _producers(store: Store, minerals: set[str], year: int) -> dict[str, set[str]]:
-    """Country -> the basket metals it produced (any stage) in the three years to ``year``;
-    a country listed with a withheld quantity (USGS "NA") counts as a producer."""
+def _producers(store: Store, minerals: set[str], year: int
+               ) -> tuple[dict[str, set[str]], set[str]]:
+    """(country -> the basket metals it produced (any stage) in the three years to
+    ``year``, the production sources read); a country listed with a withheld quantity
+    (USGS "NA") counts as a producer."""
     if "production" not in set(store.tables()) or not minerals:
-        return {}
+        return {}, set()
     frame = store.sql(
-        "SELECT DISTINCT country, mineral FROM production WHERE (quantity_t > 0 OR quantity_t "
-        "IS NULL) AND year "
+        "SELECT DISTINCT country, mineral, source FROM production WHERE (quantity_t > 0 OR "
+        "quantity_t IS NULL) AND year "
         "BETWEEN ? AND ? AND country NOT IN ('WLD', 'OTH') AND mineral IN ("
         + ", ".join("?" * len(minerals)) + ")",
         [int(year) - PRODUCTION_YEARS + 1, int(year), *sorted(minerals)])
     out: dict[str, set[str]] = {}
-    for c, m in frame.itertuples(index=False):
+    for c, m, _ in frame.itertuples(index=False):
         out.setdefault(str(c), set()).add(str(m))
-    return out
+    return out, {str(x) for x in frame["source"]}
 
 
 def _price_range(store: Store, mineral: str, year: int) -> tuple[float, float, str] | None:
@@ -134,7 +145,7 @@ def basket_split(store: Store, mineral: str, stage: str, year: int) -> pd.DataFr
     members = set().union(*(_members(e) for e in basket_entries(mineral, stage)))
     # 1. US imports: USGS's import sources of the mineral x US imports of the year.
     shares = us_import_sources(store, mineral, stage)
-    us_t, us_desc, _ = us_imports_t(store, mineral, stage, int(year))
+    us_t, us_desc, us_src = us_imports_t(store, mineral, stage, int(year))
     if len(shares) and us_t is not None and _in_period(shares["period"].iloc[0], int(year)):
         by = shares[shares["country"] != "OTH"].groupby("country")["share"].sum()
         us = (cells["importer"] == "USA") & cells["exporter"].isin(by.index)
@@ -144,23 +155,54 @@ def basket_split(store: Store, mineral: str, stage: str, year: int) -> pd.DataFr
         cells.loc[us, "note"] = (f"{SPLIT_NOTE} ({USGS_SPLIT}): USGS import-source share "
                                  f"{shares['period'].iloc[0]} ({shares['source'].iloc[0]}) x "
                                  f"US imports {year}: {us_desc}; capped at the basket cell")
-    # 2. Exporters whose only basket metal is the mineral, at a unit value that fits it.
+    # 2. Exporters whose only basket metal is the mineral, at unit values that fit it.
     prices = _price_range(store, mineral, int(year))
-    makers = _producers(store, members, int(year))
-    sole = {c for c, ms in makers.items() if ms == {mineral}}
+    makers, prod_sources = _producers(store, members, int(year))
+    span = f"{int(year) - PRODUCTION_YEARS + 1}-{year}"
+    unknown = sorted(members - set().union(*makers.values())) if makers else sorted(members)
+    refused = None
+    if unknown:  # a metal without country data would make its producers look "sole"
+        refused = (f"sole-producer split refused: no country production of "
+                   f"{', '.join(unknown)} in the store for {span}")
+    sole = {c for c, ms in makers.items() if ms == {mineral}} if not unknown else set()
+    price_src = ""
     if prices is not None and sole:
         lo, hi, price_src = prices
         uv = cells["basket_value_usd"] / cells["basket_t"]
         fits = uv.between(UNIT_VALUE_RANGE[0] * lo, UNIT_VALUE_RANGE[1] * hi)
-        pick = (cells["split_method"] == NO_SPLIT) & cells["exporter"].isin(sole) & fits
+        t = cells["basket_t"].fillna(0.0)
+        inside = t.where(fits, 0.0).groupby(cells["exporter"]).sum()
+        share = inside / t.groupby(cells["exporter"]).sum().replace(0.0, np.nan)
+        steady = set(share[share >= CONSISTENT_SHARE].index)
+        pick = ((cells["split_method"] == NO_SPLIT) & cells["exporter"].isin(sole & steady)
+                & fits)
         cells.loc[pick, "quantity_t"] = cells.loc[pick, "basket_t"]
         cells.loc[pick, "split_method"] = SOLE_PRODUCER
         cells.loc[pick, "note"] = (
             f"{SPLIT_NOTE} ({SOLE_PRODUCER}): the exporter produced {mineral} and no other "
-            f"basket metal in {int(year) - PRODUCTION_YEARS + 1}-{year} (production), and "
-            f"the cell's unit value fits {mineral}'s USGS price range {lo / 1e3:,.0f}-"
+            f"basket metal in {span} (production), and "
+            f"the cell's unit value (and >= {CONSISTENT_SHARE:.0%} of the exporter's basket "
+            f"tonnes) fits {mineral}'s USGS price range {lo / 1e3:,.0f}-"
             f"{hi / 1e3:,.0f} USD/kg ({price_src})")
-    return cells[CELL_COLUMNS].reset_index(drop=True)
+    out = cells[CELL_COLUMNS].reset_index(drop=True)
+    # What the split read (the baseline's provenance): the basket cells' releases, the
+    # prices of the unit-value test, every basket metal's production, the USGS tables.
+    done = out["split_method"] != NO_SPLIT
+    sources = set(out["source"])
+    tables = {"flows"}
+    if makers or prod_sources:
+        tables.add("production")
+        sources |= prod_sources
+    if price_src:
+        tables.add("prices")
+        sources |= {x.strip() for x in price_src.split(",")}
+    if (out["split_method"] == USGS_SPLIT).any():
+        tables |= {"us_import_sources", "us_salient"}
+        sources |= set(shares["source"]) | set(us_src)
+    out.attrs["inputs"] = {"tables": sorted(tables), "sources": sorted(sources),
+                           "split_cells": int(done.sum())}
+    out.attrs["refused"] = refused
+    return out
 
 
 def _in_period(text: object, year: int) -> bool:
@@ -182,7 +224,7 @@ def basket_summary(split: pd.DataFrame, mineral: str, stage: str) -> dict[str, A
     matrix has values only), ``basket_split_share`` (the share of the basket's tonnes in
     cells with a metal split), ``basket_mineral_t`` (the mineral's tonnes in those cells)
     and ``split_method``."""
-    codes = ",".join(sorted({e.code for e in basket_entries(mineral, stage)}))
+    codes = basket_code(mineral, stage)
     empty: dict[str, Any] = {"basket_code": codes or None, "basket_cross_border_t": None,
                              "basket_observed_share": None,
                              "basket_quantity_from_value_share": None,
@@ -201,6 +243,8 @@ def basket_summary(split: pd.DataFrame, mineral: str, stage: str) -> dict[str, A
              f"basket tonnes)" for m, n in counts.items()] if total > 0 else []
     rest = float(t[~done].sum()) / total if total > 0 else 0.0
     parts.append(f"none ({int((~done).sum())} cells, {rest:.1%}): the basket's, unsplit")
+    if split.attrs.get("refused"):
+        parts.append(str(split.attrs["refused"]))
     return {"basket_code": codes, "basket_cross_border_t": total,
             "basket_observed_share": 1.0 if total > 0 else None,
             "basket_quantity_from_value_share":
@@ -211,5 +255,6 @@ def basket_summary(split: pd.DataFrame, mineral: str, stage: str) -> dict[str, A
             "split_method": "; ".join(parts)}
 
 
-__all__ = ["NO_SPLIT", "SOLE_PRODUCER", "USGS_SPLIT", "basket_cells", "basket_entries",
+__all__ = ["NO_SPLIT", "SOLE_PRODUCER", "SPLIT_NOTE", "USGS_SPLIT", "basket_cells",
+           "basket_code", "basket_entries",
            "basket_split", "basket_summary"]

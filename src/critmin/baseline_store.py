@@ -31,9 +31,10 @@ import pandas as pd
 
 from critmin import vocab
 from critmin.baseline import Baseline, build_baseline, complete_codes, market_codes
-from critmin.errors import CritminError
+from critmin.errors import CritminError, UnknownStageError, UnknownYearError
 from critmin.sources.origin import Origin
 from critmin.store.catalog import Store, TableData, write_store
+from critmin.store.views import NoMineralDataError
 
 BASKET_COLUMNS = ["basket_code", "basket_cross_border_t", "basket_observed_share",
                   "basket_quantity_from_value_share", "basket_split_share", "basket_mineral_t",
@@ -120,12 +121,11 @@ def market_row(b: Baseline, done: set[tuple[str, str]]) -> dict[str, Any]:
 def _basket_columns(mineral: str, stage: str, summary: dict[str, Any] | None) -> dict[str, Any]:
     """The basket columns of a market row: the baseline's ``diagnostics["basket"]``
     (:func:`critmin.baseline_basket.basket_summary`), else the codes only."""
-    from critmin.baseline_basket import basket_entries
+    from critmin.baseline_basket import basket_code
 
     if summary:
         return {c: summary.get(c) for c in BASKET_COLUMNS}
-    codes = ",".join(sorted({e.code for e in basket_entries(mineral, stage)}))
-    return {c: None for c in BASKET_COLUMNS} | {"basket_code": codes or None}
+    return {c: None for c in BASKET_COLUMNS} | {"basket_code": basket_code(mineral, stage)}
 
 
 def _json_default(value: Any) -> Any:
@@ -194,6 +194,10 @@ def _why(span: dict[str, tuple[list[int], list[str]]], mineral: str, stage: str,
     return f"{stage}: {_first_line(exc)}"
 
 
+#: What "no production for this stage and year" raises: the only errors that fall back.
+NO_PRODUCTION = (UnknownYearError, UnknownStageError, NoMineralDataError)
+
+
 def build_market(store: Store, mineral: str, stage: str, year: int) -> Baseline:
     """The default baseline of a market: the stage's own production, else (for a trade
     stage USGS does not report for the year, e.g. refined platinum) the production of the
@@ -209,8 +213,8 @@ def build_market(store: Store, mineral: str, stage: str, year: int) -> Baseline:
         try:
             return build_baseline(store, mineral, stage, year,
                                   production_stage=None if pst == stage else pst)
-        except CritminError as exc:
-            tried.append((pst, exc))
+        except NO_PRODUCTION as exc:  # only a missing stage or year falls back upstream;
+            tried.append((pst, exc))  # a failed solve or bad input is the market's error
     mid = vocab.mineral(mineral).id
     span = _production_span(store, mid)
     reasons = [_why(span, mid, pst, year, exc) for pst, exc in tried]
@@ -248,12 +252,17 @@ def compute_baselines(store: Store, years: Iterable[int] | None = None, *,
 
 
 #: The modules whose code computes a baseline: stored baselines made by other code are stale.
-METHOD_MODULES = ("baseline.py", "baseline_fit.py", "baseline_basket.py")
+METHOD_MODULES = ("baseline.py", "baseline_fit.py", "baseline_basket.py", "baseline_store.py",
+                  "sources/usgs_imports.py")
+#: The package data baselines read (codes, content factors, ``shared_with``, corrections,
+#: parameters): an edit makes stored baselines stale although no table's provenance changes.
+METHOD_DATA = ("data/mappings", "data/corrections", "data/parameters")
 
 
 def inputs_digest(store: Store) -> str:
     """sha256 over the store's inputs (every table's provenance except the stored
-    baselines themselves) and the code that completes baselines (:data:`METHOD_MODULES`):
+    baselines themselves), the code that completes baselines (:data:`METHOD_MODULES`) and
+    the package data it reads (:data:`METHOD_DATA`):
     the ``sha256`` of the ``baseline_markets`` provenance row. Stored baselines whose digest
     differs were computed from other inputs or by other code: stale."""
     import hashlib
@@ -266,6 +275,11 @@ def inputs_digest(store: Store) -> str:
     here = Path(__file__).parent
     for name in METHOD_MODULES:
         h.update((here / name).read_bytes())
+    for folder in METHOD_DATA:
+        root = here / folder
+        for f in sorted(p for p in root.rglob("*") if p.is_file()):
+            h.update(f"{folder}/{f.relative_to(root).as_posix()}".encode())
+            h.update(f.read_bytes())
     return h.hexdigest()
 
 
@@ -387,9 +401,10 @@ def load_baseline(store: Store, mineral: str, stage: str, year: int, **kwargs: A
 def market_coverage(store: Store, year: int | None = None, *,
                     progress: Callable[[str, int, int], None] | None = None) -> pd.DataFrame:
     """Every market (mineral, stage, year) with cross-border tonnes, observed and
-    estimated shares and the sources: the stored ``baseline_markets`` rows, else computed
-    now (slower). Newest year first."""
-    if _has(store):
+    estimated shares and the sources: the stored ``baseline_markets`` rows when they are
+    current (:func:`baselines_current`), else computed now (slower; stale stored rows are
+    never served). Newest year first."""
+    if _has(store) and baselines_current(store):
         sql = "SELECT * FROM baseline_markets" + (" WHERE year = ?" if year is not None else "")
         rows = store.sql(sql, [int(year)] if year is not None else None)
         if year is None or len(rows):

@@ -56,15 +56,37 @@ def test_frontier_marks_the_plan_at_its_cap_and_todays_sourcing(routes_doc) -> N
     assert any("estimated" in n for n in panel.notes)
 
 
-def test_exclusion_bars_start_from_the_plan_and_value_unmet_tonnes(routes_doc) -> None:
-    view = panels.routes_view(routes_doc)
+VOLL = 50_000.0  # USD/t, stated here so the expected unmet cost is computed independently
+
+
+@pytest.fixture(scope="module")
+def prefer_doc(snapshot_store):  # type: ignore[no-untyped-def]
+    """USA graphite preferring EU27 suppliers (the objective discounts them) at a stated
+    value of lost supply."""
+    from critmin.blocs import resolve
+    from critmin.models.sourcing import Sourcing, SourcingScenario
+    from critmin.reports.sourcing import result_document
+    from critmin.sourcing_data import sourcing_problem
+
+    problem = sourcing_problem(snapshot_store, "USA", "graphite", None, None)
+    scenario = SourcingScenario(name="t", prefer=tuple(resolve("EU27")), prefer_name="EU27")
+    model = Sourcing(frontier=True, value_of_lost_supply_usd_per_t=VOLL)
+    return result_document(model.solve(problem, scenario))
+
+
+def test_exclusion_bars_value_unmet_tonnes_at_voll_even_when_suppliers_are_preferred(prefer_doc) -> None:
+    view = panels.routes_view(prefer_doc)
     panel = figures.routes_exclusions(view)
     purchases, unmet = panel.figure.data
-    steps = routes_doc["tables"]["frontier_exclusions"]
+    steps = prefer_doc["tables"]["frontier_exclusions"]
     assert list(purchases.x)[0] == "none" and len(purchases.x) == len(steps)
     assert list(purchases.y) == pytest.approx([s["cost_usd"] for s in steps])
-    # purchases plus unmet tonnes at the value of lost supply is the optimiser's objective
-    assert [p + u for p, u in zip(purchases.y, unmet.y)] == pytest.approx([s["objective_usd"] for s in steps])
+    # red bar = unmet tonnes x the value of lost supply, never negative
+    assert list(unmet.y) == pytest.approx([s["unmet_t"] * VOLL for s in steps], abs=1e-6)
+    assert all(u >= 0 for u in unmet.y)
+    assert any(s["unmet_t"] > 0 for s in steps)          # a step with unmet demand is drawn
+    # the preference discounts the objective: objective minus purchases is not the unmet cost
+    assert steps[0]["objective_usd"] < steps[0]["cost_usd"] - 1.0
 
 
 def test_plan_bars_flag_suppliers_whose_cost_is_the_market_price(routes_doc) -> None:

@@ -98,3 +98,24 @@ def run_routes(params: dict[str, Any], store: str, seconds: float,
         return ("ok", dumps(result_document(result), indent=None))
     except CritminError as exc:
         return _error(exc)
+
+
+def run_chain_restriction(params: dict[str, Any], store: str, source_dir: str | None,
+                          seconds: float, deadline_at: float | None) -> tuple[str, ...]:
+    """One described chain restriction (:func:`critmin.demo.chain_restriction`); the
+    ``critmin chain shock --format json`` text."""
+    from critmin.api.solves import Deadline
+    from critmin.demo import chain_restriction
+    from critmin.errors import CritminError
+    from critmin.reports.documents import dumps
+    from critmin.reports.result import result_document
+    from critmin.store import Store
+
+    deadline = Deadline(seconds, deadline_at)
+    try:
+        result = chain_restriction(Store.open(store), source_dir=source_dir,
+                                   progress=deadline.check, **params)
+        deadline.check()
+        return ("ok", dumps(result_document(result), indent=None))
+    except CritminError as exc:
+        return _error(exc)

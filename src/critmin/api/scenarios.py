@@ -31,7 +31,7 @@ BODY = {
     "requestBody": {
         "required": True,
         "description": "A scenario document (the YAML of scenarios/*.yaml, or the same as "
-                       "JSON). `model: pe` (default) or `model: ge`.",
+                       "JSON). Any registered model: `model: pe` (default), `ge`, `network` or `sourcing`.",
         "content": {
             "application/json": {"schema": {"type": "object", "additionalProperties": True}},
             "application/yaml": {"schema": {"type": "string"}},

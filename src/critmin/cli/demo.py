@@ -103,13 +103,18 @@ def demo(
 
 def _html_report(s, out: Path, ranking, result, tables) -> Path:  # type: ignore[no-untyped-def]
     """out/report.html: the demo's figures in one self-contained file."""
+    from critmin.demo import report_views
     from critmin.reports.html import demo_panels, write_report
 
-    with progress("Report charts", total=1) as advance:
-        advance("figures", 0, 1)
-        panels = demo_panels(s, ranking, result,
-                             warn=lambda msg: console.print(f"[yellow]{msg}[/yellow]"))
-        advance("done", 1, 1)
+    def warn(msg: str) -> None:
+        console.print(f"[yellow]{msg}[/yellow]")
+
+    with progress("Report charts", total=2) as advance:
+        advance("de-risking frontier and chain losses", 0, 2)
+        views = report_views(s, warn=warn)
+        advance("figures", 1, 2)
+        panels = demo_panels(s, ranking, result, warn=warn, views=views)
+        advance("done", 2, 2)
     return write_report(out / "report.html", panels, title="critmin demo report",
                         subtitle=f"Store: {s.path}.", tables=tables)
 

@@ -420,8 +420,9 @@ def routes_view(doc: Any) -> dict[str, Any]:
              if len(ext) else ""}
     excl = _rows(tables.get("frontier_exclusions"))
     if len(excl):
-        excl = excl.assign(excluded=excl["excluded"].fillna("").astype(str),
-                           lost_supply_cost_usd=excl["objective_usd"] - excl["cost_usd"])
+        excl = excl.assign(excluded=excl["excluded"].fillna("").astype(str))
+        if "lost_supply_cost_usd" not in excl.columns:  # a document from before the model said it
+            excl["lost_supply_cost_usd"] = excl["unmet_t"] * float(cost["value_of_lost_supply_usd_per_t"])
     shadow = _rows(tables.get("shadow_prices"))
     binding = shadow[shadow["kind"] != "demand"] if len(shadow) else shadow
     provenance = list(doc.get("provenance") or [])
@@ -450,7 +451,7 @@ def chain_edges(chain_name: str) -> pd.DataFrame:
                                  "coefficient_source"])
 
 
-def chain_view(show: Any, result: Any = None, top: int = 12) -> dict[str, Any]:
+def chain_view(show: Any, result: Any = None, top: int = 12, store: Store | None = None) -> dict[str, Any]:
     """What the Chains figures draw: the stage graph of ``critmin chain show`` (``show``:
     its JSON document, ``GET /api/chains/{chain}``) and, with a network result document
     (``result``: ``POST /api/scenarios/run`` of a ``model: network`` scenario, or
@@ -465,7 +466,8 @@ def chain_view(show: Any, result: Any = None, top: int = 12) -> dict[str, Any]:
         (:func:`chain_edges`, with ``assumption`` flags); with a result also ``scenario``,
         ``by_stage``, ``by_node``, ``by_product``, ``by_country`` (the ``top`` countries
         losing most), ``bottlenecks`` (binding restrictions and capacities that lost
-        output), ``assumed_coefficients`` and ``summary``; ``provenance`` of both.
+        output), ``assumed_coefficients`` and ``summary``; ``provenance`` of both (with
+        ``store``, each store input's publisher, title and release: :func:`with_origins`).
     """
     from critmin.chain_graph import CHAIN_STAGES
 
@@ -479,6 +481,8 @@ def chain_view(show: Any, result: Any = None, top: int = 12) -> dict[str, Any]:
                            "provenance": list(show.get("provenance") or [])}
     if result is None:
         out["nodes"] = nodes
+        if store is not None:
+            out["provenance"] = with_origins(out["provenance"], store)
         return out
     tables = result.get("tables") or {}
     by_node = _rows(tables.get("by_node"))
@@ -510,7 +514,8 @@ def chain_view(show: Any, result: Any = None, top: int = 12) -> dict[str, Any]:
                 "by_country": by_country.reset_index(drop=True),
                 "bottlenecks": bottlenecks.reset_index(drop=True), "assumed_coefficients": len(assumed),
                 "coefficients": len(coef), "summary": result.get("summary") or "",
-                "parameters": dict(result.get("parameters") or {}), "provenance": prov})
+                "parameters": dict(result.get("parameters") or {}),
+                "provenance": with_origins(prov, store) if store is not None else prov})
     return out
 
 

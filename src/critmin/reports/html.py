@@ -138,17 +138,15 @@ def write_report(path: Path, panels: Sequence[Panel], *, title: str = "critmin r
 DEMO_MAPS = (("production", "gallium", "refinery"), ("imports", "USA", "gallium"))
 DEMO_SANKEY = "cobalt"
 DEMO_SERIES = "graphite"
-#: The de-risking frontier of the demo: (buyer, mineral) with the default cap (0.65).
-DEMO_ROUTES = ("USA", "graphite")
-#: The shipped network scenario whose stage-by-stage losses the demo draws.
-DEMO_CHAIN_SCENARIO = "network-china-graphite-controls-2023-2025-cells"
 
 
 def demo_panels(store, ranking=None, scenario_doc=None,  # type: ignore[no-untyped-def]
-                warn=None) -> list[Panel]:
+                warn=None, views=None) -> list[Panel]:
     """The demo's figures: maps, a Sankey, concentration over time and the ranking, and
-    the scenario's charts (``scenario_doc``: a PE ``Result`` or its JSON document). A figure whose data the store lacks is left out, and ``warn``
-    (a callable) is told why."""
+    the scenario's charts (``scenario_doc``: a PE ``Result`` or its JSON document), and
+    the de-risking frontier and chain losses of ``views``
+    (:func:`critmin.demo.report_views`: the model runs happen there; this only draws).
+    A figure whose data the store lacks is left out, and ``warn`` (a callable) is told why."""
     from critmin.errors import CritminError
     from critmin.metrics import panels as data
     from critmin.reports import figures
@@ -177,41 +175,9 @@ def demo_panels(store, ranking=None, scenario_doc=None,  # type: ignore[no-untyp
         out.append(figures.concentration_ranking_chart(ranking))
     if scenario_doc is not None:
         out.extend(figures.scenario_panels(data.scenario_view(scenario_doc)))
-    attempt(f"{DEMO_ROUTES[0]} {DEMO_ROUTES[1]} de-risking frontier", lambda: _routes_panels(store))
-    attempt(f"{DEMO_CHAIN_SCENARIO} stage-by-stage losses", lambda: _chain_panels(store))
+    views = views or {}
+    if "routes" in views:      # critmin.demo.report_views: computed there, drawn here
+        out.append(figures.routes_frontier(views["routes"]))
+    if "chain" in views:
+        out.append(figures.chain_losses(views["chain"]))
     return out
-
-
-def _routes_panels(store) -> list[Panel]:  # type: ignore[no-untyped-def]
-    """The frontier of ``critmin routes USA -m graphite --frontier`` (same library calls)."""
-    from critmin.metrics import panels as data
-    from critmin.models.sourcing import Sourcing, SourcingScenario
-    from critmin.reports import figures
-    from critmin.reports.sourcing import result_document
-    from critmin.sourcing_data import sourcing_problem
-
-    unit, mineral = DEMO_ROUTES
-    problem = sourcing_problem(store, unit, mineral, None, None)
-    result = Sourcing(frontier=True).solve(problem, SourcingScenario(name=f"routes {unit} {mineral}"))
-    return [figures.routes_frontier(data.routes_view(result_document(result)))]
-
-
-def _chain_panels(store) -> list[Panel]:  # type: ignore[no-untyped-def]
-    """The stage-by-stage losses of the shipped network scenario :data:`DEMO_CHAIN_SCENARIO`."""
-    from critmin.errors import ScenarioError
-    from critmin.metrics import panels as data
-    from critmin.reports import figures
-    from critmin.reports.chains import chain_show
-    from critmin.reports.result import result_document
-    from critmin.runner import run
-    from critmin.scenario import scenario_files
-
-    path = next((p for p in scenario_files() if p.stem == DEMO_CHAIN_SCENARIO), None)
-    if path is None:
-        raise ScenarioError(f"no scenarios/{DEMO_CHAIN_SCENARIO}.yaml beside the package")
-    doc = result_document(run(path, store))
-    params = doc.get("parameters") or {}
-    show = chain_show(store, str(params.get("chain")), year=params.get("year"))
-    view = data.chain_view(show, doc)
-    view["provenance"] = data.with_origins(view["provenance"], store)
-    return [figures.chain_losses(view)]

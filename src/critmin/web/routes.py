@@ -4,7 +4,11 @@ Pages (``/``, ``/map``, ``/flows``, ``/concentration``, ``/scenario``, ``/routes
 ``/chains``) are HTML shells;
 their script (``static/app.js``) asks ``/ui/figures/...`` for panels built by
 :mod:`critmin.reports.figures` from :mod:`critmin.metrics.panels`, and runs scenarios
-through the REST API's ``POST /api/scenarios/run``. Every script, style and map file is
+through the REST API's ``POST /api/scenarios/run``. A figure computes under the API's read
+time limit (:func:`critmin.api.deps.bounded`, ``Limits.query_seconds``: 503 QueryTimeout
+past it) on the request's store (:func:`_store`: deadline-checked, the app's ReadCache);
+solves (sourcing plans, chain restrictions, scenarios) run in the API's time-limited
+workers, asked in process. Every script, style and map file is
 served from here: plotly.js from the pip package, the world map from
 ``critmin/data/maps`` (topojson), nothing from the network.
 """
@@ -45,13 +49,14 @@ PAGES = {
 
 
 def _store(request: Request) -> Any:
-    """The app's store: ``app.state.config.store`` (critmin.api) or the configured one."""
-    from critmin.config import settings
-    from critmin.store import Store
+    """The request's store, as the API's read routes see it (:func:`critmin.api.deps.get_store`):
+    every query checks the request's deadline and goes through the app's ReadCache."""
+    from critmin.api.deps import RequestStore, request_deadline
 
-    config = getattr(request.app.state, "config", None)
-    path = getattr(config, "store", None) or settings().store
-    return Store.open(path)
+    store = RequestStore.open(request.app.state.config.store)
+    store.deadline = request_deadline(request)
+    store.reads = request.app.state.reads
+    return store
 
 
 def _error(exc: CritminError) -> JSONResponse:
@@ -59,11 +64,24 @@ def _error(exc: CritminError) -> JSONResponse:
 
 
 def _panel_response(make: Any) -> Response:
+    """``make()``'s document as JSON; bad input answers 422. Other errors (a time limit,
+    a missing store) go to the API's handlers (503)."""
+    from critmin.errors import InputError, SolveError
+
     try:
         doc = make()
-    except CritminError as exc:
+    except (InputError, SolveError) as exc:
         return _error(exc)
     return Response(_dumps(doc), media_type="application/json")
+
+
+async def _panel(request: Request, make: Any) -> Response:
+    """``make()`` under the API's read time limit, in its query threads
+    (:func:`critmin.api.deps.bounded`): 503 QueryTimeout past ``Limits.query_seconds``,
+    counted from the first call for this request."""
+    from critmin.api.deps import bounded
+
+    return await bounded(request, lambda: _panel_response(make))
 
 
 def _dumps(doc: Any) -> str:
@@ -166,7 +184,7 @@ def static_file(name: str) -> Response:
 # --- data for the controls ------------------------------------------------------------------
 
 @router.get("/ui/options")
-def options(request: Request) -> Response:
+async def options(request: Request) -> Response:
     """What the store can draw: production and flow stages per mineral, blocs."""
     def make() -> dict[str, Any]:
         from critmin.blocs import blocs
@@ -179,13 +197,13 @@ def options(request: Request) -> Response:
         return {"production": prod, "flows": flows, "chains": chains,
                 "blocs": sorted(blocs()), "provenance": []}
 
-    return _panel_response(make)
+    return await _panel(request, make)
 
 
 # --- figures --------------------------------------------------------------------------------
 
 @router.get("/ui/figures/production")
-def production_figure(request: Request, mineral: MineralName, stage: StageName,  # type: ignore[valid-type]
+async def production_figure(request: Request, mineral: MineralName, stage: StageName,  # type: ignore[valid-type]
                       year: Annotated[int | None, Query(ge=1900, le=2100)] = None) -> Response:
     def make() -> dict[str, Any]:
         from critmin.metrics import panels
@@ -194,11 +212,11 @@ def production_figure(request: Request, mineral: MineralName, stage: StageName, 
         res = panels.production_shares(_store(request), mineral.value, stage.value)  # type: ignore[attr-defined]
         return figures.production_map(res, year).to_json()
 
-    return _panel_response(make)
+    return await _panel(request, make)
 
 
 @router.get("/ui/figures/imports")
-def imports_figure(request: Request, mineral: MineralName,  # type: ignore[valid-type]
+async def imports_figure(request: Request, mineral: MineralName,  # type: ignore[valid-type]
                    unit: Annotated[str, Query(min_length=2, max_length=200)] = "USA",
                    stage: StageName | None = None) -> Response:  # type: ignore[valid-type]
     def make() -> dict[str, Any]:
@@ -209,11 +227,11 @@ def imports_figure(request: Request, mineral: MineralName,  # type: ignore[valid
                                     stage.value if stage else None)  # type: ignore[attr-defined]
         return figures.import_sources_map(res).to_json()
 
-    return _panel_response(make)
+    return await _panel(request, make)
 
 
 @router.get("/ui/figures/flows")
-def flows_figure(request: Request, mineral: MineralName,  # type: ignore[valid-type]
+async def flows_figure(request: Request, mineral: MineralName,  # type: ignore[valid-type]
                  year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
                  top: Annotated[int, Query(ge=2, le=20)] = 8) -> Response:
     def make() -> dict[str, Any]:
@@ -223,11 +241,11 @@ def flows_figure(request: Request, mineral: MineralName,  # type: ignore[valid-t
         res = panels.supply_chain_links(_store(request), mineral.value, year, top=top)  # type: ignore[attr-defined]
         return figures.flows_sankey(res).to_json()
 
-    return _panel_response(make)
+    return await _panel(request, make)
 
 
 @router.get("/ui/figures/concentration")
-def concentration_figure(request: Request, mineral: MineralName) -> Response:  # type: ignore[valid-type]
+async def concentration_figure(request: Request, mineral: MineralName) -> Response:  # type: ignore[valid-type]
     def make() -> dict[str, Any]:
         from critmin.metrics import panels
         from critmin.reports import figures
@@ -235,7 +253,7 @@ def concentration_figure(request: Request, mineral: MineralName) -> Response:  #
         res = panels.concentration_series(_store(request), mineral.value)  # type: ignore[attr-defined]
         return figures.concentration_chart(res).to_json()
 
-    return _panel_response(make)
+    return await _panel(request, make)
 
 
 @router.post("/ui/figures/scenario")
@@ -243,8 +261,6 @@ async def scenario_figures(request: Request) -> Response:
     """Charts and tables of a scenario run. The body is the scenario document (YAML or
     JSON) the page sent to ``POST /api/scenarios/run``; it is run through that route (its
     limits, its time limit, its cache: the page's own run is not solved twice)."""
-    import anyio
-
     res = await _run_scenario(request)
     if res.status_code != 200:
         return _passthrough(res)
@@ -261,7 +277,7 @@ async def scenario_figures(request: Request) -> Response:
 
         if doc.get("model") != "pe":
             # other models: their tables as they are (charts for PE and network results)
-            drawn = _chain_panels(show, doc, _store(request))["panels"] if show is not None else []
+            drawn = _chain_panels(show, doc, request)["panels"] if show is not None else []
             return {"panels": drawn, "model": doc.get("model"), "scenario": doc.get("scenario"),
                     "summary": doc.get("summary", ""), "generic": doc.get("tables") or {},
                     "sources": figures.source_labels(doc.get("provenance") or [])}
@@ -271,7 +287,7 @@ async def scenario_figures(request: Request) -> Response:
                 "tables": tables, "scenario": view["scenario"],
                 "welfare_unit": view["welfare_unit"]}
 
-    return await anyio.to_thread.run_sync(lambda: _panel_response(make))
+    return await _panel(request, make)
 
 
 # --- routes (sourcing) and chains (network) -------------------------------------------------
@@ -286,7 +302,9 @@ async def _api_get(request: Request, path: str, params: list[tuple[str, str]]) -
 
 
 def _passthrough(res: Any) -> Response:
-    return Response(res.content, status_code=res.status_code,
+    """The API's answer as it is (status, body, Retry-After of a 503)."""
+    headers = {"Retry-After": res.headers["retry-after"]} if "retry-after" in res.headers else None
+    return Response(res.content, status_code=res.status_code, headers=headers,
                     media_type=res.headers.get("content-type", "application/json"))
 
 
@@ -309,8 +327,6 @@ async def routes_figures(request: Request, mineral: MineralName,  # type: ignore
                          look_through: bool = True) -> Response:
     """The Routes page: the frontier and plan panels of ``GET /api/routes/{unit}`` (asked
     with ``frontier=true``), and the plan's table."""
-    import anyio
-
     params = [("mineral", mineral.value), ("cap", str(cap)), ("flexibility", str(flexibility)),  # type: ignore[attr-defined]
               ("premium", str(premium)), ("look_through", str(look_through).lower()),
               ("frontier", "true")]
@@ -344,7 +360,7 @@ async def routes_figures(request: Request, mineral: MineralName,  # type: ignore
                 if len(view["binding"]) else [],
                 "sources": figures.source_labels(view["provenance"])}
 
-    return await anyio.to_thread.run_sync(lambda: _panel_response(make))
+    return await _panel(request, make)
 
 
 @functools.cache
@@ -380,12 +396,11 @@ def chain_options() -> Response:
     return _panel_response(_chain_catalogue)
 
 
-def _chain_panels(show: dict[str, Any], result: dict[str, Any] | None, store: Any) -> dict[str, Any]:
+def _chain_panels(show: dict[str, Any], result: dict[str, Any] | None, request: Request) -> dict[str, Any]:
     from critmin.metrics import panels
     from critmin.reports import figures
 
-    view = panels.chain_view(show, result)
-    view["provenance"] = panels.with_origins(view["provenance"], store)
+    view = panels.chain_view(show, result, store=_store(request))
     out: dict[str, Any] = {"chain": view["chain"], "title": view["title"], "year": view["year"],
                            "panels": [figures.chain_graph(view).to_json()],
                            "sources": figures.source_labels(view["provenance"])}
@@ -413,7 +428,8 @@ async def _chain_show(request: Request, chain: str, year: int | None) -> Any:
 async def chain_figures(request: Request,
                         chain: Annotated[str, Query(min_length=2, max_length=64, pattern=r"^[a-z0-9_-]+$")],
                         year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                        exporter: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
+                        exporter: Annotated[str | None, Query(min_length=2, max_length=64,
+                                                              pattern=r"^[A-Za-z][A-Za-z .'-]*$")] = None,
                         node: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9_]+$")] = None,
                         share: Annotated[float, Query(ge=0, le=1)] = 1.0,
                         to: Annotated[str | None, Query(max_length=200)] = None,
@@ -421,49 +437,32 @@ async def chain_figures(request: Request,
     """The Chains page: the stage graph of ``GET /api/chains/{chain}``; with ``exporter``
     and ``node`` also the losses when ``exporter`` withholds ``share`` of its exports of
     that node's mineral at that node's stage (to ``to``: countries or blocs, default
-    everyone), as ``critmin chain shock CHAIN --restrict EXPORTER:MINERAL:STAGE=SHARE``."""
-    import anyio
+    everyone), as ``critmin chain shock CHAIN --restrict EXPORTER:MINERAL:STAGE=SHARE``:
+    solved by ``GET /api/chains/{chain}/restrict`` (the API's solve workers, time limit
+    and cache)."""
+    from urllib.parse import quote
 
     res = await _chain_show(request, chain, year)
     if res.status_code != 200:
         return _passthrough(res)
     show = res.json()
     if not (exporter and node):
-        return await anyio.to_thread.run_sync(lambda: _panel_response(lambda: _chain_panels(show, None, _store(request))))
-    config = getattr(request.app.state, "config", None)
-
-    def make() -> dict[str, Any]:
-        from critmin import blocs
-        from critmin.chain_baseline import chain_baseline
-        from critmin.chain_graph import chain as get_chain
-        from critmin.errors import InvalidParameterError
-        from critmin.models.network import ChainScenario, NetworkModel, Restriction
-        from critmin.reports.result import result_document
-
-        spec = get_chain(chain)
-        target = spec.node(node)
-        if not target.mineral:
-            raise InvalidParameterError(f"{target.label} ({node}) is not a mineral stage; a restriction "
-                                        "names a mineral node (mine or refine).")
-        importers = tuple(c for part in (to or "").split(",") if part.strip()
-                          for c in blocs.resolve(part.strip()))
-        restriction = Restriction(exporter.upper(), target.mineral, target.stage, share, importers)
-        name = (f"{exporter.upper()} withholds {share:.0%} of {target.label.lower()} exports"
-                + (f" to {to}" if to else ""))
-        base = chain_baseline(_store(request), spec, year,
-                              source_dir=getattr(config, "source_dir", None))
-        result = NetworkModel(reroute=reroute).solve(base, ChainScenario(name=name, restrictions=(restriction,)))
-        return _chain_panels(show, result_document(result), _store(request))
-
-    return await anyio.to_thread.run_sync(lambda: _panel_response(make))
+        return await _panel(request, lambda: _chain_panels(show, None, request))
+    params = [("exporter", exporter), ("node", node), ("share", str(share)),
+              ("reroute", str(reroute).lower())]
+    params += [(k, str(v)) for k, v in (("to", (to or "").strip() or None), ("year", year))
+               if v is not None]
+    shock = await _api_get(request, f"/api/chains/{quote(chain, safe='')}/restrict", params)
+    if shock.status_code != 200:
+        return _passthrough(shock)
+    doc = shock.json()
+    return await _panel(request, lambda: _chain_panels(show, doc, request))
 
 
 @router.post("/ui/figures/chain")
 async def chain_scenario_figures(request: Request) -> Response:
     """The Chains page for a network scenario document (the body, YAML or JSON): run
     through ``POST /api/scenarios/run``, then drawn on the stage graph of its chain."""
-    import anyio
-
     res = await _run_scenario(request)
     if res.status_code != 200:
         return _passthrough(res)
@@ -476,7 +475,7 @@ async def chain_scenario_figures(request: Request) -> Response:
     if show_res.status_code != 200:
         return _passthrough(show_res)
     show = show_res.json()
-    return await anyio.to_thread.run_sync(lambda: _panel_response(lambda: _chain_panels(show, doc, _store(request))))
+    return await _panel(request, lambda: _chain_panels(show, doc, request))
 
 
 async def _run_scenario(request: Request) -> Any:

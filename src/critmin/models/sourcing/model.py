@@ -456,6 +456,7 @@ class Sourcing:
             q = s.quantity_t
             return {"cost_usd": float((s.base_t * cost + s.extra_t * cost * self.new_supply_premium).sum()),
                     "objective_usd": s.objective, "unmet_t": s.unmet_t,
+                    "lost_supply_cost_usd": s.unmet_t * lp.d.voll,
                     "largest_share": float(q[~np.array(p.internal)].max() / p.demand_t)
                     if (~np.array(p.internal)).any() else 0.0}
 
