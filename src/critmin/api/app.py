@@ -187,7 +187,13 @@ def _docs(app: FastAPI) -> None:
     and icon at ``/docs/assets``), so the page works with no internet."""
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
+
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ModuleNotFoundError:  # an environment installed before the dependency was added
+        log.warning("/docs is off: the swagger-ui-bundle-v2 package is not installed "
+                    "(run `make venv`).")
+        return
 
     assets = "/docs/assets"
     app.mount(assets, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
