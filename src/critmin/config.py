@@ -6,11 +6,11 @@ command-line options override them.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"          # reviewed YAML: vocabulary, mappings, corrections, blocs
@@ -25,19 +25,29 @@ def _default_cache() -> Path:
     return platformdirs.user_cache_path("critmin")
 
 
-class Settings(BaseSettings):
-    """critmin settings; every field can be set as ``CRITMIN_<FIELD>``."""
+@functools.cache
+def _settings_class() -> Any:
+    # pydantic-settings is imported on first use, not at import: the vocabulary (and so
+    # `critmin --help`) imports this module, and pydantic costs ~90 ms of start-up.
+    from pydantic import Field
+    from pydantic_settings import BaseSettings, SettingsConfigDict
 
-    model_config = SettingsConfigDict(env_prefix="CRITMIN_")
+    class Settings(BaseSettings):
+        """critmin settings; every field can be set as ``CRITMIN_<FIELD>``."""
 
-    store: Path = Field(default_factory=_default_store, description="DuckDB store file")
-    cache_dir: Path = Field(default_factory=_default_cache, description="Downloaded releases")
-    source_dir: Path | None = Field(default=None, description="Directory of raw release files")
+        model_config = SettingsConfigDict(env_prefix="CRITMIN_")
+
+        store: Path = Field(default_factory=_default_store, description="DuckDB store file")
+        cache_dir: Path = Field(default_factory=_default_cache, description="Downloaded releases")
+        source_dir: Path | None = Field(default=None, description="Directory of raw release files")
+
+    return Settings
 
 
-def settings() -> Settings:
-    """Fresh settings from the current environment."""
-    return Settings()
+def settings() -> Any:
+    """Fresh settings from the current environment (a pydantic-settings ``Settings``:
+    ``store``, ``cache_dir``, ``source_dir``)."""
+    return _settings_class()()
 
 
 def default_source_dir() -> Path | None:
