@@ -273,7 +273,7 @@ def test_a_network_document_without_its_baseline_section_is_a_file_line_error(tm
 def test_a_chain_file_with_stated_shares_runs_without_a_store_and_a_broken_one_is_a_file_line_error(tmp_path):
     import yaml
 
-    from critmin.models.network.plugin import EXAMPLE_CHAIN
+    from critmin.scenario.plugins.network import EXAMPLE_CHAIN
     from critmin.runner import run
     from critmin.scenario import load_scenario
 

@@ -104,7 +104,7 @@ def test_errors_raised_while_building_a_ge_baseline_name_the_file_and_the_line(t
     raised after loading (reading the data), and named the file but no line."""
     import yaml
 
-    from critmin.models.ge.plugin import example
+    from critmin.scenario.plugins.ge import example
     from critmin.runner import run
 
     doc = example(tmp_path).document

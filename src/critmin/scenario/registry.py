@@ -1,7 +1,7 @@
 """How a model plugs into the scenario language and ``critmin run``.
 
 A model declares one :class:`ModelPlugin` (usually ``PLUGIN`` in
-``critmin/models/<name>/plugin.py``) with
+``critmin/scenario/plugins/<name>.py``) with
 
 (a) ``spec``: its :class:`~critmin.models.base.ModelSpec` (the ``model:`` word, the frozen
     model class, the shock kinds it can express);
@@ -36,10 +36,10 @@ if TYPE_CHECKING:
 
 #: model word -> module that defines ``PLUGIN``. One line per model.
 BUILTIN: dict[str, str] = {
-    "pe": "critmin.models.pe.plugin",
-    "ge": "critmin.models.ge.plugin",
-    "network": "critmin.models.network.plugin",
-    "sourcing": "critmin.models.sourcing.plugin",
+    "pe": "critmin.scenario.plugins.pe",
+    "ge": "critmin.scenario.plugins.ge",
+    "network": "critmin.scenario.plugins.network",
+    "sourcing": "critmin.scenario.plugins.sourcing",
 }
 
 _REGISTERED: dict[str, ModelPlugin] = {}
