@@ -54,6 +54,73 @@ def test_an_empty_scenario_returns_the_baseline(baselines, name):
     assert result.tables["lost_output"]["lost_quantity"].max() == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.parametrize("reroute", [True, False])
+@pytest.mark.parametrize("name", list(SHOCKS))
+def test_an_empty_scenario_solves_no_lp_and_its_diagnostics_say_so(baselines, name, reroute):
+    """With nothing restricted the baseline is returned as it is: the diagnostics report no
+    LP (0 iterations, residual 0, method "no restriction: baseline returned") and the
+    objective is the value of the returned allocation, the baseline value of every final
+    product (volume x price from the chain file, 1e-9 relative)."""
+    spec = baselines[name].spec
+    result = NetworkModel(reroute=reroute).solve(baselines[name], ChainScenario("none"))
+    d = result.diagnostics
+    assert (d.status, d.iterations, d.residual) == (Status.BASELINE, 0, 0.0)
+    assert dict(d.parts["solve"]) == {"method": "no restriction: baseline returned", "lp_solves": 0}
+    value = sum(n.volume.central * n.price_usd_per_unit.central for n in spec.products)
+    assert value > 0
+    assert d.objective == pytest.approx(value, rel=1e-9)
+    prod = result.tables["by_product"]
+    assert (prod["output_quantity_scenario"] == prod["output_quantity_baseline"]).all()
+
+
+def test_a_restricted_run_reports_the_lps_it_solved_and_the_value_it_returned(baselines):
+    """A restriction solves the rerouting LP and the proportional-rationing LP; the
+    objective is the value of the final output returned (baseline value less the lost
+    value of the by_product table, 1e-6 relative)."""
+    base = baselines["batteries"]
+    result = _run(base, ["CHN:graphite"])
+    d = result.diagnostics
+    assert d.status is Status.OPTIMAL and d.iterations > 0
+    assert dict(d.parts["solve"]) == {"method": "HiGHS simplex: rerouting LP + proportional rationing LP",
+                                      "lp_solves": 2}
+    value = sum(n.volume.central * n.price_usd_per_unit.central for n in base.spec.products)
+    assert d.objective == pytest.approx(value - _lost(result), rel=1e-6)
+    assert _lost(result) > 0
+
+
+def test_a_graphite_shock_names_only_capacities_whose_spare_was_used_and_limits_cells(baselines):
+    """CHN:graphite on the batteries chain: lithium, nickel, cobalt and manganese mines
+    ship no more than their baseline, so none of them is a bottleneck. The capacity rows
+    are the anode plants outside China, each using all of its 10 % spare capacity."""
+    result = _run(baselines["batteries"], ["CHN:graphite"])
+    bn = result.tables["bottlenecks"]
+    caps = bn[bn["constraint"] == "capacity (spare used up)"]
+    assert len(caps) > 0
+    assert (caps["spare_used_quantity"] > 0).all()
+    assert set(caps["node"]) == {"graphite_anode"}
+    assert "CHN" not in set(caps["country"])
+    lost = result.tables["lost_output"].set_index(["node", "country"])
+    baseline_t = lost.loc[list(zip(caps["node"], caps["country"])), "output_quantity_baseline"].to_numpy()
+    assert caps["spare_used_quantity"].to_numpy() == pytest.approx(0.1 * baseline_t, rel=1e-6)
+    assert (bn.loc[bn["constraint"] == "export restriction", "country"] == "CHN").all()
+    line = next(h for h in result.headline if h.startswith("binding bottleneck"))
+    assert "lithium" not in line and "nickel" not in line
+    assert "spare capacity used up at graphite_anode in" in line
+
+
+@pytest.mark.parametrize("name", list(SHOCKS))
+def test_every_capacity_bottleneck_used_spare_and_none_without_a_loss(baselines, name):
+    """On every shipped chain, a capacity row used spare capacity (positive tonnes) up to
+    its 10 % cap; the Leontief limit has no spare capacity, hence no capacity rows."""
+    base = baselines[name]
+    bn = _run(base, [SHOCKS[name]]).tables["bottlenecks"]
+    caps = bn[bn["constraint"] == "capacity (spare used up)"]
+    assert (caps["spare_used_quantity"] > 0).all()
+    assert (caps["lost_quantity"] == 0).all()
+    leontief = _run(base, [SHOCKS[name]], reroute=False).tables["bottlenecks"]
+    assert set(leontief["constraint"]) == {"export restriction"}
+
+
 @pytest.mark.parametrize("name", list(SHOCKS))
 def test_lost_output_is_never_negative_and_rerouting_never_loses_more_than_leontief(baselines, name):
     base = baselines[name]

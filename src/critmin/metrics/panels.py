@@ -465,8 +465,8 @@ def chain_view(show: Any, result: Any = None, top: int = 12, store: Store | None
         country shares, and with a result ``lost_share``/``lost_usd``), ``edges``
         (:func:`chain_edges`, with ``assumption`` flags); with a result also ``scenario``,
         ``by_stage``, ``by_node``, ``by_product``, ``by_country`` (the ``top`` countries
-        losing most), ``bottlenecks`` (binding restrictions and capacities that lost
-        output), ``assumed_coefficients`` and ``summary``; ``provenance`` of both (with
+        losing most), ``bottlenecks`` (restrictions that cut output and capacities
+        whose spare was used up while output was lost), ``assumed_coefficients`` and ``summary``; ``provenance`` of both (with
         ``store``, each store input's publisher, title and release: :func:`with_origins`).
     """
     from critmin.chain_graph import CHAIN_STAGES
@@ -503,7 +503,10 @@ def chain_view(show: Any, result: Any = None, top: int = 12, store: Store | None
         by_country = by_country[by_country["lost_usd"] > 0].sort_values("lost_usd", ascending=False).head(top)
     bottlenecks = _rows(tables.get("bottlenecks"))
     if len(bottlenecks):
-        bottlenecks = bottlenecks[(bottlenecks["lost_usd"] > 0) | (bottlenecks["constraint"] == "export restriction")]
+        keep = (bottlenecks["lost_usd"] > 0) | (bottlenecks["constraint"] == "export restriction")
+        if "spare_used_quantity" in bottlenecks:  # capacities that used their spare and limit output
+            keep |= bottlenecks["spare_used_quantity"] > 0
+        bottlenecks = bottlenecks[keep]
     coef = _rows(tables.get("coefficients"))
     assumed = coef[coef["assumption"].astype(bool)] if len(coef) and "assumption" in coef else coef
     seen = {(str(p.get("source")), str(p.get("used_for"))) for p in out["provenance"]}

@@ -31,6 +31,8 @@ from critmin.vocab import Stage, minerals
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 MAPS = DATA_DIR / "maps"
+#: The bottleneck columns the Chains page shows (``spare_used_quantity``: in the node's unit).
+BOTTLENECK_COLUMNS = ("node", "stage", "country", "lost_usd", "spare_used_quantity", "constraint")
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 router = APIRouter(include_in_schema=False)
@@ -409,7 +411,7 @@ def _chain_panels(show: dict[str, Any], result: dict[str, Any] | None, request: 
         out.update({"scenario": view["scenario"], "summary": view["summary"],
                     "by_stage": view["by_stage"], "by_product": view["by_product"],
                     "by_country": view["by_country"],
-                    "bottlenecks": view["bottlenecks"][["node", "stage", "country", "lost_usd", "constraint"]]
+                    "bottlenecks": view["bottlenecks"][[c for c in BOTTLENECK_COLUMNS if c in view["bottlenecks"]]]
                     if len(view["bottlenecks"]) else []})
     else:
         out["stages"] = view["nodes"][["label", "stage", "top_country", "cr1_share", "hhi", "n1_cover_share",

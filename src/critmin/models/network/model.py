@@ -259,6 +259,7 @@ class NetworkModel:
         return Result(model=self.name, scenario=scenario.name, tables=tables,
                       diagnostics=Diagnostics(status=status, iterations=sol.iterations, residual=sol.residual,
                                               objective=sol.objective, seconds=time.perf_counter() - t0,
+                                              parts={"solve": {"method": sol.method, "lp_solves": sol.lp_solves}},
                                               warnings=tuple(warnings)),
                       provenance=tuple(baseline.provenance),
                       headline=headline(baseline.spec, tables, self.reroute),
@@ -424,7 +425,7 @@ def result_tables(spec: Any, p: Problem, d: Draw, sol: Solution, elasticity: flo
     by_country = by_country.sort_values("lost_usd", ascending=False, kind="stable").reset_index(drop=True)
     if bands_only:  # a drawn model: only the tables the sweep turns into bands
         return {"by_node": by_node, "by_product": products, "by_stage": by_stage, "by_country": by_country}
-    bottlenecks = _bottlenecks(frame, sol, cuts, p, reroute)
+    bottlenecks = _bottlenecks(frame, sol, cuts, p, reroute, price_y)
     pass_through = _pass_through(spec, p, d, by_node, elasticity, cuts)
     rank = {s: k for k, s in enumerate(order)}
     lost = frame.drop(columns=["net_lost_usd"])
@@ -434,29 +435,54 @@ def result_tables(spec: Any, p: Problem, d: Draw, sol: Solution, elasticity: flo
             "by_stage": by_stage, "by_country": by_country, "bottlenecks": bottlenecks, "pass_through": pass_through}
 
 
-def _bottlenecks(frame: pd.DataFrame, sol: Solution, cuts: tuple[Cut, ...], p: Problem, reroute: bool
-                 ) -> pd.DataFrame:
+#: Tolerance, relative to a node-country's baseline output, below which a difference in
+#: tonnes (spare capacity used, capacity left) is solver round-off.
+SPARE_TOL = 1e-6
+#: A capacity limits delivery when one more unit of it is worth more than this share of the
+#: node's price in final output (the LP's reduced cost). The link tie-break alone is worth
+#: ``problem.EPS`` (1e-6) of the price per unit: 1,000 times that is still far below what a
+#: unit that limits final output is worth (tens of times its price on the shipped chains).
+BINDING_MARGINAL_SHARE = 1e-3
+
+
+def _bottlenecks(frame: pd.DataFrame, sol: Solution, cuts: tuple[Cut, ...], p: Problem, reroute: bool,
+                 price: np.ndarray) -> pd.DataFrame:
     """The constraints that bind, upstream first: export restrictions that cut exports,
-    then node-countries running at full capacity (spare used up) while output downstream
-    is lost. The first row is the binding bottleneck."""
+    then node-countries whose spare capacity is used up while output downstream is lost.
+    The first row is the binding bottleneck.
+
+    A node-country counts as a capacity bottleneck only when (1) it delivered more than its
+    baseline output (``spare_used_quantity`` > 0 beyond :data:`SPARE_TOL` of its output),
+    (2) it has no spare capacity left (within the same tolerance) and (3) that capacity
+    limits delivery: one more unit of it would raise the value of final output (its
+    reduced cost in the LP exceeds :data:`BINDING_MARGINAL_SHARE` of its price). Output the
+    LP set at its upper bound without shipping it (a free variable at an arbitrary bound)
+    and capacity that only the link tie-break values are not bottlenecks. ``price``: per
+    node-country (USD per node unit)."""
     order = {s: k for k, s in enumerate(("mine", "refine", "intermediate", "component", "product"))}
     restricted = {(p.nodes[n], e) for c in cuts for n in c.nodes for e in c.exporter_set()}
     cap = sol.cap if sol.cap is not None else sol.x
-    at_cap = (sol.y >= cap * (1 - 1e-7)) & (cap > 0) & (sol.y > sol.x * (1 + 1e-9)) if reroute else \
-        np.zeros(len(sol.y), dtype=bool)
+    tol = SPARE_TOL * np.maximum(sol.x, 1e-12)
+    used = sol.delivered - sol.x
+    used = np.where(used > tol, used, 0.0)
+    used_up = (used > 0) & (cap - sol.delivered <= tol)
+    ref_price = np.where(price > 0, price, float(price.max()) if len(price) else 0.0)
+    limits = sol.marginal > BINDING_MARGINAL_SHARE * ref_price
     any_loss = float(frame.loc[frame["stage"] == "product", "lost_quantity"].sum()) > 0
+    is_product = p.is_product[p.y_node]
+    binding_cap = used_up & limits & ~is_product & any_loss & reroute
     b = frame[["node", "stage", "country", "unit", "lost_quantity", "lost_usd"]].copy()
+    b["spare_used_quantity"] = used
     b["constraint"] = ""
-    is_cut = np.array([(n, c) in restricted for n, c in zip(b["node"], b["country"])])
+    is_cut = np.array([(n, c) in restricted for n, c in zip(b["node"], b["country"])], dtype=bool)
     b.loc[is_cut & (b["lost_quantity"].to_numpy() > 0), "constraint"] = "export restriction"
-    if any_loss:
-        b.loc[at_cap & (b["stage"] != "product").to_numpy() & (b["constraint"] == "").to_numpy(),
-              "constraint"] = "capacity (spare used up)"
+    b.loc[binding_cap & (b["constraint"] == "").to_numpy(), "constraint"] = "capacity (spare used up)"
+    b["_v"] = used * price
     b = b[b["constraint"] != ""].copy()
     b["constraint"] = b["constraint"].astype(object)
     b["_o"] = b["stage"].map(order)
-    b = b.sort_values(["_o", "lost_usd"], ascending=[True, False], kind="stable").drop(columns="_o")
-    return b.head(20).reset_index(drop=True)
+    b = b.sort_values(["_o", "lost_usd", "_v"], ascending=[True, False, False], kind="stable")
+    return b.drop(columns=["_o", "_v"]).head(20).reset_index(drop=True)
 
 
 def _pass_through(spec: Any, p: Problem, d: Draw, by_node: pd.DataFrame, elasticity: float,

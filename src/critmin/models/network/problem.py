@@ -16,7 +16,9 @@ carries its baseline share of its exporter's output, ``f = k f0 y[u, i] / x[u, i
 
 Objective: maximise the value of final output (price x quantity), with a negligible
 reward for keeping baseline links and cost for extra ones, so an empty scenario returns
-the baseline. Rationing is proportional: a second LP holds the total and maximises the
+the baseline. With no restriction at all no LP is solved: the baseline is returned as it
+is (``Solution.method`` :data:`NO_RESTRICTION`, 0 iterations, residual 0, objective the
+baseline's value). Rationing is proportional: a second LP holds the total and maximises the
 smallest fill rate of each product across countries; a priority list instead weights the
 final output of the listed countries ten times and skips the second LP.
 
@@ -156,6 +158,12 @@ class Solution:
     cap: np.ndarray | None = None  # per y: upper bound of output
     flows: np.ndarray | None = None  # per link: shipment in the solution
     f0: np.ndarray | None = None     # per link: baseline shipment
+    method: str = ""                 # how the allocation was found (Result.diagnostics.parts)
+    lp_solves: int = 0               # linear programmes solved for it (0: none)
+
+
+#: ``Solution.method`` when there is nothing to restrict: no LP is solved.
+NO_RESTRICTION = "no restriction: baseline returned"
 
 
 def _restricted(p: Problem, cuts: tuple[Cut, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -211,6 +219,13 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
     ub[ny:ny + nl] = f0
     if reroute:
         ub[ny + nl:] = INF
+    if not cuts:
+        # Nothing restricted: the baseline is feasible and optimal (products are capped at
+        # their baseline output), so no LP is solved. The diagnostics say so: 0 iterations,
+        # residual 0 (the baseline is mass-balanced), objective = the value of the returned
+        # allocation under the LP's objective (priority weights included).
+        return Solution("optimal", x.copy(), x.copy(), x, X, float(np.dot(cost[:ny], x)), np.zeros(ny), 0, 0.0,
+                        ub[:ny].copy(), f0.copy(), f0, method=NO_RESTRICTION, lp_solves=0)
     rows, cols, vals, rlo, rhi = [], [], [], [], []
     r = 0
     # supply rows: sum of shipments out of (u, i) <= y[u, i]
@@ -273,20 +288,26 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
         for key, dual in zip(keys, row_dual[r - len(keys):r]):
             yi = int(key // (len(cuts) + 1))
             marginal[yi] = max(marginal[yi], abs(float(dual)))
+    method = "HiGHS simplex: " + ("rerouting LP" if reroute else "Leontief LP (fixed trade patterns)")
+    lp_solves = 1
     if reroute and proportional and not priority and len(p.product_nodes):
-        col, it2 = _proportional(h, highspy, p, cost, lb, ub, A, row_lo, row_hi, x, objective, is_prod_y, col,
-                                 warm)
+        col, it2, rationed = _proportional(h, highspy, p, cost, lb, ub, A, row_lo, row_hi, x, objective,
+                                           is_prod_y, col, warm)
         iterations += it2
+        lp_solves = 2
+        method += (" + proportional rationing LP" if rationed else
+                   " (the proportional rationing LP failed: the first LP's allocation is returned)")
+    elif priority:
+        method += f" (priority countries weighted x{PRIORITY_WEIGHT:g})"
     y = col[:ny]
+    objective = float(np.dot(cost[:ny], y))  # the value of the allocation returned
     shipped = np.zeros(ny)
     np.add.at(shipped, p.link_ex, col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0))
     delivered = np.where(is_prod_y | ~has_out, y, shipped)
     resid = _residual(A, col, row_lo, row_hi)
     flows = col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0)
-    if not cuts:  # nothing restricted: the baseline is optimal; report it, not the LP's round-off
-        y, delivered, flows = x.copy(), x.copy(), f0.copy()
     return Solution("optimal", y, delivered, x, X, objective, marginal, iterations, resid, ub[:ny].copy(),
-                    flows, f0)
+                    flows, f0, method=method, lp_solves=lp_solves)
 
 
 _LOCAL = threading.local()
@@ -344,8 +365,10 @@ def _run(h: Any, highspy: Any, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray,
 def _proportional(h: Any, highspy: Any, p: Problem, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray,
                   A: sp.csc_matrix, row_lo: np.ndarray, row_hi: np.ndarray, x: np.ndarray, z: float,
                   is_prod_y: np.ndarray, fallback: np.ndarray, warm: dict[str, Any] | None = None
-                  ) -> tuple[np.ndarray, int]:
-    """Hold final value at its optimum and maximise each product's smallest fill rate."""
+                  ) -> tuple[np.ndarray, int, bool]:
+    """Hold final value at its optimum and maximise each product's smallest fill rate;
+    ``fallback`` (the first LP's columns) if this LP does not end optimal. Returns the
+    columns, its iterations and whether it ended optimal."""
     ny = len(x)
     n_prod = len(p.product_nodes)
     ncol = A.shape[1]
@@ -370,8 +393,8 @@ def _proportional(h: Any, highspy: Any, p: Problem, cost: np.ndarray, lb: np.nda
     hi2 = np.concatenate([row_hi, np.full(len(prod_y), INF), [INF]])
     status, sol, info = _run(h, highspy, cost2, lb2, ub2, A2, lo2, hi2, warm, "p2")
     if status != "optimal":
-        return fallback, 0
-    return np.array(sol.col_value)[:ncol], int(info.simplex_iteration_count)
+        return fallback, 0, False
+    return np.array(sol.col_value)[:ncol], int(info.simplex_iteration_count), True
 
 
 def _residual(A: sp.csc_matrix, col: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:

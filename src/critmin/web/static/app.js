@@ -483,7 +483,7 @@ async function chainsPage() {
                                    ["country", "lost_usd", "output_usd_baseline", "lost_share"]));
         if (view.bottlenecks.length)
           tables.appendChild(table("Binding restrictions and capacities", view.bottlenecks,
-                                   ["node", "stage", "country", "lost_usd", "constraint"]));
+                                   ["node", "stage", "country", "lost_usd", "spare_used_quantity", "constraint"]));
         status.textContent = "Done: " + view.scenario;
       } else {
         losses.hidden = true;
