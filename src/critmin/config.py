@@ -1,7 +1,7 @@
 """Settings: where the store lives, where raw releases are cached, where shared data sits.
 
-Read from the environment (``CRITMIN_STORE``, ``CRITMIN_CACHE_DIR``, ``CRITMIN_SOURCE_DIR``);
-command-line options override them.
+Read from the environment (``CRITMIN_STORE``, ``CRITMIN_CACHE_DIR``, ``CRITMIN_SOURCE_DIR``,
+``CRITMIN_READ_CACHE_MB``); command-line options override them.
 """
 
 from __future__ import annotations
@@ -40,14 +40,51 @@ def _settings_class() -> Any:
         store: Path = Field(default_factory=_default_store, description="DuckDB store file")
         cache_dir: Path = Field(default_factory=_default_cache, description="Downloaded releases")
         source_dir: Path | None = Field(default=None, description="Directory of raw release files")
+        # Text, checked by read_cache_mb() when `critmin serve` starts: a bad value is that
+        # command's clear error, not a validation error in every other command.
+        read_cache_mb: str | None = Field(
+            default=None, description="MB of store query results `critmin serve` keeps (default 256)")
 
     return Settings
 
 
 def settings() -> Any:
     """Fresh settings from the current environment (a pydantic-settings ``Settings``:
-    ``store``, ``cache_dir``, ``source_dir``)."""
+    ``store``, ``cache_dir``, ``source_dir``, ``read_cache_mb``)."""
     return _settings_class()()
+
+
+#: Megabytes of store query results the API keeps (``critmin serve --read-cache-mb``).
+READ_CACHE_MB = 256.0
+
+
+def read_cache_mb(value: str | float | None = None) -> float:
+    """The API's read-cache bound in MB: ``value`` (``--read-cache-mb``), else
+    ``CRITMIN_READ_CACHE_MB``, else :data:`READ_CACHE_MB`.
+
+    Raises
+    ------
+    InvalidParameterError
+        Not a number, or not above 0.
+    """
+    import math
+
+    from critmin.errors import InvalidParameterError
+
+    where = "--read-cache-mb"
+    if value is None:
+        value, where = settings().read_cache_mb, "CRITMIN_READ_CACHE_MB"
+    if value is None:
+        return READ_CACHE_MB
+    try:
+        mb = float(str(value).strip())
+    except ValueError:
+        mb = math.nan
+    if not math.isfinite(mb) or mb <= 0:
+        raise InvalidParameterError(
+            f"{where} takes the megabytes of store query results the server keeps, a number "
+            f"above 0 (default {READ_CACHE_MB:g}). Got {value!r}.")
+    return mb
 
 
 def default_source_dir() -> Path | None:

@@ -54,7 +54,7 @@ class Limits:
     query_seconds: float = 30.0           # wall time of one read request (queue included)
     query_threads: int = 4                # read requests computing at once
     cache_entries: int = 512              # finished responses kept (0: every request computes)
-    read_cache_mb: int = 256              # store query results kept (0: none)
+    read_cache_mb: float = 256            # store query results kept, MB of real size (0: none)
     max_solves: int = 2                   # scenario runs at once (2 cores)
     queue_seconds: float = 10.0           # wait for a free solve slot before 503 "busy"
     kill_grace_seconds: float = 2.0       # then a run past its limit has its worker ended
@@ -141,7 +141,7 @@ def create_app(store: Path | str | None = None, *, source_dir: Path | str | None
     from critmin.api.deps import ReadCache, ResponseCache
 
     app.state.cache = ResponseCache(config.limits.cache_entries)
-    app.state.reads = ReadCache(config.limits.read_cache_mb * 1024 * 1024)
+    app.state.reads = ReadCache(int(config.limits.read_cache_mb * 1024 * 1024))
     dashboard = _mount_web(app)
     _docs(app)
     from critmin.api import chains, flows, metrics, reference, scenarios, sourcing

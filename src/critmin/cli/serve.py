@@ -31,13 +31,20 @@ def serve(
     cache_entries: Annotated[int, typer.Option(
         min=0, help="Finished responses kept per store version (0: every request "
         "computes).")] = 512,
+    read_cache_mb: Annotated[str | None, typer.Option(
+        "--read-cache-mb", metavar="MB", help="Store query results kept, in MB of their real "
+        "size, strings included (default: CRITMIN_READ_CACHE_MB, else 256).",
+        show_default=False)] = None,
 ) -> None:
     """Serve the REST API (OpenAPI at /docs) on HOST:PORT, reading the store read-only."""
+    from critmin.config import default_source_dir
+    from critmin.config import read_cache_mb as read_cache_setting
+
+    read_mb = read_cache_setting(read_cache_mb)  # a bad value stops here, before anything starts
     import uvicorn
 
     from critmin.api import Limits, create_app
     from critmin.cli._common import store_path
-    from critmin.config import default_source_dir
 
     target = store_path(store)
     if not target.exists():
@@ -49,7 +56,7 @@ def serve(
     source_dir = source_dir if source_dir is not None else default_source_dir()
     application = create_app(target, source_dir=source_dir, limits=Limits(
         solve_seconds=solve_seconds, query_seconds=query_seconds,
-        max_body_bytes=max_body_kb * 1024, cache_entries=cache_entries))
+        max_body_bytes=max_body_kb * 1024, cache_entries=cache_entries, read_cache_mb=read_mb))
     err_console.print(f"critmin API on http://{host}:{port}/ (OpenAPI: /docs), store {target}, "
                       f"scenario data from {source_dir or 'nowhere (no --source-dir)'}")
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False,
