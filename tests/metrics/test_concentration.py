@@ -228,3 +228,26 @@ def test_wgi_lookup_matches_asof_semantics_and_unknown_countries_are_nan():
     got = wgi_lookup(np.array(["CHN", "CHN", "CHN", "FRA", "XXX"], dtype=object),
                      np.array([1990, 1998, 2024, 2000, 2020]), gov)
     assert got[:4].tolist() == [-1.0, -1.0, -0.5, 1.2] and np.isnan(got[4])
+
+
+def test_source_hhi_matches_concentration_for_every_buyer_of_a_random_matrix():
+    """The matrix form used by the PE model's import-source HHI gives the same HHI, top
+    source and top share as :func:`concentration` on the same rows (the remainder OTH in
+    the total, not a source; ties to the alphabetically first)."""
+    from critmin.metrics.concentration import REMAINDER, source_hhi
+
+    rng = np.random.default_rng(7)
+    sources = np.array(["AUS", "BRA", "CHN", "COD", REMAINDER])
+    q = rng.integers(0, 4, size=(len(sources), 40)).astype(float) * 10.0  # ties and empty columns
+    q[:, 0] = 0.0
+    q[:-1, 1], q[-1, 1] = 0.0, 10.0  # bought from OTH only
+    hhi, top, top_share = source_hhi(q, pooled=sources == REMAINDER)
+    rows = pd.DataFrame([{"buyer": f"b{j:02d}", "country": sources[i], "quantity_t": q[i, j]}
+                         for i in range(len(sources)) for j in range(q.shape[1]) if q[i, j] > 0])
+    want = concentration(rows, keys=["buyer"]).set_index("buyer")
+    assert np.isnan(hhi[0]) and top[0] == -1  # nothing bought
+    for j in range(1, q.shape[1]):
+        row = want.loc[f"b{j:02d}"]
+        assert hhi[j] == pytest.approx(row["hhi"], rel=1e-12)
+        assert top_share[j] == pytest.approx(row["cr1_share"], rel=1e-12)
+        assert (sources[top[j]] if top[j] >= 0 else None) == row["top_country"]

@@ -382,3 +382,74 @@ def test_banning_every_sale_of_an_exporter_is_a_clear_error_in_exact_mode() -> N
         PartialEquilibrium(mode="exact", elasticities=EL).solve(base, sc)
     res = PartialEquilibrium(mode="gsim", elasticities=EL).solve(base, sc)
     assert _flow(res, "RUS", "USA") == pytest.approx(0.0, abs=1e-9)
+
+
+# ------------------------------------------------------------------ the result's derived tables
+
+def test_market_without_a_base_price_has_no_usd_welfare_in_any_table() -> None:
+    """Welfare of a market without a base price is in base-price units, so every ``_usd``
+    welfare figure (per country, per bloc, per market) is NaN, never a number in other units."""
+    sc = _scenario(Shock("export_tax", exporters=("CHN",), importers=None, rate=0.2))
+    res = PartialEquilibrium(elasticities=EL, blocs=(("pair", ("USA", "JPN")),)).solve(
+        toy_baseline(price_usd_per_t=None), sc)
+    assert res.tables["welfare_by_country"]["net_welfare_usd"].isna().all()
+    bloc = res.tables["welfare_by_bloc"].set_index("bloc")
+    assert list(bloc.index) == ["pair", "world"]
+    assert bloc["net_welfare_usd"].isna().all() and bloc["consumer_surplus_usd"].isna().all()
+    assert res.tables["markets"][["world_net_welfare_usd", "rents_usd"]].isna().all().all()
+    assert any("no base price" in w for w in res.diagnostics.warnings)
+
+
+def test_bloc_and_market_welfare_add_up_the_country_welfare() -> None:
+    sc = _scenario(Shock("export_tax", exporters=("CHN",), importers=None, rate=0.2),
+                   Shock("preferential_zone", members=("USA", "JPN", "AUS"), internal_tariff=0.0,
+                         enforcement="adjustable_tariff"))
+    res = PartialEquilibrium(elasticities=EL, blocs=(("far", ("BRA", "ZAF")),)).solve(toy_baseline(), sc)
+    w = res.tables["welfare"].set_index("country")["net_welfare_usd"]
+    bloc = res.tables["welfare_by_bloc"].set_index("bloc")
+    assert bloc.loc["zone", "net_welfare_usd"] == pytest.approx(w[["USA", "JPN"]].sum())
+    assert bloc.loc["zone", "n_members"] == 3 and bloc.loc["zone", "n_in_markets"] == 2
+    assert bloc.loc["far", "net_welfare_usd"] == 0.0  # no member in the market: nothing at stake
+    assert bloc.loc["world", "net_welfare_usd"] == pytest.approx(w.sum())
+    market = res.tables["markets"].iloc[0]
+    assert market["zone_net_welfare_usd"] == pytest.approx(w[["USA", "JPN"]].sum())
+    assert market["world_net_welfare_usd"] == pytest.approx(w.sum())
+    assert market["top_exporter"] == "CHN"
+
+
+def test_ties_in_the_summaries_go_to_the_alphabetically_first_country() -> None:
+    """Two importers cut off alike (each buys only from China, which may ship each half of
+    what it did: shortfall share exactly 0.5 for both): the market summary and the headline
+    name the alphabetically first."""
+    flows = pd.DataFrame({"exporter": ["CHN", "CHN", "CHN", "AUS"],
+                          "importer": ["CHN", "USA", "JPN", "AUS"],
+                          "flow_t": [100.0, 50.0, 50.0, 40.0]})
+    base = MarketBaseline("gallium", "refinery", 2023, flows, price_usd_per_t=1_000.0)
+    sc = _scenario(Shock("licensing", exporters=("CHN",), importers=("USA", "JPN"), share=0.5))
+    res = PartialEquilibrium(elasticities=EL).solve(base, sc)
+    c = res.tables["countries"].set_index("country")
+    assert c.loc["JPN", "shortfall_share"] == c.loc["USA", "shortfall_share"] == pytest.approx(0.5)
+    assert res.tables["markets"].iloc[0]["max_shortfall_country"] == "JPN"
+    assert res.tables["markets"].iloc[0]["max_shortfall_share"] == pytest.approx(0.5)
+    shortfall = [h.split()[1] for h in res.headline if h.strip().startswith("shortfall")]
+    assert shortfall == ["JPN", "USA"]
+
+
+def test_concentration_table_equals_the_metrics_on_the_result_flows() -> None:
+    """The PE's import-source HHI (matrix form) against :func:`metrics.concentration` run on
+    the same result's cross-border flows, before and after a shock."""
+    from critmin.metrics.concentration import concentration
+
+    sc = _scenario(Shock("export_tax", exporters=("CHN",), importers=None, rate=0.5))
+    res = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), sc)
+    f = res.tables["flows"]
+    f = f[f.exporter != f.importer]
+    conc = res.tables["concentration"].set_index("importer")
+    for case, col in (("baseline", "flow_t_baseline"), ("scenario", "flow_t")):
+        rows = f.assign(country=f.exporter, quantity_t=f[col])[["importer", "country", "quantity_t"]]
+        want = concentration(rows[rows.quantity_t > 0], keys=["importer"]).set_index("importer")
+        assert set(want.index) == set(conc.index)
+        for importer, row in want.iterrows():
+            assert conc.loc[importer, f"hhi_{case}"] == pytest.approx(row["hhi"], rel=1e-12)
+            assert conc.loc[importer, f"top_exporter_{case}"] == row["top_country"]
+            assert conc.loc[importer, f"top_share_{case}"] == pytest.approx(row["cr1_share"], rel=1e-12)

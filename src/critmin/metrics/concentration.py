@@ -307,6 +307,56 @@ def concentration(production: pd.DataFrame, governance: pd.DataFrame | None = No
     return out[[*k, *CONCENTRATION_COLUMNS]]
 
 
+def source_hhi(matrix: np.ndarray, pooled: np.ndarray | None = None,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each buyer's source concentration, from a sources x buyers matrix of quantities.
+
+    The matrix form of :func:`concentration`'s ``hhi`` and ``cr1_share`` for many buyers at
+    once (e.g. an exporter x importer flow matrix with the diagonal zeroed, for each
+    importer's import-source HHI).
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (sources, buyers)
+        Quantities; negative entries count as 0.
+    pooled : bool ndarray, shape (sources,), optional
+        Rows that pool many sources (the remainder ``OTH``, as :func:`concentration` treats
+        it): in each buyer's total, but neither a source of the HHI (which is then a lower
+        bound) nor the top source.
+
+    Returns
+    -------
+    hhi, top, top_share : ndarray, shape (buyers,)
+        HHI on the 0-10,000 scale, the row index of the largest source (the lowest index
+        among equal ones: with rows in country order, the alphabetically first, as
+        :func:`concentration` breaks ties) and its share. A buyer with nothing bought has
+        NaN, -1 and NaN; one that buys only from pooled rows has HHI 0, -1 and 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hhi, top, share = source_hhi(np.array([[60.0, 0.0], [40.0, 0.0]]))
+    >>> hhi.tolist(), top.tolist(), share.tolist()
+    ([5200.0, nan], [0, -1], [0.6, nan])
+    >>> source_hhi(np.array([[60.0], [40.0]]), pooled=np.array([False, True]))[0].tolist()
+    [3600.0]
+    """
+    q = np.clip(np.asarray(matrix, dtype=float), 0.0, None)
+    total = q.sum(axis=0)
+    bought = total > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = q / np.where(bought, total, 1.0)
+    if pooled is not None:
+        share = np.where(np.asarray(pooled, dtype=bool)[:, None], 0.0, share)
+    named = share.max(axis=0, initial=0.0) > 0
+    top = np.where(named, share.argmax(axis=0) if q.size else 0, -1)
+    cols = np.arange(q.shape[1])
+    hhi = np.where(bought, 10_000.0 * (share ** 2).sum(axis=0), np.nan)
+    top_share = np.where(named, share[np.maximum(top, 0), cols] if q.size else np.nan,
+                         np.where(bought, 0.0, np.nan))
+    return hhi, top, top_share
+
+
 def _hhi_wgi(pg: np.ndarray, pc: np.ndarray, share: np.ndarray, years: np.ndarray | None,
              governance: pd.DataFrame | None, n: int) -> tuple[np.ndarray, np.ndarray]:
     nan = np.full(n, np.nan)

@@ -241,7 +241,7 @@ class Result:
 
 def measure_columns(frame: pd.DataFrame) -> list[str]:
     """The numeric (float) columns of a table: the ones that must carry a unit."""
-    return [c for c in frame.columns if frame[c].dtype.kind == "f"]
+    return [str(c) for c, dtype in frame.dtypes.items() if dtype.kind == "f"]
 
 
 @runtime_checkable

@@ -131,6 +131,25 @@ def _surplus_changes(p: MarketProblem, s: MarketSolution, mode: str) -> tuple[np
     return np.where(X0 > 0, ps, 0.0), np.where(exp0 > 0, cs, 0.0)
 
 
+def _import_concentration(key: dict[str, Any], c: np.ndarray, q0: np.ndarray, m1: np.ndarray) -> pd.DataFrame:
+    """Each importer's import-source HHI, top exporter and its share, before and after
+    (domestic supply excluded); importers that import nothing in either case are left out."""
+    from critmin.metrics.concentration import REMAINDER, source_hhi
+
+    cross = ~np.eye(len(c), dtype=bool)
+    pooled = c == REMAINDER
+    cols: dict[str, Any] = {}
+    buys = np.zeros(len(c), dtype=bool)
+    for case, q in (("baseline", q0), ("scenario", m1)):
+        hhi, top, share = source_hhi(np.where(cross, q, 0.0), pooled)
+        cols[f"hhi_{case}"] = hhi
+        cols[f"top_exporter_{case}"] = np.where(top >= 0, c[np.maximum(top, 0)], None)
+        cols[f"top_share_{case}"] = share
+        buys |= ~np.isnan(hhi)
+    out = pd.DataFrame({"mineral": key["mineral"], "stage": key["stage"], "importer": c, **cols})
+    return out[buys].reset_index(drop=True)
+
+
 def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: str) -> dict[str, Any]:
     """Tidy frames of one solved market (values in USD when the base price is known)."""
     c = np.array(p.countries)
@@ -139,64 +158,92 @@ def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: 
     q0, m1 = p.q0, s.flows
     ei, ii = np.nonzero((q0 > 0) | (m1 > 0))
     key = {"mineral": b.mineral, "stage": b.stage, "year": b.year}
-    base_fob = np.ones((n, n))
+
+    def keyed(length: int) -> dict[str, Any]:  # the market's key columns, year as Int64
+        year = pd.arrays.IntegerArray(np.full(length, b.year or 0, dtype=np.int64), np.full(length, b.year is None))
+        return {"mineral": b.mineral, "stage": b.stage, "year": year}
+
+    flow_t_baseline, flow_t = q0[ei, ii], m1[ei, ii]
+    landed_change = s.landed[ei, ii] / p.tariff0[ei, ii] - 1.0
+    # each flow's method and source from the baseline row of its pair (pairs the baseline
+    # lacks, e.g. trade created by the shock, are "observed" with no source)
+    at = {name: k for k, name in enumerate(p.countries)}
+    row = np.full((n, n), -1, dtype=np.int64)
+    row[b.flows["exporter"].map(at).to_numpy(), b.flows["importer"].map(at).to_numpy()] = np.arange(len(b.flows))
+    r = row[ei, ii]
+    known = r >= 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = np.where(flow_t_baseline > 0, flow_t / np.where(flow_t_baseline > 0, flow_t_baseline, 1.0) - 1.0,
+                          np.nan)
     flows = pd.DataFrame({
-        **key, "exporter": c[ei], "importer": c[ii],
-        "flow_t_baseline": q0[ei, ii], "flow_t": m1[ei, ii],
+        **keyed(len(ei)), "exporter": c[ei], "importer": c[ii],
+        "flow_t_baseline": flow_t_baseline, "flow_t": flow_t,
         "world_price_change_share": s.w[ei] - 1.0,
-        "landed_price_usd_per_t_baseline": (p.tariff0 * base_fob)[ei, ii] * b.price_usd_per_t
+        "landed_price_usd_per_t_baseline": p.tariff0[ei, ii] * b.price_usd_per_t
         if b.price_usd_per_t else np.nan,
         "landed_price_usd_per_t": s.landed[ei, ii] * b.price_usd_per_t if b.price_usd_per_t else np.nan,
-        "landed_price_change_share": s.landed[ei, ii] / p.tariff0[ei, ii] - 1.0,
+        "landed_price_change_share": landed_change,
         "tariff_share": p.tariff1[ei, ii] - 1.0, "export_tax_share": p.export_tax[ei, ii],
         "rent_usd_per_t": s.rent[ei, ii] * unit_value, "levy_usd_per_t": s.levy[ei, ii] * unit_value,
+        "method": np.where(known, b.flows["method"].to_numpy(dtype=object)[np.maximum(r, 0)], "observed"),
+        "source": np.where(known, b.flows["source"].to_numpy(dtype=object)[np.maximum(r, 0)], ""),
+        "flow_change_share": change,
     })
-    base = b.flows.set_index(["exporter", "importer"])
-    idx = pd.MultiIndex.from_arrays([flows["exporter"], flows["importer"]])
-    flows["method"] = base["method"].reindex(idx).fillna("observed").to_numpy()
-    flows["source"] = base["source"].reindex(idx).fillna("").to_numpy()
-    flows["change_share"] = np.where(flows["flow_t_baseline"] > 0,
-                                     flows["flow_t"] / flows["flow_t_baseline"].where(flows["flow_t_baseline"] > 0) - 1.0,
-                                     np.nan)
 
     X0, D0t = q0.sum(axis=1), q0.sum(axis=0)
     # purchases in tonnes; the release adds to what the market consumes
     purchased = m1.sum(axis=0)
-    release_t = p.stockpile_t * (D0t > 0)
+    demand_t = purchased + p.stockpile_t * (D0t > 0)
+    exports_t_baseline = X0 - np.diag(q0)
+    shortfall_t = np.maximum(D0t - demand_t, 0.0)
+    shortfall_share = np.where(D0t > 0, shortfall_t / np.where(D0t > 0, D0t, 1), 0.0)
     countries = pd.DataFrame({
-        **key, "country": c, "world_price_change_share": s.w - 1.0,
+        **keyed(n), "country": c, "world_price_change_share": s.w - 1.0,
         "producer_price_change_share": s.v - 1.0,
         "composite_price_change_share": s.composite_price - 1.0,
         "supply_t_baseline": X0, "supply_t": s.supply,
-        "demand_t_baseline": D0t, "demand_t": purchased + release_t,
+        "demand_t_baseline": D0t, "demand_t": demand_t,
         "imports_t_baseline": D0t - np.diag(q0), "imports_t": purchased - np.diag(m1),
-        "exports_t_baseline": X0 - np.diag(q0), "exports_t": s.supply - np.diag(m1),
+        "exports_t_baseline": exports_t_baseline, "exports_t": s.supply - np.diag(m1),
+        "shortfall_t": shortfall_t, "shortfall_share": shortfall_share,
     })
-    countries["shortfall_t"] = np.maximum(countries["demand_t_baseline"] - countries["demand_t"], 0.0)
-    countries["shortfall_share"] = np.where(D0t > 0, countries["shortfall_t"] / np.where(D0t > 0, D0t, 1), 0.0)
 
     ps, cs = _surplus_changes(p, s, mode)
     # ad-valorem duty per unit on the FOB price; banned pairs (no price) carry no flow
     tariff_base = np.nan_to_num(p.tariff1 * s.fob - s.fob)
-    tariff_rev = (tariff_base * m1).sum(axis=0) - ((p.tariff0 - 1.0) * q0).sum(axis=0)
-    levy_rev = (s.levy * m1).sum(axis=0)
-    rents = (s.rent * m1).sum(axis=1)
-    xtax = (p.export_tax * s.w[:, None] * m1).sum(axis=1)  # m1 is 0 where no pair trades
-    subsidy = (s.v - s.w) * s.supply
-    stock = s.stockpile * s.composite_price
-    welfare = pd.DataFrame({
-        **key, "country": c,
-        "producer_surplus": ps * unit_value, "consumer_surplus": cs * unit_value,
-        "tariff_revenue": tariff_rev * unit_value, "levy_revenue": levy_rev * unit_value,
-        "rents": rents * unit_value, "export_tax_revenue": xtax * unit_value,
-        "subsidy_cost": subsidy * unit_value, "stockpile_sales": stock * unit_value,
-    })
-    welfare["net_welfare"] = (welfare["producer_surplus"] + welfare["consumer_surplus"]
-                              + welfare["tariff_revenue"] + welfare["levy_revenue"] + welfare["rents"]
-                              + welfare["export_tax_revenue"] - welfare["subsidy_cost"])
+    parts = {
+        "producer_surplus": ps, "consumer_surplus": cs,
+        "tariff_revenue": (tariff_base * m1).sum(axis=0) - ((p.tariff0 - 1.0) * q0).sum(axis=0),
+        "levy_revenue": (s.levy * m1).sum(axis=0),
+        "rents": (s.rent * m1).sum(axis=1),
+        "export_tax_revenue": (p.export_tax * s.w[:, None] * m1).sum(axis=1),  # m1 is 0 where no pair trades
+        "subsidy_cost": (s.v - s.w) * s.supply,
+        "stockpile_sales": s.stockpile * s.composite_price,
+    }
+    parts = {k: v * unit_value for k, v in parts.items()}
     # stockpile_sales is a memo item, not in net welfare: the government's stock loses as
     # much book value as the sale brings in; the release's gain shows in consumer surplus.
+    net = (parts["producer_surplus"] + parts["consumer_surplus"] + parts["tariff_revenue"] + parts["levy_revenue"]
+           + parts["rents"] + parts["export_tax_revenue"] - parts["subsidy_cost"])
+    welfare = pd.DataFrame({**keyed(n), "country": c, **parts, "net_welfare": net})
+    # what the market summary and the headline need, as arrays (see _MarketTables)
+    cross = ei != ii
+    exporters = np.flatnonzero(exports_t_baseline > 0)
+    top = exporters[np.argmax(exports_t_baseline[exporters])] if len(exporters) else -1
+    worst = int(np.argmax(shortfall_share)) if n else -1
+    brief = {
+        "key": (b.mineral, b.stage, b.year), "countries": c,
+        "trade_t_baseline": float(flow_t_baseline[cross].sum()), "trade_t": float(flow_t[cross].sum()),
+        "top_exporter": c[top] if top >= 0 else None,
+        "top_exporter_price_change_share": float(s.w[top] - 1.0) if top >= 0 else np.nan,
+        "max_shortfall_country": c[worst] if worst >= 0 and shortfall_t[worst] > 0 else None,
+        "max_shortfall_share": float(shortfall_share[worst]) if worst >= 0 else 0.0,
+        "importer": ii, "flow_t": flow_t, "landed_price_change_share": landed_change,
+        "welfare": {k: parts[k] for k in ("levy_revenue", "subsidy_cost", "rents")} | {"net_welfare": net},
+        "exporters": X0 > 0, "world_price_change_share": s.w - 1.0,
+    }
     diag = {f"{b.mineral}/{b.stage}": dict(s.diagnostics)}
     return {"flows": flows, "countries": countries, "welfare": welfare, "diagnostics": diag,
+            "concentration": _import_concentration(key, c, q0, m1), "brief": brief,
             "members": p.members, "welfare_unit": "USD" if b.price_usd_per_t else
             f"base-price units ({b.quantity_unit} x base world price)"}

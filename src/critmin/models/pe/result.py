@@ -12,10 +12,12 @@ the baseline carries a base price in USD/t (``welfare_unit`` says which).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from critmin.models.base import Diagnostics, Result, Status
@@ -25,6 +27,11 @@ WELFARE_COMPONENTS = ("producer_surplus", "consumer_surplus", "tariff_revenue", 
                       "rents", "export_tax_revenue", "subsidy_cost")
 #: Reported beside welfare, not part of it (the stock loses the value the sale brings in).
 MEMO_COLUMNS = ("stockpile_sales",)
+#: The ``markets`` table (one row per market), before money columns take ``_usd``.
+MARKET_COLUMNS = ("mineral", "stage", "year", "trade_t_baseline", "trade_t", "top_exporter",
+                  "top_exporter_price_change_share", "zone_landed_price_change_share",
+                  "max_shortfall_country", "max_shortfall_share", "zone_net_welfare",
+                  "world_net_welfare", "levy_revenue", "subsidy_cost", "rents")
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,8 +41,9 @@ class _MarketTables:
     Attributes
     ----------
     flows : DataFrame
-        ``mineral, stage, year, exporter, importer, flow_t_baseline, flow_t, change_share``,
-        prices (``landed_price_usd_per_t``...), instruments, ``method``, ``source``.
+        ``mineral, stage, year, exporter, importer, flow_t_baseline, flow_t,
+        flow_change_share``, prices (``landed_price_usd_per_t``...), instruments, ``method``,
+        ``source``.
     countries : DataFrame
         Per country and market: price changes, supply, demand, imports, exports, shortfall.
     welfare : DataFrame
@@ -43,6 +51,13 @@ class _MarketTables:
         against the baseline; ``subsidy_cost`` is a cost, subtracted).
     diagnostics : dict
         Solver diagnostics per market.
+    markets : tuple
+        ``(mineral, stage, year)`` of every market solved, in the order solved.
+    import_concentration : DataFrame
+        Each importer's import-source HHI before and after (``market_tables``).
+    briefs : tuple of dict
+        Per market, the arrays the ``markets`` table and the headline are built from
+        (``market_tables``), so that neither is computed again from the long tables.
     """
 
     scenario_name: str
@@ -59,14 +74,20 @@ class _MarketTables:
     quantity_unit: str = "t"
     priced_markets: tuple[tuple[str, str], ...] = ()
     blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    markets: tuple[tuple[str, str, int | None], ...] = ()
+    import_concentration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    briefs: tuple[dict[str, Any], ...] = ()   # each market's summary numbers, as arrays
 
     @classmethod
     def combine(cls, parts: Sequence[dict[str, Any]], *, scenario: Any, model: str, mode: str,
                 baselines: Iterable[Any], elasticities: Any,
                 blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> _MarketTables:
-        flows = pd.concat([p["flows"] for p in parts], ignore_index=True)
-        countries = pd.concat([p["countries"] for p in parts], ignore_index=True)
-        welfare = pd.concat([p["welfare"] for p in parts], ignore_index=True)
+        def stack(name: str) -> pd.DataFrame:
+            return parts[0][name] if len(parts) == 1 else pd.concat([p[name] for p in parts], ignore_index=True)
+
+        flows, countries, welfare, conc = (stack(name) for name in ("flows", "countries", "welfare", "concentration"))
+        if len(parts) > 1:
+            conc = conc.sort_values(["mineral", "stage", "importer"], kind="stable").reset_index(drop=True)
         for frame, unit in ((flows, "t"), (countries, "t"), (welfare, parts[0]["welfare_unit"])):
             frame.attrs["unit"] = unit
         diags: dict[str, Any] = {}
@@ -91,58 +112,66 @@ class _MarketTables:
                    countries=countries, welfare=welfare, diagnostics=diags, provenance=tuple(prov),
                    members=members, welfare_unit=" / ".join(sorted(units)),
                    elasticities=el.as_dict(),
-                   blocs=tuple(blocs), priced_markets=tuple((b.mineral, b.stage) for b in baselines if b.price_usd_per_t),
+                   blocs=tuple(blocs), import_concentration=conc, briefs=tuple(p["brief"] for p in parts),
+                   markets=tuple((b.mineral, b.stage, b.year) for b in baselines),
+                   priced_markets=tuple((b.mineral, b.stage) for b in baselines if b.price_usd_per_t),
                    quantity_unit="t" if all(b.quantity_unit == "t" for b in baselines) else "usd")
 
     def to_result(self) -> Result:
         """The :class:`~critmin.models.base.Result` of the contract: every table with units in
         its column names. Money is in USD (NaN, with a warning, for a market without a base
-        price); quantities in tonnes, or ``_usd`` for baselines given in USD at base prices."""
-        import math
+        price); quantities in tonnes, or ``_usd`` for baselines given in USD at base prices.
+
+        Each derived table is built once, vectorised over markets (a store-wide run solves
+        dozens of markets one call each, so this per-call cost matters; bench_pe [2])."""
+        q = self.quantity_unit
 
         def money(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-            out = frame.rename(columns={c: f"{c}_usd" for c in columns if c in frame.columns})
-            return out
-
-        q = self.quantity_unit
+            return frame.rename(columns={c: f"{c}_usd" for c in columns if c in frame.columns}, copy=False)
 
         def qty(frame: pd.DataFrame) -> pd.DataFrame:
             if q == "t":
                 return frame
             ren = {}
-            for c in frame.columns:
+            for c, dtype in frame.dtypes.items():
                 for stem in ("_t_baseline", "_t"):
-                    if c.endswith(stem) and frame[c].dtype.kind == "f":
+                    if c.endswith(stem) and dtype.kind == "f":
                         ren[c] = c[: -len(stem)] + stem.replace("_t", "_usd", 1)
                         break
-            return frame.rename(columns=ren)
+            return frame.rename(columns=ren, copy=False)
 
         welfare_cols = [*WELFARE_COMPONENTS, *MEMO_COLUMNS, "net_welfare"]
         priced = set(self.priced_markets)
-        welfare = self.welfare.copy()
-        unpriced = ~welfare.set_index(["mineral", "stage"]).index.isin(list(priced))
-        warnings = []
-        if unpriced.any():
-            welfare.loc[unpriced, welfare_cols] = math.nan
-            names = sorted({f"{m} {st}" for m, st in welfare.loc[unpriced, ["mineral", "stage"]].itertuples(index=False)})
-            warnings.append(f"no base price in USD/t for {', '.join(names)}: welfare in USD unknown; "
+        unpriced = sorted({(m, st) for m, st, _ in self.markets} - priced)
+        welfare, warnings = self.welfare, []
+        if unpriced:
+            values = welfare[welfare_cols].to_numpy(dtype=float, copy=True)
+            if len(unpriced) == len(self.markets):
+                values[:] = math.nan
+            else:
+                values[pd.MultiIndex.from_frame(welfare[["mineral", "stage"]]).isin(unpriced)] = math.nan
+            welfare = pd.concat([welfare.drop(columns=welfare_cols),
+                                 pd.DataFrame(values, columns=welfare_cols, index=welfare.index)], axis=1)
+            names = ", ".join(f"{m} {st}" for m, st in unpriced)
+            warnings.append(f"no base price in USD/t for {names}: welfare in USD unknown; "
                             "set baseline.price_usd_per_t")
-        flows = self.flows.rename(columns={"change_share": "flow_change_share"})
-        by_country = welfare.groupby("country", as_index=False)[welfare_cols].sum(min_count=1)
-        by_country = by_country.sort_values("net_welfare").reset_index(drop=True)
+        by_country = _sum_by_country(welfare, welfare_cols)
+        # the headline quotes welfare in the runs' own units (base-price units where no USD)
+        headline_by_country = _sum_by_country(self.welfare, welfare_cols) if unpriced else by_country
+        bloc = _bloc_rows(by_country, self._wanted_blocs(), welfare_cols)
+        markets = self.market_summary(unpriced)
+        markets["year"] = pd.array(markets["year"], dtype="Int64")
         tables = {
-            "flows": qty(_int_year(flows)),
-            "countries": qty(_int_year(self.countries)),
-            "welfare": money(_int_year(welfare), welfare_cols),
+            "flows": qty(self.flows),
+            "countries": qty(self.countries),
+            "welfare": money(welfare, welfare_cols),
             "welfare_by_country": money(by_country, welfare_cols),
-            "welfare_by_bloc": money(self.welfare_by_bloc(dict(self.blocs)), welfare_cols),
-            "markets": qty(money(_int_year(self.market_summary()),
-                                 ["zone_net_welfare", "world_net_welfare", "levy_revenue", "subsidy_cost", "rents"])),
+            "welfare_by_bloc": money(bloc, welfare_cols),
+            "markets": qty(money(markets, ["zone_net_welfare", "world_net_welfare", "levy_revenue",
+                                           "subsidy_cost", "rents"])),
             "prices": self.prices(),
-            "concentration": self.concentration(),
+            "concentration": self.import_concentration,
         }
-        tables["welfare_by_bloc"]["n_members"] = tables["welfare_by_bloc"]["n_members"].astype("int64")
-        tables["welfare_by_bloc"]["n_in_markets"] = tables["welfare_by_bloc"]["n_in_markets"].astype("int64")
         parts = {}
         iters, resid, secs = 0, 0.0, 0.0
         converged = True
@@ -156,165 +185,140 @@ class _MarketTables:
         diag = Diagnostics(status=Status.CONVERGED if converged else Status.NOT_CONVERGED,
                            iterations=iters, residual=resid, seconds=secs, parts=parts,
                            warnings=tuple(warnings))
+        headline = self._headline(headline_by_country)
         return Result(model="pe", scenario=self.scenario_name, tables=tables, diagnostics=diag,
-                      provenance=self.provenance, headline=tuple(self.summary().splitlines()[1:]),
+                      provenance=self.provenance, headline=tuple(headline),
                       parameters={"model": self.model, "mode": self.mode, "elasticities": self.elasticities,
                                   "quantity_unit": "t" if q == "t" else "USD at base prices",
                                   "zone_members": list(self.members)})
 
     def __repr__(self) -> str:
-        n_m = self.flows[["mineral", "stage"]].drop_duplicates().shape[0] if len(self.flows) else 0
         net = self.welfare["net_welfare"].sum()
-        return (f"_MarketTables({self.scenario_name!r}, mode={self.mode}, {n_m} market(s), "
+        return (f"_MarketTables({self.scenario_name!r}, mode={self.mode}, {len(self.markets)} market(s), "
                 f"{len(self.flows)} flows, world net welfare {net:,.0f} {self.welfare_unit})")
 
     # ------------------------------------------------------------ tables
-    def tidy(self) -> pd.DataFrame:
-        """One row per flow, long format (units in ``attrs``)."""
-        out = self.flows.copy()
-        out.attrs["unit"] = {"flow_t": "t", "landed_price_usd_per_t": "USD/t",
-                             "rent_usd_per_t": "USD/t", "levy_usd_per_t": "USD/t"}
-        return out
-
     def prices(self) -> pd.DataFrame:
         """World price change per exporter and market."""
         c = self.countries
-        out = c[c["supply_t_baseline"] > 0][["mineral", "stage", "country", "world_price_change_share",
-                                             "producer_price_change_share"]]
+        out = c.loc[c["supply_t_baseline"].to_numpy() > 0,
+                    ["mineral", "stage", "country", "world_price_change_share", "producer_price_change_share"]]
         return out.rename(columns={"country": "exporter"}).reset_index(drop=True)
 
-    def welfare_by_country(self) -> pd.DataFrame:
-        """Welfare components summed over markets, per country."""
-        cols = [*WELFARE_COMPONENTS, *MEMO_COLUMNS, "net_welfare"]
-        out = self.welfare.groupby("country", as_index=False)[cols].sum()
-        out.attrs["unit"] = self.welfare_unit
-        return out.sort_values("net_welfare").reset_index(drop=True)
-
-    def welfare_by_bloc(self, blocs: dict[str, Iterable[str]] | None = None) -> pd.DataFrame:
-        """Welfare summed over each bloc's members (the zone's members as ``zone``).
-
-        ``blocs`` maps a name to members; bloc names are resolved with
-        :func:`critmin.blocs.resolve` when the value is a string.
-        """
+    def _wanted_blocs(self) -> dict[str, Iterable[str]]:
+        """The zone's members as ``zone``, then each named bloc (a string names a bloc of
+        :func:`critmin.blocs.resolve`)."""
         wanted: dict[str, Iterable[str]] = {}
         if self.members:
             wanted["zone"] = self.members
-        for name, members in (blocs or {}).items():
+        for name, members in self.blocs:
             if isinstance(members, str):
                 from critmin.blocs import resolve
 
                 members = resolve(members)
             wanted[name] = members
-        by = self.welfare_by_country().set_index("country")
-        rows = []
-        for name, members in wanted.items():
-            members = list(members)
-            mem = [m for m in members if m in by.index]
-            row = by.loc[mem].sum(numeric_only=True).to_dict()
-            rows.append({"bloc": name, "n_members": len(members), "n_in_markets": len(mem), **row})
-        rows.append({"bloc": "world", "n_members": len(by), "n_in_markets": len(by),
-                     **by.sum(numeric_only=True).to_dict()})
-        return pd.DataFrame(rows)
+        return wanted
 
-    def concentration(self) -> pd.DataFrame:
-        """Each importer's import-source HHI (0-10,000) before and after, domestic excluded.
-
-        Uses :func:`critmin.metrics.concentration.concentration` with the exporter as the
-        "producer" of each importer's imports.
-        """
-        from critmin.metrics.concentration import concentration
-
-        f = self.flows[self.flows["exporter"] != self.flows["importer"]]
-        keys = ["mineral", "stage", "importer"]
-        cases = (("baseline", "flow_t_baseline"), ("scenario", "flow_t"))
-        frame = pd.concat([pd.DataFrame({"mineral": f["mineral"], "stage": f["stage"], "importer": f["importer"],
-                                         "case": case, "country": f["exporter"],
-                                         "quantity_t": f[col].clip(lower=0.0)}) for case, col in cases],
-                          ignore_index=True)
-        frame = frame[frame["quantity_t"] > 0]
-        if not len(frame):
-            return pd.DataFrame(columns=[*keys, "hhi_baseline", "hhi_scenario"])
-        # one call for both cases (the metrics' vectorised HHI), split after
-        conc = concentration(frame, keys=(*keys, "case"))[[*keys, "case", "hhi", "top_country", "cr1_share"]]
-        out = []
-        for case, _ in cases:
-            part = conc[conc["case"] == case].drop(columns="case")
-            if len(part):
-                out.append(part.rename(columns={"hhi": f"hhi_{case}", "top_country": f"top_exporter_{case}",
-                                                "cr1_share": f"top_share_{case}"}))
-        merged = out[0]
-        for extra in out[1:]:
-            merged = merged.merge(extra, on=keys, how="outer")
-        return merged.reset_index(drop=True)
-
-    def market_summary(self) -> pd.DataFrame:
+    def market_summary(self, unpriced: Iterable[tuple[str, str]] = ()) -> pd.DataFrame:
         """One row per market: the headline numbers of the scenario.
 
         Columns: ``mineral, stage, year``; ``trade_t_baseline``/``trade_t`` (cross-border
-        flows); ``top_exporter`` and its ``top_exporter_price_change_share``;
-        ``zone_landed_price_change_share`` (quantity-weighted, members' purchases);
-        ``max_shortfall_country``/``max_shortfall_share``; ``zone_net_welfare``,
-        ``world_net_welfare``, ``levy_revenue``, ``subsidy_cost``, ``rents``.
+        flows); ``top_exporter`` (largest baseline exports) and its
+        ``top_exporter_price_change_share``; ``zone_landed_price_change_share``
+        (quantity-weighted, members' purchases); ``max_shortfall_country``/
+        ``max_shortfall_share`` (ties go to the first country in alphabetical order);
+        ``zone_net_welfare`` (0 in a market without a member; NaN without a zone),
+        ``world_net_welfare``, ``levy_revenue``, ``subsidy_cost``, ``rents``. Money is NaN
+        for the ``unpriced`` markets (mineral, stage), whose welfare has no USD value.
         """
+        members = np.array(sorted(self.members), dtype=object)
+        unpriced = set(unpriced)
         rows = []
-        members = set(self.members)
-        for (m, st, yr), f in self.flows.groupby(["mineral", "stage", "year"], dropna=False):
-            c = self.countries[(self.countries["mineral"] == m) & (self.countries["stage"] == st)]
-            w = self.welfare[(self.welfare["mineral"] == m) & (self.welfare["stage"] == st)]
-            cross = f[f["exporter"] != f["importer"]]
-            exporters = c[c["exports_t_baseline"] > 0].sort_values("exports_t_baseline", ascending=False)
-            top = exporters.iloc[0] if len(exporters) else None
-            zone_f = f[f["importer"].isin(members)]
-            zq = zone_f["flow_t"].sum()
-            zone_price = (zone_f["landed_price_change_share"] * zone_f["flow_t"]).sum() / zq if zq > 0 else float("nan")
-            short = c.sort_values("shortfall_share", ascending=False).iloc[0] if len(c) else None
+        for brief in sorted(self.briefs, key=lambda b: tuple("" if k is None else str(k) for k in b["key"])):
+            m, st, yr = brief["key"]
+            is_member = np.isin(brief["countries"], members)
+            zone_flow = is_member[brief["importer"]]
+            zq = brief["flow_t"][zone_flow].sum()
+            w = brief["welfare"]
+            known = (m, st) not in unpriced
             rows.append({
                 "mineral": m, "stage": st, "year": yr,
-                "trade_t_baseline": cross["flow_t_baseline"].sum(), "trade_t": cross["flow_t"].sum(),
-                "top_exporter": None if top is None else top["country"],
-                "top_exporter_price_change_share": None if top is None else top["world_price_change_share"],
-                "zone_landed_price_change_share": zone_price,
-                "max_shortfall_country": None if short is None or short["shortfall_t"] <= 0 else short["country"],
-                "max_shortfall_share": 0.0 if short is None else short["shortfall_share"],
-                "zone_net_welfare": w[w["country"].isin(members)]["net_welfare"].sum() if members else float("nan"),
-                "world_net_welfare": w["net_welfare"].sum(),
-                "levy_revenue": w["levy_revenue"].sum(), "subsidy_cost": w["subsidy_cost"].sum(),
-                "rents": w["rents"].sum(),
+                "trade_t_baseline": brief["trade_t_baseline"], "trade_t": brief["trade_t"],
+                "top_exporter": brief["top_exporter"],
+                "top_exporter_price_change_share": brief["top_exporter_price_change_share"],
+                "zone_landed_price_change_share":
+                    float((brief["landed_price_change_share"] * brief["flow_t"])[zone_flow].sum() / zq)
+                    if zq > 0 else np.nan,
+                "max_shortfall_country": brief["max_shortfall_country"],
+                "max_shortfall_share": brief["max_shortfall_share"],
+                "zone_net_welfare": (float(w["net_welfare"][is_member].sum()) if known else np.nan)
+                if len(members) else np.nan,
+                **{name: float(w[col].sum()) if known else np.nan
+                   for name, col in (("world_net_welfare", "net_welfare"), ("levy_revenue", "levy_revenue"),
+                                     ("subsidy_cost", "subsidy_cost"), ("rents", "rents"))},
             })
-        out = pd.DataFrame(rows)
+        out = pd.DataFrame(rows, columns=list(MARKET_COLUMNS))
         out.attrs["unit"] = self.welfare_unit
         return out
 
-    def converged(self) -> bool:
-        return all(d.get("converged") for d in self.diagnostics.values())
-
     # ------------------------------------------------------------ text
-    def summary(self, top: int = 5) -> str:
-        """A few lines a minister's briefing can quote."""
-        lines = [(f"Scenario {self.scenario_name!r} ({self.mode} mode), "
-                  f"{len(self.diagnostics)} market(s); welfare in {self.welfare_unit}.")]
-        pr = self.prices()
-        for (m, st), g in pr.groupby(["mineral", "stage"]):
-            big = g.reindex(g["world_price_change_share"].abs().sort_values(ascending=False).index).head(3)
-            moves = ", ".join(f"{r.exporter} {r.world_price_change_share:+.1%}" for r in big.itertuples())
-            lines.append(f"  {m} {st}: world prices {moves}")
+    def _headline(self, by_country: pd.DataFrame, top: int = 5) -> list[str]:
+        """A few lines a minister's briefing can quote (after the title line)."""
+        lines = []
+        for brief in sorted(self.briefs, key=lambda b: (b["key"][0], b["key"][1])):
+            m, st, _ = brief["key"]
+            change = brief["world_price_change_share"][brief["exporters"]]
+            names = brief["countries"][brief["exporters"]]
+            big = np.argsort(-np.abs(change), kind="stable")[:3]
+            if len(big):
+                moves = ", ".join(f"{names[k]} {change[k]:+.1%}" for k in big)
+                lines.append(f"  {m} {st}: world prices {moves}")
         c = self.countries
-        short = c[c["shortfall_t"] > 0].sort_values("shortfall_share", ascending=False).head(top)
-        for r in short.itertuples():
-            lines.append(f"  shortfall {r.country} {r.mineral} {r.stage}: {r.shortfall_t:,.4g} t "
-                         f"({r.shortfall_share:.1%} of baseline demand)")
-        w = self.welfare_by_country()
-        for r in pd.concat([w.head(3), w.tail(3)]).drop_duplicates("country").itertuples():
-            lines.append(f"  net welfare {r.country}: {r.net_welfare:+,.0f}")
+        hit = np.flatnonzero(c["shortfall_t"].to_numpy() > 0)
+        share = c["shortfall_share"].to_numpy()[hit]
+        for k in hit[np.argsort(-share, kind="stable")[:top]]:
+            row = c.iloc[k]
+            lines.append(f"  shortfall {row['country']} {row['mineral']} {row['stage']}: {row['shortfall_t']:,.4g} t "
+                         f"({row['shortfall_share']:.1%} of baseline demand)")
+        names, net = by_country["country"].to_numpy(), by_country["net_welfare"].to_numpy()
+        ends = range(len(names)) if len(names) <= 6 else [0, 1, 2, len(names) - 3, len(names) - 2, len(names) - 1]
+        for k in ends:
+            lines.append(f"  net welfare {names[k]}: {net[k]:+,.0f}")
         for market, d in self.diagnostics.items():
             for warning in d.get("warnings", []):
                 lines.append(f"  WARNING {market}: {warning}")
         lines.append("  solver: " + ", ".join(f"{k} {d['iterations']} it, residual {d['residual']:.1e}"
                                               for k, d in self.diagnostics.items()))
-        return "\n".join(lines)
+        return lines
 
 
-def _int_year(frame: pd.DataFrame) -> pd.DataFrame:
-    if "year" in frame.columns:
-        frame = frame.assign(year=pd.array(frame["year"], dtype="Int64"))
-    return frame
+def _sum_by_country(welfare: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Welfare summed over markets per country (NaN only where every market is NaN), lowest
+    net welfare first."""
+    if welfare["country"].is_unique:  # one market: nothing to sum
+        out = welfare[["country", *columns]]
+    else:
+        out = welfare.groupby("country", as_index=False, sort=True)[columns].sum(min_count=1)
+    # lowest net welfare first, equal ones (and NaN, last) in country order
+    order = np.lexsort((out["country"].to_numpy(dtype=str), out["net_welfare"].to_numpy()))
+    return out.take(order).reset_index(drop=True)
+
+
+def _bloc_rows(by_country: pd.DataFrame, wanted: dict[str, Iterable[str]], columns: list[str]) -> pd.DataFrame:
+    """Welfare summed over each bloc's members, then the world; a bloc with no member in the
+    markets sums to 0 (it is not affected), one whose members' welfare is unknown to NaN."""
+    countries = by_country["country"].to_numpy()
+    values = by_country[columns].to_numpy(dtype=float)
+    names, n_members, n_in, sums = [], [], [], []
+    everyone = np.ones(len(countries), dtype=bool)
+    for name, rows, size in [*((name, np.isin(countries, list(m)), len(list(m))) for name, m in wanted.items()),
+                             ("world", everyone, len(countries))]:
+        v = values[rows]
+        sums.append(np.where(len(v) and np.isnan(v).all(axis=0), np.nan, np.nansum(v, axis=0)))
+        names.append(name)
+        n_members.append(size)
+        n_in.append(int(rows.sum()))
+    table = np.vstack(sums) if sums else np.empty((0, len(columns)))
+    return pd.DataFrame({"bloc": names, "n_members": np.array(n_members, dtype=np.int64),
+                         "n_in_markets": np.array(n_in, dtype=np.int64),
+                         **{col: table[:, k] for k, col in enumerate(columns)}})
