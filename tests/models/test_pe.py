@@ -453,3 +453,72 @@ def test_concentration_table_equals_the_metrics_on_the_result_flows() -> None:
             assert conc.loc[importer, f"hhi_{case}"] == pytest.approx(row["hhi"], rel=1e-12)
             assert conc.loc[importer, f"top_exporter_{case}"] == row["top_country"]
             assert conc.loc[importer, f"top_share_{case}"] == pytest.approx(row["cr1_share"], rel=1e-12)
+
+
+def test_two_years_of_one_market_are_kept_apart_and_priced_by_year() -> None:
+    """Each year is its own market: its own row in ``markets`` and its own concentration rows
+    (with the year), and a year without a base price has NaN USD welfare, named by year."""
+    y22 = replace(toy_baseline(price_usd_per_t=None), year=2022)
+    sc = _scenario(Shock("export_tax", exporters=("CHN",), importers=None, rate=0.2))
+    res = PartialEquilibrium(elasticities=EL).solve([toy_baseline(), y22], sc)
+    markets = res.tables["markets"].set_index("year")
+    assert list(markets.index) == [2022, 2023]
+    assert np.isnan(markets.loc[2022, "world_net_welfare_usd"])
+    alone = PartialEquilibrium(elasticities=EL).solve(toy_baseline(), sc).tables["markets"].iloc[0]
+    assert markets.loc[2023, "world_net_welfare_usd"] == pytest.approx(alone["world_net_welfare_usd"])
+    welfare = res.tables["welfare"]
+    assert welfare[welfare.year == 2022]["net_welfare_usd"].isna().all()
+    assert welfare[welfare.year == 2023]["net_welfare_usd"].notna().all()
+    assert any("gallium refinery 2022" in w for w in res.diagnostics.warnings)
+    conc = res.tables["concentration"]
+    assert list(conc.columns[:4]) == ["mineral", "stage", "year", "importer"]
+    assert conc[["year", "importer"]].equals(conc[["year", "importer"]].sort_values(["year", "importer"]))
+    assert not conc.duplicated(["year", "importer"]).any()
+    assert any(h.strip().startswith("gallium refinery 2022: world prices") for h in res.headline)
+
+
+def test_several_markets_solved_at_once_equal_each_solved_alone() -> None:
+    """Markets are independent: one call over three markets gives, table by table, the rows
+    of three calls over one market each."""
+    sc = _scenario(Shock("export_tax", exporters=("CHN",), importers=None, rate=0.3),
+                   Shock("licensing", exporters=("CHN",), importers=("USA",), share=0.5))
+    bases = [toy_baseline(), toy_baseline(mineral="germanium"), replace(toy_baseline(), year=2021)]
+    model = PartialEquilibrium(elasticities=EL)
+    together = model.solve(bases, sc)
+    alone = [model.solve(b, sc) for b in bases]
+    for name in ("flows", "countries", "welfare", "markets", "concentration", "prices"):
+        keys = [k for k in ("mineral", "stage", "year", "exporter", "importer", "country")
+                if k in together.tables[name].columns]
+        want = pd.concat([r.tables[name] for r in alone], ignore_index=True).sort_values(keys, ignore_index=True)
+        got = together.tables[name].sort_values(keys, ignore_index=True)
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-10)
+
+
+def test_missing_method_or_source_in_a_baseline_reads_as_observed_and_empty() -> None:
+    flows = pd.DataFrame({"exporter": ["CHN", "CHN", "USA"], "importer": ["CHN", "USA", "USA"],
+                          "flow_t": [50.0, 20.0, 10.0], "method": ["estimated", None, "observed"],
+                          "source": ["a", None, "b"]})
+    base = MarketBaseline("gallium", "refinery", 2023, flows, price_usd_per_t=1_000.0)
+    f = PartialEquilibrium(elasticities=EL).solve(base, _scenario()).tables["flows"].set_index(["exporter", "importer"])
+    assert f.loc[("CHN", "USA"), "method"] == "observed" and f.loc[("CHN", "USA"), "source"] == ""
+    assert f.loc[("CHN", "CHN"), "method"] == "estimated" and f.loc[("CHN", "CHN"), "source"] == "a"
+
+
+def test_a_market_without_cross_border_trade_has_an_empty_concentration_table_with_its_columns() -> None:
+    flows = pd.DataFrame({"exporter": ["CHN", "USA"], "importer": ["CHN", "USA"], "flow_t": [50.0, 10.0]})
+    base = MarketBaseline("gallium", "refinery", None, flows, price_usd_per_t=1_000.0)
+    res = PartialEquilibrium(elasticities=EL).solve(base, _scenario())
+    conc = res.tables["concentration"]
+    assert len(conc) == 0
+    assert list(conc.columns) == ["mineral", "stage", "year", "importer", "hhi_baseline", "top_exporter_baseline",
+                                  "top_share_baseline", "hhi_scenario", "top_exporter_scenario", "top_share_scenario"]
+    assert res.tables["flows"]["year"].isna().all() and str(res.tables["flows"]["year"].dtype) == "Int64"
+
+
+def test_top_exporter_tie_goes_to_the_alphabetically_first() -> None:
+    flows = pd.DataFrame({"exporter": ["KOR", "AUS", "USA"], "importer": ["USA", "USA", "USA"],
+                          "flow_t": [30.0, 30.0, 10.0]})
+    base = MarketBaseline("gallium", "refinery", 2023, flows, price_usd_per_t=1_000.0)
+    res = PartialEquilibrium(elasticities=EL).solve(base, _scenario())
+    assert res.tables["markets"].iloc[0]["top_exporter"] == "AUS"
+    assert res.tables["concentration"].iloc[0]["top_exporter_baseline"] == "AUS"

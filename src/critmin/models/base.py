@@ -241,7 +241,7 @@ class Result:
 
 def measure_columns(frame: pd.DataFrame) -> list[str]:
     """The numeric (float) columns of a table: the ones that must carry a unit."""
-    return [str(c) for c, dtype in frame.dtypes.items() if dtype.kind == "f"]
+    return [c for c, dtype in frame.dtypes.items() if dtype.kind == "f"]
 
 
 @runtime_checkable

@@ -131,7 +131,7 @@ def _surplus_changes(p: MarketProblem, s: MarketSolution, mode: str) -> tuple[np
     return np.where(X0 > 0, ps, 0.0), np.where(exp0 > 0, cs, 0.0)
 
 
-def _import_concentration(key: dict[str, Any], c: np.ndarray, q0: np.ndarray, m1: np.ndarray) -> pd.DataFrame:
+def _import_concentration(keys: dict[str, Any], c: np.ndarray, q0: np.ndarray, m1: np.ndarray) -> pd.DataFrame:
     """Each importer's import-source HHI, top exporter and its share, before and after
     (domestic supply excluded); importers that import nothing in either case are left out."""
     from critmin.metrics.concentration import REMAINDER, source_hhi
@@ -146,7 +146,7 @@ def _import_concentration(key: dict[str, Any], c: np.ndarray, q0: np.ndarray, m1
         cols[f"top_exporter_{case}"] = np.where(top >= 0, c[np.maximum(top, 0)], None)
         cols[f"top_share_{case}"] = share
         buys |= ~np.isnan(hhi)
-    out = pd.DataFrame({"mineral": key["mineral"], "stage": key["stage"], "importer": c, **cols})
+    out = pd.DataFrame({**keys, "importer": c, **cols})
     return out[buys].reset_index(drop=True)
 
 
@@ -157,10 +157,11 @@ def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: 
     unit_value = b.price_usd_per_t or 1.0
     q0, m1 = p.q0, s.flows
     ei, ii = np.nonzero((q0 > 0) | (m1 > 0))
-    key = {"mineral": b.mineral, "stage": b.stage, "year": b.year}
+    no_year = b.year is None or bool(pd.isna(b.year))
 
     def keyed(length: int) -> dict[str, Any]:  # the market's key columns, year as Int64
-        year = pd.arrays.IntegerArray(np.full(length, b.year or 0, dtype=np.int64), np.full(length, b.year is None))
+        year = pd.arrays.IntegerArray(np.full(length, 0 if no_year else int(b.year), dtype=np.int64),
+                                      np.full(length, no_year))
         return {"mineral": b.mineral, "stage": b.stage, "year": year}
 
     flow_t_baseline, flow_t = q0[ei, ii], m1[ei, ii]
@@ -185,8 +186,9 @@ def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: 
         "landed_price_change_share": landed_change,
         "tariff_share": p.tariff1[ei, ii] - 1.0, "export_tax_share": p.export_tax[ei, ii],
         "rent_usd_per_t": s.rent[ei, ii] * unit_value, "levy_usd_per_t": s.levy[ei, ii] * unit_value,
-        "method": np.where(known, b.flows["method"].to_numpy(dtype=object)[np.maximum(r, 0)], "observed"),
-        "source": np.where(known, b.flows["source"].to_numpy(dtype=object)[np.maximum(r, 0)], ""),
+        "method": np.where(known, b.flows["method"].fillna("observed").to_numpy(dtype=object)[np.maximum(r, 0)],
+                           "observed"),
+        "source": np.where(known, b.flows["source"].fillna("").to_numpy(dtype=object)[np.maximum(r, 0)], ""),
         "flow_change_share": change,
     })
 
@@ -232,7 +234,7 @@ def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: 
     top = exporters[np.argmax(exports_t_baseline[exporters])] if len(exporters) else -1
     worst = int(np.argmax(shortfall_share)) if n else -1
     brief = {
-        "key": (b.mineral, b.stage, b.year), "countries": c,
+        "key": (b.mineral, b.stage, None if no_year else int(b.year)), "countries": c,
         "trade_t_baseline": float(flow_t_baseline[cross].sum()), "trade_t": float(flow_t[cross].sum()),
         "top_exporter": c[top] if top >= 0 else None,
         "top_exporter_price_change_share": float(s.w[top] - 1.0) if top >= 0 else np.nan,
@@ -244,6 +246,6 @@ def market_tables(b: MarketBaseline, p: MarketProblem, s: MarketSolution, mode: 
     }
     diag = {f"{b.mineral}/{b.stage}": dict(s.diagnostics)}
     return {"flows": flows, "countries": countries, "welfare": welfare, "diagnostics": diag,
-            "concentration": _import_concentration(key, c, q0, m1), "brief": brief,
+            "concentration": _import_concentration(keyed(n), c, q0, m1), "brief": brief,
             "members": p.members, "welfare_unit": "USD" if b.price_usd_per_t else
             f"base-price units ({b.quantity_unit} x base world price)"}

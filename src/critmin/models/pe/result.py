@@ -53,6 +53,8 @@ class _MarketTables:
         Solver diagnostics per market.
     markets : tuple
         ``(mineral, stage, year)`` of every market solved, in the order solved.
+    priced_markets : tuple
+        The markets (same keys) whose baseline has a base price in USD/t.
     import_concentration : DataFrame
         Each importer's import-source HHI before and after (``market_tables``).
     briefs : tuple of dict
@@ -72,7 +74,7 @@ class _MarketTables:
     welfare_unit: str = "USD"
     elasticities: dict[str, Any] = field(default_factory=dict)
     quantity_unit: str = "t"
-    priced_markets: tuple[tuple[str, str], ...] = ()
+    priced_markets: tuple[tuple[str, str, int | None], ...] = ()
     blocs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     markets: tuple[tuple[str, str, int | None], ...] = ()
     import_concentration: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -87,7 +89,7 @@ class _MarketTables:
 
         flows, countries, welfare, conc = (stack(name) for name in ("flows", "countries", "welfare", "concentration"))
         if len(parts) > 1:
-            conc = conc.sort_values(["mineral", "stage", "importer"], kind="stable").reset_index(drop=True)
+            conc = conc.sort_values(["mineral", "stage", "year", "importer"], kind="stable").reset_index(drop=True)
         for frame, unit in ((flows, "t"), (countries, "t"), (welfare, parts[0]["welfare_unit"])):
             frame.attrs["unit"] = unit
         diags: dict[str, Any] = {}
@@ -113,8 +115,8 @@ class _MarketTables:
                    members=members, welfare_unit=" / ".join(sorted(units)),
                    elasticities=el.as_dict(),
                    blocs=tuple(blocs), import_concentration=conc, briefs=tuple(p["brief"] for p in parts),
-                   markets=tuple((b.mineral, b.stage, b.year) for b in baselines),
-                   priced_markets=tuple((b.mineral, b.stage) for b in baselines if b.price_usd_per_t),
+                   markets=tuple(p["brief"]["key"] for p in parts),
+                   priced_markets=tuple(p["brief"]["key"] for p, b in zip(parts, baselines) if b.price_usd_per_t),
                    quantity_unit="t" if all(b.quantity_unit == "t" for b in baselines) else "usd")
 
     def to_result(self) -> Result:
@@ -142,23 +144,24 @@ class _MarketTables:
 
         welfare_cols = [*WELFARE_COMPONENTS, *MEMO_COLUMNS, "net_welfare"]
         priced = set(self.priced_markets)
-        unpriced = sorted({(m, st) for m, st, _ in self.markets} - priced)
+        unpriced = [key for key in self.markets if key not in priced]
         welfare, warnings = self.welfare, []
         if unpriced:
             values = welfare[welfare_cols].to_numpy(dtype=float, copy=True)
-            if len(unpriced) == len(self.markets):
-                values[:] = math.nan
-            else:
-                values[pd.MultiIndex.from_frame(welfare[["mineral", "stage"]]).isin(unpriced)] = math.nan
+            # welfare rows come market by market, one per country, in the order solved
+            values[np.repeat([b["key"] not in priced for b in self.briefs],
+                             [len(b["countries"]) for b in self.briefs])] = math.nan
             welfare = pd.concat([welfare.drop(columns=welfare_cols),
                                  pd.DataFrame(values, columns=welfare_cols, index=welfare.index)], axis=1)
-            names = ", ".join(f"{m} {st}" for m, st in unpriced)
+            welfare.attrs = dict(self.welfare.attrs)
+            names = ", ".join(_market_name(key) for key in sorted(unpriced, key=_order))
             warnings.append(f"no base price in USD/t for {names}: welfare in USD unknown; "
                             "set baseline.price_usd_per_t")
         by_country = _sum_by_country(welfare, welfare_cols)
         # the headline quotes welfare in the runs' own units (base-price units where no USD)
         headline_by_country = _sum_by_country(self.welfare, welfare_cols) if unpriced else by_country
         bloc = _bloc_rows(by_country, self._wanted_blocs(), welfare_cols)
+        by_country.attrs["unit"] = self.welfare_unit
         markets = self.market_summary(unpriced)
         markets["year"] = pd.array(markets["year"], dtype="Int64")
         tables = {
@@ -192,11 +195,6 @@ class _MarketTables:
                                   "quantity_unit": "t" if q == "t" else "USD at base prices",
                                   "zone_members": list(self.members)})
 
-    def __repr__(self) -> str:
-        net = self.welfare["net_welfare"].sum()
-        return (f"_MarketTables({self.scenario_name!r}, mode={self.mode}, {len(self.markets)} market(s), "
-                f"{len(self.flows)} flows, world net welfare {net:,.0f} {self.welfare_unit})")
-
     # ------------------------------------------------------------ tables
     def prices(self) -> pd.DataFrame:
         """World price change per exporter and market."""
@@ -219,28 +217,29 @@ class _MarketTables:
             wanted[name] = members
         return wanted
 
-    def market_summary(self, unpriced: Iterable[tuple[str, str]] = ()) -> pd.DataFrame:
+    def market_summary(self, unpriced: Iterable[tuple[str, str, int | None]] = ()) -> pd.DataFrame:
         """One row per market: the headline numbers of the scenario.
 
         Columns: ``mineral, stage, year``; ``trade_t_baseline``/``trade_t`` (cross-border
         flows); ``top_exporter`` (largest baseline exports) and its
         ``top_exporter_price_change_share``; ``zone_landed_price_change_share``
         (quantity-weighted, members' purchases); ``max_shortfall_country``/
-        ``max_shortfall_share`` (ties go to the first country in alphabetical order);
-        ``zone_net_welfare`` (0 in a market without a member; NaN without a zone),
-        ``world_net_welfare``, ``levy_revenue``, ``subsidy_cost``, ``rents``. Money is NaN
-        for the ``unpriced`` markets (mineral, stage), whose welfare has no USD value.
+        ``max_shortfall_share`` (ties, here and for the top exporter, go to the first
+        country in alphabetical order); ``zone_net_welfare`` (0 in a market without a
+        member; NaN without a zone), ``world_net_welfare``, ``levy_revenue``,
+        ``subsidy_cost``, ``rents``. Money is NaN for the ``unpriced`` markets
+        (mineral, stage, year), whose welfare has no USD value.
         """
         members = np.array(sorted(self.members), dtype=object)
         unpriced = set(unpriced)
         rows = []
-        for brief in sorted(self.briefs, key=lambda b: tuple("" if k is None else str(k) for k in b["key"])):
+        for brief in sorted(self.briefs, key=lambda b: _order(b["key"])):
             m, st, yr = brief["key"]
             is_member = np.isin(brief["countries"], members)
             zone_flow = is_member[brief["importer"]]
             zq = brief["flow_t"][zone_flow].sum()
             w = brief["welfare"]
-            known = (m, st) not in unpriced
+            known = brief["key"] not in unpriced
             rows.append({
                 "mineral": m, "stage": st, "year": yr,
                 "trade_t_baseline": brief["trade_t_baseline"], "trade_t": brief["trade_t"],
@@ -265,18 +264,26 @@ class _MarketTables:
     def _headline(self, by_country: pd.DataFrame, top: int = 5) -> list[str]:
         """A few lines a minister's briefing can quote (after the title line)."""
         lines = []
-        for brief in sorted(self.briefs, key=lambda b: (b["key"][0], b["key"][1])):
-            m, st, _ = brief["key"]
+        years = {}
+        for m, st, yr in self.markets:
+            years.setdefault((m, st), set()).add(yr)
+        for brief in sorted(self.briefs, key=lambda b: _order(b["key"])):
+            m, st, yr = brief["key"]
+            # the year is named when the run holds several years of one market
+            label = _market_name(brief["key"]) if len(years[(m, st)]) > 1 else f"{m} {st}"
             change = brief["world_price_change_share"][brief["exporters"]]
             names = brief["countries"][brief["exporters"]]
             big = np.argsort(-np.abs(change), kind="stable")[:3]
             if len(big):
                 moves = ", ".join(f"{names[k]} {change[k]:+.1%}" for k in big)
-                lines.append(f"  {m} {st}: world prices {moves}")
+                lines.append(f"  {label}: world prices {moves}")
         c = self.countries
         hit = np.flatnonzero(c["shortfall_t"].to_numpy() > 0)
-        share = c["shortfall_share"].to_numpy()[hit]
-        for k in hit[np.argsort(-share, kind="stable")[:top]]:
+        # largest share first; ties in market order (as the price lines), then country order
+        order = np.lexsort((c["country"].to_numpy(dtype=str)[hit], c["year"].fillna(-1).to_numpy(dtype=np.int64)[hit],
+                            c["stage"].to_numpy(dtype=str)[hit], c["mineral"].to_numpy(dtype=str)[hit],
+                            -c["shortfall_share"].to_numpy()[hit]))
+        for k in hit[order[:top]]:
             row = c.iloc[k]
             lines.append(f"  shortfall {row['country']} {row['mineral']} {row['stage']}: {row['shortfall_t']:,.4g} t "
                          f"({row['shortfall_share']:.1%} of baseline demand)")
@@ -292,9 +299,19 @@ class _MarketTables:
         return lines
 
 
+def _order(key: tuple[str, str, int | None]) -> tuple[str, str, int]:
+    """Sort key of a market: mineral, stage, then year (a market without a year first)."""
+    return key[0], key[1], -1 if key[2] is None else key[2]
+
+
+def _market_name(key: tuple[str, str, int | None]) -> str:
+    m, st, yr = key
+    return f"{m} {st}" if yr is None else f"{m} {st} {yr}"
+
+
 def _sum_by_country(welfare: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Welfare summed over markets per country (NaN only where every market is NaN), lowest
-    net welfare first."""
+    """Welfare summed over markets per country, lowest net welfare first. Markets without a
+    value (NaN: no base price) are left out of the sum; NaN only where every market is."""
     if welfare["country"].is_unique:  # one market: nothing to sum
         out = welfare[["country", *columns]]
     else:
