@@ -204,6 +204,6 @@ def test_a_run_that_ignores_its_deadline_has_its_worker_ended_and_the_next_run_w
             asyncio.run(runner.run(sleep_for, 300.0))
         # the only slot frees when the sleeping worker is ended, not after 300 s
         assert asyncio.run(runner.run(quick)) == ("ok", '{"quick": true}')
-        assert time.monotonic() - started < 60
+        assert time.monotonic() - started < 150  # far below 300 s; generous for a loaded machine
     finally:
         runner.shutdown()

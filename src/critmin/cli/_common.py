@@ -34,7 +34,7 @@ class Format(StrEnum):
 
 StoreOpt = Annotated[
     Path | None,
-    typer.Option("--store", help="DuckDB store file [env: CRITMIN_STORE; default: user data dir]",
+    typer.Option("--store", help="DuckDB store file (env: CRITMIN_STORE; default: user data dir)",
                  show_default=False),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]

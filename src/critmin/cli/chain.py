@@ -18,10 +18,10 @@ ChainArg = Annotated[str, typer.Argument(help="semiconductors, magnets or batter
 YearOpt = Annotated[int | None, typer.Option("--year", help="Data year (default: the chain's base year, 2024).")]
 SourceDirOpt = Annotated[Path | None, typer.Option(
     "--source-dir", help="Raw-data directory for run-time-only sources (CSET chip graph, CC BY-NC) "
-    "[env: CRITMIN_SOURCE_DIR; default: ../shared/data beside the checkout, if present].",
+    "(env: CRITMIN_SOURCE_DIR; default: ../shared/data beside the checkout, if present).",
     show_default=False)]
 StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="DuckDB store file [env: CRITMIN_STORE; default: user data dir]", show_default=False)]
+    "--store", help="DuckDB store file (env: CRITMIN_STORE; default: user data dir)", show_default=False)]
 
 
 def _fmt(value: str) -> Any:

@@ -125,7 +125,7 @@ def status(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 @data_app.command("snapshot")
 def snapshot(
     out: Annotated[Path | None, typer.Option(
-        help="Directory for the Parquet snapshot [default: the bundled src/critmin/snapshot].",
+        help="Directory for the Parquet snapshot (default: the bundled src/critmin/snapshot).",
         show_default=False)] = None,
     store: StoreOpt = None,
 ) -> None:

@@ -17,7 +17,7 @@ def fetch_command(
         metavar="SOURCE", help="Release to download; omit (or --list) to list them.",
         show_default=False)] = None,
     dest: Annotated[Path | None, typer.Option(
-        "--dest", help="Directory to download into [default: the critmin cache dir].",
+        "--dest", help="Directory to download into (default: the critmin cache dir).",
         show_default=False)] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Download again even if a verified copy is present.")] = False,

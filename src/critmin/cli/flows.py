@@ -28,9 +28,9 @@ data_app.add_typer(import_app, name="import")
 def flows(
     mineral: Annotated[str, typer.Argument(help="Mineral id, name or symbol, e.g. nickel, Ga.")],
     stage: Annotated[str | None, typer.Option(help="mine, smelter, refinery, metal, chemical "
-                                              "[default: all (observed); the stage with most "
-                                              "trade (complete)]")] = None,
-    year: Annotated[int | None, typer.Option(help="Year [default: latest with data].")] = None,
+                                              "(default: all (observed); the stage with most "
+                                              "trade (complete))")] = None,
+    year: Annotated[int | None, typer.Option(help="Year (default: latest with data).")] = None,
     exporter: Annotated[str | None, typer.Option(help="ISO3 or country name.")] = None,
     importer: Annotated[str | None, typer.Option(help="ISO3, country name or bloc.")] = None,
     complete: Annotated[bool, typer.Option(
@@ -166,7 +166,7 @@ def import_baci(
     paths: Annotated[list[Path], typer.Argument(
         help="BACI_<HS>_Y<year>_V<version>.csv files, or the unzipped release folder.")],
     country_codes: Annotated[Path | None, typer.Option(
-        help="The release's country_codes_V*.csv [default: the bundled V202501 table].")] = None,
+        help="The release's country_codes_V*.csv (default: the bundled V202501 table).")] = None,
     store: StoreOpt = None,
 ) -> None:
     """Add BACI year files (streamed through DuckDB) to the store's flows; a full year's

@@ -29,7 +29,7 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Also write one CSV p
                                              "and result.json in this folder.")]
 StoreOpt = Annotated[Path | None, typer.Option(
     "--store", help="DuckDB store file for baselines read from the store "
-    "[env: CRITMIN_STORE; default: user data dir]", show_default=False)]
+    "(env: CRITMIN_STORE; default: user data dir)", show_default=False)]
 
 
 DrawsOpt = Annotated[int, typer.Option(

@@ -18,7 +18,7 @@ from critmin.vocab import SolveMode
 
 @scenario_app.command("list")
 def list_(directory: Annotated[Path | None, typer.Option("--dir", help="Folder of scenario files "
-                                                         "[default: the scenarios/ library]")] = None,
+                                                         "(default: the scenarios/ library)")] = None,
           fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv")] = "table") -> None:
     """List the scenario library: name, model, baseline and shocks of each file."""
     import pandas as pd
@@ -80,7 +80,7 @@ def run_cmd(file: FileArg, fmt: FormatOpt = RunFormat.table, out: OutOpt = None,
             store: StoreOpt = None,
             mode: Annotated[Mode | None, typer.Option(
                 "--mode", help="model: pe only; gsim: the linear GSIM system, exact: levels "
-                "(bans, large shocks) [default: the file's pe.mode]", show_default=False)] = None,
+                "(bans, large shocks) (default: the file's pe.mode)", show_default=False)] = None,
             bloc: Annotated[list[str] | None, typer.Option(
                 "--bloc", help="model: pe only; also total welfare over this bloc (name from "
                 "`critmin blocs`); repeatable.")] = None) -> None:

@@ -19,7 +19,7 @@ def serve(
     store: StoreOpt = None,
     source_dir: Annotated[Path | None, typer.Option(
         "--source-dir", help="The only directory scenario data references may name "
-        "[default: CRITMIN_SOURCE_DIR or ../shared/data beside the checkout].",
+        "(default: CRITMIN_SOURCE_DIR or ../shared/data beside the checkout).",
         show_default=False)] = None,
     solve_seconds: Annotated[float, typer.Option(
         min=0.1, help="Time limit of one scenario run (503 beyond).")] = 30.0,
