@@ -220,4 +220,7 @@ def main(quick: bool) -> None:
 
 
 if __name__ == "__main__":
-    main("--quick" in sys.argv)
+    from _machine import machine_report
+
+    with machine_report("bench_baseline_estimator"):
+        main("--quick" in sys.argv)

@@ -112,4 +112,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _machine import machine_report
+
+    with machine_report("bench_ge"):
+        main()

@@ -154,4 +154,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from _machine import machine_report
+
+    with machine_report("bench_metrics"):
+        code = main()
+    raise SystemExit(code)

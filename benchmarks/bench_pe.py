@@ -247,7 +247,10 @@ def replace_scheduler(d: ElasticityDraws, scheduler: str) -> ElasticityDraws:
 
 
 if __name__ == "__main__":
+    from _machine import machine_report
+
     quick = "--quick" in sys.argv
-    bench_one_market(quick)
-    bench_all_markets(quick)
-    bench_draws(quick)
+    with machine_report("bench_pe"):
+        bench_one_market(quick)
+        bench_all_markets(quick)
+        bench_draws(quick)

@@ -163,4 +163,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from _machine import machine_report
+
+    with machine_report("bench_routes"):
+        code = main()
+    sys.exit(code)

@@ -187,4 +187,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _machine import machine_report
+
+    with machine_report("ge_vs_gegravity"):
+        main()
