@@ -108,12 +108,18 @@ def solve_batch(models: Sequence[Any], baseline: Any, scenario: Any, first: int
     """Solve each model; the numeric tables stacked with a ``draw`` column, and failures.
 
     Runs on the workers: returns plain DataFrames (a Result holds read-only mappings that
-    do not pickle).
+    do not pickle). A model may solve a whole batch itself: if it has
+    ``solve_many(models, baseline, scenario, first)``, that is called instead and must return
+    exactly what this loop would (the network model solves its draws' LPs back to back and
+    builds only the band tables, as arrays, once per batch).
     """
     import pandas as pd
 
     from critmin.models.base import measure_columns
 
+    many = getattr(models[0], "solve_many", None) if len(models) else None
+    if many is not None:
+        return many(models, baseline, scenario, first)
     parts: dict[str, list[pd.DataFrame]] = {}
     failed: list[tuple[int, str]] = []
     for k, model in enumerate(models):
@@ -194,13 +200,13 @@ def run_sweep(model: Any, baseline: Any, scenario: Any, draw: Draw, settings: Sw
     workers = 1
     if where == SERIAL:
         parts, failed = [], []
-        step = max(1, settings.draws // 100)
-        for i, m in enumerate(models):
-            tables, bad = solve_batch([m], baseline, scenario, i)
+        size = settings.batch or max(1, settings.draws // 100)  # about 100 progress steps
+        for a, b in _batches(len(models), size):
+            tables, bad = solve_batch(models[a:b], baseline, scenario, a)
             parts.append(tables)
             failed.extend(bad)
-            if progress is not None and ((i + 1) % step == 0 or i + 1 == settings.draws):
-                progress("draws", i + 1, settings.draws)
+            if progress is not None:
+                progress("draws", b, settings.draws)
     else:
         from distributed import Client, LocalCluster
 

@@ -273,6 +273,57 @@ class NetworkModel:
     def with_draws(self, **changes: Any) -> NetworkModel:
         return replace(self, **changes)
 
+    def solve_many(self, models: Any, baseline: Any, scenario: Any, first: int
+                   ) -> tuple[dict[str, pd.DataFrame], list[tuple[int, str]]]:
+        """A batch of drawn models (the sweep's :func:`critmin.sweep.solve_batch` hook).
+
+        Returns what solving each drawn model and stacking its band tables with a ``draw``
+        column would (same LPs, same tables, same row order), without a Result and its
+        DataFrames per draw: the LPs run back to back on one HiGHS instance and the band
+        tables are built from arrays once per batch. Models without drawn ``values``
+        (a central solve) go through :meth:`solve`."""
+        from critmin.errors import CritminError, SolveError
+        from critmin.models.base import measure_columns
+
+        models = list(models)
+        failed: list[tuple[int, str]] = []
+        if any(m.values is None for m in models):  # not drawn: one Result each
+            parts: dict[str, list[pd.DataFrame]] = {}
+            for k, m in enumerate(models):
+                try:
+                    result = m.solve(baseline, scenario)
+                except CritminError as exc:
+                    failed.append((first + k, f"{type(exc).__name__}: {exc}"))
+                    continue
+                for name, frame in result.tables.items():
+                    if measure_columns(frame) and len(frame):
+                        parts.setdefault(name, []).append(frame.assign(draw=first + k))
+            return {name: pd.concat(f, ignore_index=True) for name, f in parts.items()}, failed
+        if not isinstance(scenario, ChainScenario):
+            scenario = chain_scenario(scenario)
+        spec = baseline.spec
+        p = self.problem(baseline)
+        cuts = self.cuts(baseline, scenario)
+        sizes = (len(spec.edges), len(spec.products), len(spec.nodes))
+        acc = _BandAccumulator(spec, p)
+        for k, m in enumerate(models):
+            scen = scenario
+            if m.priority and not scen.priority:
+                scen = replace(scen, priority=tuple(m.priority))
+            d = m.values
+            try:
+                if (len(d.coefficient), len(d.volume), len(d.price)) != sizes:
+                    raise InvalidParameterError(f"NetworkModel values do not fit chain {spec.name}.")
+                sol = solve(p, d, cuts, reroute=m.reroute, spare_share=m.spare_share, priority=scen.priority,
+                            proportional=m.proportional)
+                if sol.status != "optimal":
+                    raise SolveError(f"network LP for {scen.name!r} ended {sol.status}", {"status": sol.status})
+            except CritminError as exc:
+                failed.append((first + k, f"{type(exc).__name__}: {exc}"))
+                continue
+            acc.add(first + k, d, sol)
+        return acc.tables(), failed
+
 
 def draw(model: NetworkModel, rng: np.random.Generator) -> NetworkModel:
     """``model`` with every coefficient, product volume and price drawn from its triangular
@@ -288,6 +339,96 @@ def draw(model: NetworkModel, rng: np.random.Generator) -> NetworkModel:
 
     coef, vol, price = model.ranges
     return replace(model, values=Draw(tri(coef), tri(vol), tri(price)))
+
+
+class _BandAccumulator:
+    """The band tables of many drawn solves, stacked with a ``draw`` column: the same
+    columns, values and row order as :func:`result_tables` (``bands_only``) per draw, with
+    the arithmetic on arrays and one DataFrame per table per batch."""
+
+    def __init__(self, spec: Any, p: Problem) -> None:
+        self.spec, self.p = spec, p
+        assumed = _assumed_nodes(spec)
+        self.assumed = np.array([assumed[n] for n in p.nodes], dtype=bool)
+        self.units = np.array([spec.node(n).unit for n in p.nodes], dtype=object)
+        order = ("mine", "refine", "intermediate", "component", "product")
+        self.stages = [s for s in order if s in p.stages]
+        st_y = np.array(p.stages)[p.y_node]
+        self.stage_masks = [st_y == s for s in self.stages]
+        self.is_prod_y = p.is_product[p.y_node]
+        self.names, self.country_inv = np.unique(np.array(p.y_country)[self.is_prod_y], return_inverse=True)
+        self.rows: dict[str, list[np.ndarray]] = {k: [] for k in ("draw", "xb", "xs", "lost", "share", "usd",
+                                                                   "st_base", "st_lost", "c_order", "c_lost",
+                                                                   "c_base", "total")}
+
+    def add(self, draw_id: int, d: Draw, sol: Solution) -> None:
+        p, r = self.p, self.rows
+        n_nodes = len(p.nodes)
+        xb = np.bincount(p.y_node, weights=sol.x, minlength=n_nodes)
+        xs = np.bincount(p.y_node, weights=sol.delivered, minlength=n_nodes)
+        lost_n = np.clip(xb - xs, 0.0, None)
+        lost_usd = lost_n * d.price
+        r["draw"].append(draw_id)
+        r["xb"].append(xb)
+        r["xs"].append(xs)
+        r["lost"].append(lost_n)
+        r["share"].append(np.where(xb > 0, lost_n / np.where(xb > 0, xb, 1.0), 0.0))
+        r["usd"].append(lost_usd)
+        r["total"].append(float(np.sum(lost_usd[p.is_product])))
+        price_y = d.price[p.y_node]
+        base_usd = sol.x * price_y
+        net = (sol.x - sol.delivered) * price_y
+        r["st_base"].append(np.array([base_usd[m].sum() for m in self.stage_masks]))
+        r["st_lost"].append(np.clip(np.array([net[m].sum() for m in self.stage_masks]), 0.0, None))
+        diff = sol.x - sol.delivered
+        diff = np.where(np.abs(diff) <= 1e-6 * np.maximum(sol.x, 1e-12), 0.0, diff)  # as node_frame
+        lost_y_usd = np.maximum(diff, 0.0) * price_y
+        c_lost = np.bincount(self.country_inv, weights=lost_y_usd[self.is_prod_y], minlength=len(self.names))
+        c_base = np.bincount(self.country_inv, weights=base_usd[self.is_prod_y], minlength=len(self.names))
+        order = np.argsort(-c_lost, kind="stable")  # as sort_values(ascending=False, kind="stable")
+        r["c_order"].append(order)
+        r["c_lost"].append(c_lost[order])
+        r["c_base"].append(c_base[order])
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        r, p = self.rows, self.p
+        n = len(r["draw"])
+        if not n:
+            return {}
+        draw_ids = np.array(r["draw"], dtype=np.int64)
+        n_nodes = len(p.nodes)
+
+        def stack(key: str) -> np.ndarray:
+            return np.concatenate(r[key])
+
+        xb, xs, lost, usd = stack("xb"), stack("xs"), stack("lost"), stack("usd")
+        share = stack("share")
+        by_node = pd.DataFrame({"node": np.tile(np.array(p.nodes, dtype=object), n),
+                                "stage": np.tile(np.array(p.stages, dtype=object), n),
+                                "unit": np.tile(self.units, n), "output_quantity_baseline": xb,
+                                "output_quantity_scenario": xs, "lost_quantity": lost, "lost_share": share,
+                                "lost_usd": usd, "assumed": np.tile(self.assumed, n),
+                                "draw": np.repeat(draw_ids, n_nodes)})
+        prod = np.tile(p.is_product, n)
+        by_product = by_node[prod].rename(columns={"node": "product"}).drop(columns="stage").reset_index(drop=True)
+        st_base, st_lost = stack("st_base"), stack("st_lost")
+        n_st = len(self.stages)
+        by_stage = pd.DataFrame({"stage": np.tile(np.array(self.stages, dtype=object), n),
+                                 "output_usd_baseline": st_base, "lost_usd": st_lost,
+                                 "lost_share": np.where(st_base > 0, st_lost / np.where(st_base > 0, st_base, 1.0),
+                                                        0.0),
+                                 "draw": np.repeat(draw_ids, n_st)})
+        c_lost, c_base = stack("c_lost"), stack("c_base")
+        names = np.array(self.names, dtype=object)
+        by_country = pd.DataFrame({"country": names[stack("c_order")], "lost_usd": c_lost,
+                                   "output_usd_baseline": c_base,
+                                   "lost_share": np.where(c_base > 0, c_lost / np.where(c_base > 0, c_base, 1.0), 0.0),
+                                   "draw": np.repeat(draw_ids, len(names))})
+        total = pd.DataFrame({"chain": [self.spec.name] * n, "lost_usd": np.array(r["total"], dtype=float),
+                              "draw": draw_ids})
+        out = {"by_node": by_node, "by_product": by_product, "by_stage": by_stage, "by_country": by_country,
+               "total": total}
+        return {k: v for k, v in out.items() if len(v)}
 
 
 #: Tables of a drawn solve that the sweep turns into bands (the rest stay central-only).
