@@ -306,6 +306,7 @@ class NetworkModel:
         cuts = self.cuts(baseline, scenario)
         sizes = (len(spec.edges), len(spec.products), len(spec.nodes))
         acc = _BandAccumulator(spec, p)
+        warm: dict[str, Any] = {}  # the first LP starts from the previous draw's basis
         for k, m in enumerate(models):
             scen = scenario
             if m.priority and not scen.priority:
@@ -315,7 +316,7 @@ class NetworkModel:
                 if (len(d.coefficient), len(d.volume), len(d.price)) != sizes:
                     raise InvalidParameterError(f"NetworkModel values do not fit chain {spec.name}.")
                 sol = solve(p, d, cuts, reroute=m.reroute, spare_share=m.spare_share, priority=scen.priority,
-                            proportional=m.proportional)
+                            proportional=m.proportional, warm=warm)
                 if sol.status != "optimal":
                     raise SolveError(f"network LP for {scen.name!r} ended {sol.status}", {"status": sol.status})
             except CritminError as exc:

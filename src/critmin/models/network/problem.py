@@ -188,19 +188,30 @@ def _restricted(p: Problem, cuts: tuple[Cut, ...]) -> tuple[np.ndarray, np.ndarr
 
 def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, spare_share: float = 0.1,
           priority: tuple[str, ...] = (), proportional: bool = True,
-          warm: dict[str, Any] | None = None) -> Solution:
+          warm: dict[str, Any] | None = None, fresh: bool = False) -> Solution:
     """Solve the propagation LP for one draw and one set of export restrictions.
 
+    The LPs' index structure (rows, sparse pattern) is built once per problem and set of
+    restrictions (:class:`_Template`, kept per thread) and refilled with each draw's values;
+    every LP whose columns are returned is solved from scratch (presolve, cold simplex), as
+    if built anew, so the allocation is the same whatever was solved before.
+
     ``warm``: a dict kept between calls with the same problem and restrictions (the draws
-    of one sweep); each solve starts from the previous optimal basis."""
+    of one sweep). With proportional rationing the first LP only fixes the value of final
+    output that the second holds; it then starts from the previous draw's optimal basis
+    (the allocation returned, by the second LP, does not change; ``marginal`` and
+    ``iterations`` of the first LP may, as it can end at another optimal vertex). Elsewhere
+    ``warm`` is ignored.
+
+    ``fresh``: build every matrix with scipy and pass a new model for each LP, as before the
+    templates existed (the reference the tests compare with)."""
     import highspy
 
     X, x, f0 = p.baseline(d)
     price = d.price
     ny, nl = p.n_y, p.n_link
-    k, which = _restricted(p, cuts)
     is_prod_y = p.is_product[p.y_node]
-    has_out = np.isin(p.y_node, p.edge_src)
+    has_out = np.isin(p.y_node, p.edge_src) if fresh else _has_out(p)
     # Columns: y (ny), fa (nl), fb (nl if reroute)
     nfb = nl if reroute else 0
     ncol = ny + nl + nfb
@@ -226,6 +237,87 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
         # allocation under the LP's objective (priority weights included).
         return Solution("optimal", x.copy(), x.copy(), x, X, float(np.dot(cost[:ny], x)), np.zeros(ny), 0, 0.0,
                         ub[:ny].copy(), f0.copy(), f0, method=NO_RESTRICTION, lp_solves=0)
+    t = None if fresh else _template(p, cuts, reroute)
+    if t is None:
+        k, which = _restricted(p, cuts)
+        A, row_lo, row_hi, r = _assemble(p, d, cuts, reroute, k, which, x, f0, is_prod_y, has_out)
+    else:
+        k, which = t.k, t.which
+        A, row_lo, row_hi, r = t.fill(d, x, f0)
+    rationing = reroute and proportional and not priority and len(p.product_nodes) > 0
+    h = _highs()
+    if warm is not None and rationing and t is not None:
+        h1 = t.highs()  # kept loaded with this template's first LP, its basis between draws
+        status, sol, info = _run(h1, highspy, cost, lb, ub, A, row_lo, row_hi, warm, f"p1:{id(t)}")
+    else:
+        status, sol, info = _run(h, highspy, cost, lb, ub, A, row_lo, row_hi)
+    if status != "optimal":
+        return Solution(status, np.zeros(ny), np.zeros(ny), x, X, math.nan, np.zeros(ny))
+    col = np.array(sol.col_value)
+    objective = float(np.dot(cost[:ny], col[:ny]))
+    iterations = int(info.simplex_iteration_count)
+    col_dual = np.array(sol.col_dual)[:ny]
+    row_dual = np.array(sol.row_dual)
+    marginal = np.abs(col_dual) / np.where(weight > 0, weight, 1.0)
+    if reroute and np.any(k > 0):
+        keys = np.unique(p.link_ex[k > 0] * (len(cuts) + 1) + which[k > 0])
+        for key, dual in zip(keys, row_dual[r - len(keys):r]):
+            yi = int(key // (len(cuts) + 1))
+            marginal[yi] = max(marginal[yi], abs(float(dual)))
+    method = "HiGHS simplex: " + ("rerouting LP" if reroute else "Leontief LP (fixed trade patterns)")
+    lp_solves = 1
+    if rationing:
+        col2, it2, rationed = _proportional(h, highspy, p, cost, lb, ub, A, row_lo, row_hi, x, objective,
+                                            is_prod_y, col, t=t)
+        if not rationed and warm is not None and t is not None:
+            # the first LP's allocation is returned: solve it from scratch as a cold solve would
+            status, sol, info = _run(h, highspy, cost, lb, ub, A, row_lo, row_hi)
+            if status != "optimal":
+                return Solution(status, np.zeros(ny), np.zeros(ny), x, X, math.nan, np.zeros(ny))
+            col2 = np.array(sol.col_value)
+            it2 += int(info.simplex_iteration_count)
+        col = col2
+        iterations += it2
+        lp_solves = 2
+        method += (" + proportional rationing LP" if rationed else
+                   " (the proportional rationing LP failed: the first LP's allocation is returned)")
+    elif priority:
+        method += f" (priority countries weighted x{PRIORITY_WEIGHT:g})"
+    y = col[:ny]
+    objective = float(np.dot(cost[:ny], y))  # the value of the allocation returned
+    shipped = np.zeros(ny)
+    np.add.at(shipped, p.link_ex, col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0))
+    delivered = np.where(is_prod_y | ~has_out, y, shipped)
+    resid = _residual(A, col, row_lo, row_hi)
+    flows = col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0)
+    return Solution("optimal", y, delivered, x, X, objective, marginal, iterations, resid, ub[:ny].copy(),
+                    flows, f0, method=method, lp_solves=lp_solves)
+
+
+def _has_out(p: Problem) -> np.ndarray:
+    got = p.__dict__.get("_has_out")
+    if got is None:
+        got = np.isin(p.y_node, p.edge_src)
+        object.__setattr__(p, "_has_out", got)
+    return got
+
+
+def _assemble(p: Problem, d: Draw, cuts: tuple[Cut, ...], reroute: bool, k: np.ndarray, which: np.ndarray,
+              x: np.ndarray, f0: np.ndarray, is_prod_y: np.ndarray, has_out: np.ndarray
+              ) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray, int]:
+    """The first LP's matrix and row bounds, built from scratch; the number of rows."""
+    rows, cols, vals, row_lo, row_hi, r, ncol = _coo(p, d, cuts, reroute, k, which, x, f0, is_prod_y, has_out)
+    A = sp.csc_matrix((vals, (rows, cols)), shape=(r, ncol))
+    return A, row_lo, row_hi, r
+
+
+def _coo(p: Problem, d: Draw, cuts: tuple[Cut, ...], reroute: bool, k: np.ndarray, which: np.ndarray,
+         x: np.ndarray, f0: np.ndarray, is_prod_y: np.ndarray, has_out: np.ndarray
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """The first LP's entries (rows, columns, values, in this order: supply rows, input
+    rows, restriction or fixed-pattern rows), row bounds, rows and columns."""
+    ny, nl = p.n_y, p.n_link
+    ncol = ny + nl + (nl if reroute else 0)
     rows, cols, vals, rlo, rhi = [], [], [], [], []
     r = 0
     # supply rows: sum of shipments out of (u, i) <= y[u, i]
@@ -270,68 +362,125 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
         vals += [np.ones(nl), -ratio]
         rlo.append(np.zeros(nl)); rhi.append(np.zeros(nl))
         r += nl
-    A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, ncol))
-    row_lo, row_hi = np.concatenate(rlo), np.concatenate(rhi)
+    return (np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), np.concatenate(rlo),
+            np.concatenate(rhi), r, ncol)
 
-    h = _highs()
-    status, sol, info = _run(h, highspy, cost, lb, ub, A, row_lo, row_hi, warm, "p1")
-    if status != "optimal":
-        return Solution(status, np.zeros(ny), np.zeros(ny), x, X, math.nan, np.zeros(ny))
-    col = np.array(sol.col_value)
-    objective = float(np.dot(cost[:ny], col[:ny]))
-    iterations = int(info.simplex_iteration_count)
-    col_dual = np.array(sol.col_dual)[:ny]
-    row_dual = np.array(sol.row_dual)
-    marginal = np.abs(col_dual) / np.where(weight > 0, weight, 1.0)
-    if reroute and np.any(k > 0):
-        keys = np.unique(p.link_ex[k > 0] * (len(cuts) + 1) + which[k > 0])
-        for key, dual in zip(keys, row_dual[r - len(keys):r]):
-            yi = int(key // (len(cuts) + 1))
-            marginal[yi] = max(marginal[yi], abs(float(dual)))
-    method = "HiGHS simplex: " + ("rerouting LP" if reroute else "Leontief LP (fixed trade patterns)")
-    lp_solves = 1
-    if reroute and proportional and not priority and len(p.product_nodes):
-        col, it2, rationed = _proportional(h, highspy, p, cost, lb, ub, A, row_lo, row_hi, x, objective,
-                                           is_prod_y, col, warm)
-        iterations += it2
-        lp_solves = 2
-        method += (" + proportional rationing LP" if rationed else
-                   " (the proportional rationing LP failed: the first LP's allocation is returned)")
-    elif priority:
-        method += f" (priority countries weighted x{PRIORITY_WEIGHT:g})"
-    y = col[:ny]
-    objective = float(np.dot(cost[:ny], y))  # the value of the allocation returned
-    shipped = np.zeros(ny)
-    np.add.at(shipped, p.link_ex, col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0))
-    delivered = np.where(is_prod_y | ~has_out, y, shipped)
-    resid = _residual(A, col, row_lo, row_hi)
-    flows = col[ny:ny + nl] + (col[ny + nl:] if reroute else 0.0)
-    return Solution("optimal", y, delivered, x, X, objective, marginal, iterations, resid, ub[:ny].copy(),
-                    flows, f0, method=method, lp_solves=lp_solves)
+
+class _Template:
+    """The LPs of a problem and set of restrictions without the values: the sparse pattern
+    (CSC ``indptr``/``indices``), where each draw's values go, and the constant row bounds.
+    :meth:`fill` gives the matrix :func:`_assemble` would build, array for array (the
+    values' permutation comes from converting the same entries valued by their position)."""
+
+    def __init__(self, p: Problem, cuts: tuple[Cut, ...], reroute: bool) -> None:
+        self.p, self.cuts, self.reroute = p, cuts, reroute
+        self.k, self.which = _restricted(p, cuts)
+        ny, nl = p.n_y, p.n_link
+        is_prod_y = p.is_product[p.y_node]
+        has_out = _has_out(p)
+        stub = Draw(np.full(len(p.edge_src), 2.0), np.ones(len(p.product_nodes)), np.ones(len(p.nodes)))
+        rows, cols, vals, self.row_lo, self.row_hi, self.r, ncol = _coo(
+            p, stub, cuts, reroute, self.k, self.which, np.ones(ny), np.ones(nl), is_prod_y, has_out)
+        self.shape = (self.r, ncol)
+        n = len(vals)
+        A_pos = sp.csc_matrix((np.arange(1, n + 1, dtype=float), (rows, cols)), shape=self.shape)
+        self.perm = A_pos.data.astype(np.int64) - 1
+        if A_pos.nnz != n or not np.array_equal(np.sort(self.perm), np.arange(n)):
+            raise ValueError("repeated entries in the LP matrix")  # not expected: one per (row, col)
+        self.indptr, self.indices = A_pos.indptr, A_pos.indices
+        self.coo = vals  # constant entries as they are; the draw's are set in fill()
+        # where the draw's values go, in _coo's order (see its comments)
+        n_sup = int(np.count_nonzero(has_out & ~is_prod_y))
+        keys = p.link_edge * ny + p.link_im
+        uniq = np.unique(keys)
+        self.in_edge = uniq // ny
+        off_in = nl + n_sup + (nl if reroute else 0)
+        self.in_pos = off_in + np.arange(len(uniq))
+        self.leo_pos = off_in + len(uniq) + 2 * nl + np.arange(nl)  # Leontief rows' -ratio entries
+        self.cut_links = np.flatnonzero(self.k > 0) if reroute else np.array([], dtype=int)
+        self.n_cut = 0
+        if len(self.cut_links):
+            ck, self.cinv = np.unique(p.link_ex[self.cut_links] * (len(cuts) + 1) + self.which[self.cut_links],
+                                      return_inverse=True)
+            self.n_cut = len(ck)
+        self._highs: Any = None
+        self.p2: dict[bytes, Any] = {}
+
+    def fill(self, d: Draw, x: np.ndarray, f0: np.ndarray) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray, int]:
+        p = self.p
+        vals = self.coo.copy()
+        vals[self.in_pos] = d.coefficient[self.in_edge]
+        row_hi = self.row_hi
+        if self.reroute:
+            if self.n_cut:
+                cap = np.zeros(self.n_cut)
+                np.add.at(cap, self.cinv, f0[self.cut_links] * (1.0 - self.k[self.cut_links]))
+                row_hi = row_hi.copy()
+                row_hi[self.r - self.n_cut:] = cap
+        else:
+            xe = x[p.link_ex]
+            vals[self.leo_pos] = -(np.where(xe > 0, f0 / np.where(xe > 0, xe, 1.0), 0.0) * (1.0 - self.k))
+        A = sp.csc_matrix((vals[self.perm], self.indices, self.indptr), shape=self.shape)
+        return A, self.row_lo, row_hi, self.r
+
+    def highs(self) -> Any:
+        """This template's own HiGHS instance (its first LP stays loaded between draws)."""
+        if self._highs is None:
+            self._highs = _new_highs()
+        return self._highs
+
+
+#: Templates kept per thread, at most this many (a sweep uses one).
+MAX_TEMPLATES = 8
+
+
+def _template(p: Problem, cuts: tuple[Cut, ...], reroute: bool) -> _Template | None:
+    """This thread's template for ``(p, cuts, reroute)``; None when the pattern cannot be
+    reused (then the LP is built from scratch)."""
+    cache = getattr(_LOCAL, "templates", None)
+    if cache is None:
+        cache = _LOCAL.templates = {}
+    key = (id(p), cuts, reroute)
+    got = cache.get(key)
+    if got is not None and got.p is p:
+        return got
+    try:
+        t = _Template(p, cuts, reroute)
+    except ValueError:
+        return None
+    if len(cache) >= MAX_TEMPLATES:
+        cache.pop(next(iter(cache)))
+    cache[key] = t
+    return t
 
 
 _LOCAL = threading.local()
 
 
 def _highs() -> Any:
-    """One quiet HiGHS instance per thread. HiGHS prints a banner to the C-level stdout
-    when the first instance of a process is made; it is sent to /dev/null so that JSON
-    on stdout stays one document."""
+    """One quiet HiGHS instance per thread (every LP solved from scratch goes through it)."""
     h = getattr(_LOCAL, "highs", None)
     if h is None:
-        import highspy
+        h = _LOCAL.highs = _new_highs()
+    return h
 
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as null:
-                os.dup2(null.fileno(), 1)
-                h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        h.setOptionValue("output_flag", False)
-        _LOCAL.highs = h
+
+def _new_highs() -> Any:
+    """A quiet HiGHS instance. HiGHS prints a banner to the C-level stdout when the first
+    instance of a process is made; it is sent to /dev/null so that JSON on stdout stays
+    one document."""
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
     return h
 
 
@@ -364,37 +513,73 @@ def _run(h: Any, highspy: Any, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray,
 
 def _proportional(h: Any, highspy: Any, p: Problem, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray,
                   A: sp.csc_matrix, row_lo: np.ndarray, row_hi: np.ndarray, x: np.ndarray, z: float,
-                  is_prod_y: np.ndarray, fallback: np.ndarray, warm: dict[str, Any] | None = None
+                  is_prod_y: np.ndarray, fallback: np.ndarray, t: _Template | None = None
                   ) -> tuple[np.ndarray, int, bool]:
     """Hold final value at its optimum and maximise each product's smallest fill rate;
     ``fallback`` (the first LP's columns) if this LP does not end optimal. Returns the
-    columns, its iterations and whether it ended optimal."""
+    columns, its iterations and whether it ended optimal. Solved from scratch (a new model,
+    no basis), so its optimal vertex does not depend on earlier solves; with a template
+    the matrix's pattern is reused and only its values are placed."""
     ny = len(x)
     n_prod = len(p.product_nodes)
     ncol = A.shape[1]
-    prod_y = np.flatnonzero(is_prod_y & (x > 0))
-    t_of = {n: k for k, n in enumerate(p.product_nodes)}
-    t_col = ncol + np.array([t_of[n] for n in p.y_node[prod_y]])
-    # rows: y - t x >= 0 per product-country; value >= z (1 - 1e-9)
     rr = A.shape[0]
-    rows = [np.arange(len(prod_y)), np.arange(len(prod_y))]
-    cols = [prod_y, t_col]
-    vals = [np.ones(len(prod_y)), -x[prod_y]]
-    vrow = len(prod_y)
+    prod_y = np.flatnonzero(is_prod_y & (x > 0))
     nz = np.flatnonzero(cost[:ny] != 0)
-    rows.append(np.full(len(nz), vrow)); cols.append(nz); vals.append(cost[:ny][nz])
-    extra = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(vrow + 1, ncol + n_prod))
-    A2 = sp.vstack([sp.hstack([A, sp.csc_matrix((rr, n_prod))]), extra]).tocsc()
+    vals = np.concatenate([np.ones(len(prod_y)), -x[prod_y], cost[:ny][nz]])
+    pattern = None
+    if t is not None:
+        key = prod_y.tobytes() + b"|" + nz.tobytes()
+        pattern = t.p2.get(key)
+        if pattern is None:
+            pattern = _p2_pattern(p, A, prod_y, nz)
+            if len(t.p2) < 64:
+                t.p2[key] = pattern
+    if pattern is not None:
+        perm2, indices2, indptr2, shape2 = pattern
+        A2 = sp.csc_matrix((np.concatenate([A.data, vals])[perm2], indices2, indptr2), shape=shape2)
+    else:
+        rows, cols = _p2_entries(p, prod_y, nz, ncol)
+        extra = sp.csc_matrix((vals, (rows, cols)), shape=(len(prod_y) + 1, ncol + n_prod))
+        A2 = sp.vstack([sp.hstack([A, sp.csc_matrix((rr, n_prod))]), extra]).tocsc()
     cost2 = np.concatenate([np.where(np.arange(ncol) >= ny, cost, 0.0), np.ones(n_prod)])
     lb2 = np.concatenate([lb, np.zeros(n_prod)])
     ub2 = np.concatenate([ub, np.ones(n_prod)])
     lo2 = np.concatenate([row_lo, np.zeros(len(prod_y)), [z - 1e-9 * abs(z) - 1e-9]])
     hi2 = np.concatenate([row_hi, np.full(len(prod_y), INF), [INF]])
-    status, sol, info = _run(h, highspy, cost2, lb2, ub2, A2, lo2, hi2, warm, "p2")
+    status, sol, info = _run(h, highspy, cost2, lb2, ub2, A2, lo2, hi2)
     if status != "optimal":
         return fallback, 0, False
     return np.array(sol.col_value)[:ncol], int(info.simplex_iteration_count), True
+
+
+def _p2_entries(p: Problem, prod_y: np.ndarray, nz: np.ndarray, ncol: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the second LP's extra rows: ``y - t x >= 0`` per product-country
+    with output, then the value row over the columns with a price."""
+    t_of = {n: k for k, n in enumerate(p.product_nodes)}
+    t_col = ncol + np.array([t_of[n] for n in p.y_node[prod_y]], dtype=int)
+    vrow = len(prod_y)
+    rows = np.concatenate([np.arange(vrow), np.arange(vrow), np.full(len(nz), vrow)])
+    cols = np.concatenate([prod_y, t_col, nz])
+    return rows, cols
+
+
+def _p2_pattern(p: Problem, A: sp.csc_matrix, prod_y: np.ndarray, nz: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]] | None:
+    """The second LP's matrix pattern, through the same stacking as without a template,
+    with every entry valued by its position in ``concat(A.data, extra values)``."""
+    n_prod = len(p.product_nodes)
+    rr, ncol = A.shape
+    rows, cols = _p2_entries(p, prod_y, nz, ncol)
+    na = A.nnz
+    A_pos = sp.csc_matrix((np.arange(1, na + 1, dtype=float), A.indices, A.indptr), shape=A.shape)
+    extra = sp.csc_matrix((np.arange(na + 1, na + len(rows) + 1, dtype=float), (rows, cols)),
+                          shape=(len(prod_y) + 1, ncol + n_prod))
+    A2 = sp.vstack([sp.hstack([A_pos, sp.csc_matrix((rr, n_prod))]), extra]).tocsc()
+    perm = A2.data.astype(np.int64) - 1
+    if A2.nnz != na + len(rows) or not np.array_equal(np.sort(perm), np.arange(na + len(rows))):
+        return None
+    return perm, A2.indices.copy(), A2.indptr.copy(), A2.shape
 
 
 def _residual(A: sp.csc_matrix, col: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
