@@ -190,3 +190,21 @@ def test_bad_basis_is_exit_2(partial_path):
     result = runner.invoke(app, ["exposure", "IND", "--basis", "modelled", "--store",
                                  partial_path])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_exposure_series_is_the_against_countrys_share_over_time(snapshot_store):
+    """`critmin exposure UNIT --mineral M --series` (issue 10's spelling) is the share of
+    --against (China by default) in the unit's imports, year by year, as --share-of."""
+    store = str(snapshot_store.path)
+    series = _json(runner.invoke(app, ["exposure", "EU27", "-m", "manganese", "--series",
+                                       "--format", "json", "--store", store]))
+    share_of = _json(runner.invoke(app, ["exposure", "EU27", "-m", "manganese", "--share-of", "CHN",
+                                         "--format", "json", "--store", store]))
+    assert series["rows"] == share_of["rows"] and len(series["rows"]) > 1
+    years = [r["year"] for r in series["rows"] if r["stage"] == "mine"]
+    assert years == sorted(years, reverse=True) and years[-1] == 2002
+    against = _json(runner.invoke(app, ["exposure", "EU27", "-m", "manganese", "--series", "--against",
+                                        "ZAF", "--format", "json", "--store", store]))
+    assert against["rows"] != series["rows"] and {r["unit"] for r in against["rows"]} == {"EU27"}
+    bad = runner.invoke(app, ["exposure", "EU27", "--series", "--store", store])
+    assert bad.exit_code == 2 and "--series needs --mineral" in bad.output

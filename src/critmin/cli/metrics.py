@@ -124,6 +124,9 @@ def exposure(
         "--share-of", help="Instead: this country's share of the unit's imports over time "
         "(2002-2024, BACI complete matrices and top links; needs --mineral), e.g. CHN. Rows "
         "on truncated top links are flagged.")] = None,
+    series: Annotated[bool, typer.Option(
+        "--series", help="Instead: the --against country's share of the unit's imports over "
+        "time, 2002-2024 (--share-of AGAINST; needs --mineral).")] = False,
     usgs_nir: Annotated[bool, typer.Option(
         "--usgs-nir", help="Instead (USA only): recompute the USGS net import reliance from "
         "the MCS salient statistics and compare it with the published values.")] = False,
@@ -165,13 +168,15 @@ def exposure(
              title=f"USGS MCS {edition} net import reliance, published vs recomputed",
              provenance=res.provenance, extra=res.extra)
         return
+    if series and share_of is None:
+        share_of = against
     if share_of is not None:
         if not mineral:
             from critmin.errors import InvalidParameterError
 
+            flag = "--series" if series and share_of == against else f"--share-of {share_of}"
             raise InvalidParameterError(
-                f"--share-of {share_of} needs --mineral, e.g. `critmin exposure {unit} "
-                f"--mineral gallium --share-of {share_of}`.")
+                f"{flag} needs --mineral, e.g. `critmin exposure {unit} --mineral gallium {flag}`.")
         with progress("share of imports over time") as advance:
             advance("reading BACI flows", 0, 1)
             res = queries.exposure_share_series(s, unit, mineral=mineral, country=share_of,
