@@ -487,20 +487,10 @@ def _new_highs() -> Any:
 def _run(h: Any, highspy: Any, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray, A: sp.csc_matrix,
          row_lo: np.ndarray, row_hi: np.ndarray, warm: dict[str, Any] | None = None,
          key: str = "") -> tuple[str, Any, Any]:
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(cost)
-    lp.num_row_ = A.shape[0]
-    lp.col_cost_ = cost
-    lp.col_lower_ = lb
-    lp.col_upper_ = ub
-    lp.row_lower_ = row_lo
-    lp.row_upper_ = row_hi
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
-    lp.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(lp)
+    # the model as arrays (passModel's pointer overload: no HighsLp copies, ~0.4 ms less)
+    h.passModel(len(cost), A.shape[0], A.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMaximize),
+                0.0, cost, lb, ub, row_lo, row_hi, A.indptr.astype(np.int32, copy=False),
+                A.indices.astype(np.int32, copy=False), A.data, _continuous(len(cost)))
     if warm is not None and key in warm:  # the previous draw's basis: same structure
         h.setBasis(warm[key])
     h.run()
@@ -509,6 +499,14 @@ def _run(h: Any, highspy: Any, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray,
     if warm is not None and ok:
         warm[key] = h.getBasis()
     return ("optimal" if ok else h.modelStatusToString(status).lower()), h.getSolution(), h.getInfo()
+
+
+def _continuous(n: int) -> np.ndarray:
+    """Integrality of ``n`` continuous columns (HiGHS reads as many entries as columns)."""
+    got = _LOCAL.__dict__.setdefault("continuous", {})
+    if n not in got:
+        got[n] = np.zeros(n, dtype=np.int32)  # HighsVarType.kContinuous
+    return got[n]
 
 
 def _proportional(h: Any, highspy: Any, p: Problem, cost: np.ndarray, lb: np.ndarray, ub: np.ndarray,
