@@ -200,7 +200,7 @@ def run_sweep(model: Any, baseline: Any, scenario: Any, draw: Draw, settings: Sw
     workers = 1
     if where == SERIAL:
         parts, failed = [], []
-        size = settings.batch or max(1, settings.draws // 100)  # about 100 progress steps
+        size = settings.batch or max(1, math.ceil(settings.draws / 20))  # about 20 progress steps
         for a, b in _batches(len(models), size):
             tables, bad = solve_batch(models[a:b], baseline, scenario, a)
             parts.append(tables)
