@@ -82,13 +82,13 @@ def main() -> None:
             run_sweep(model, base, scen, draw, SweepSettings(draws=nr, seed=0, scheduler="serial"))
             dt = time.perf_counter() - t
             totals["serial"] += dt
-            row.append(f"serial {dt:7.1f} s")
+            row.append(f"serial {dt:7.1f} s ({1000 * dt / nr:.1f} ms/draw)")
         for w in (1, 2):
             t = time.perf_counter()
             run_sweep(model, base, scen, draw, SweepSettings(draws=nr, seed=0, n_workers=w))
             dt = time.perf_counter() - t
             totals[f"dask{w}"] += dt
-            row.append(f"dask-{w} {dt:7.1f} s")
+            row.append(f"dask-{w} {dt:7.1f} s ({1000 * dt / nr:.1f} ms/draw, cluster start included)")
         t = time.perf_counter()
         sweep(p, ds, cuts, reroute=False, spare_share=0.1)
         dt = time.perf_counter() - t
