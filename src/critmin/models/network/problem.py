@@ -22,6 +22,14 @@ baseline's value). Rationing is proportional: a second LP holds the total and ma
 smallest fill rate of each product across countries; a priority list instead weights the
 final output of the listed countries ten times and skips the second LP.
 
+Speed (issue 12's draws): the matrix pattern and row bounds of a problem and set of
+restrictions are built once (:class:`_Template`, per thread) and refilled with each draw's
+coefficients; each LP is handed to HiGHS as arrays. The LP whose columns are returned is
+always solved from scratch (presolve, no basis), so a draw's allocation does not depend on
+the draws solved before it: the rationing LP's optimum is not unique in how a short product
+is split across countries, and a warm start can end at another optimal vertex. Only the
+first LP of a proportional run, which fixes the value the second holds, is warm-started.
+
 The baseline is mass-balanced by construction: world node volumes are derived from the
 product volumes through the coefficients (``X_u = sum_v a_uv X_v``) and every link table
 has row sums equal to the exporter's share and column sums equal to the importer's.
@@ -199,9 +207,9 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
     ``warm``: a dict kept between calls with the same problem and restrictions (the draws
     of one sweep). With proportional rationing the first LP only fixes the value of final
     output that the second holds; it then starts from the previous draw's optimal basis
-    (the allocation returned, by the second LP, does not change; ``marginal`` and
-    ``iterations`` of the first LP may, as it can end at another optimal vertex). Elsewhere
-    ``warm`` is ignored.
+    (the allocation returned, by the second LP, moves only by round-off, ~1e-12 relative,
+    as the value it holds does; ``marginal`` and ``iterations`` of the first LP may differ
+    more, as it can end at another optimal vertex). Elsewhere ``warm`` is ignored.
 
     ``fresh``: build every matrix with scipy and pass a new model for each LP, as before the
     templates existed (the reference the tests compare with)."""
