@@ -257,6 +257,9 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
     if warm is not None and rationing and t is not None:
         h1 = t.highs()  # kept loaded with this template's first LP, its basis between draws
         status, sol, info = _run(h1, highspy, cost, lb, ub, A, row_lo, row_hi, warm, f"p1:{id(t)}")
+        if status != "optimal":  # the status a cold solve reports, not a warm start's
+            warm.pop(f"p1:{id(t)}", None)
+            status, sol, info = _run(h, highspy, cost, lb, ub, A, row_lo, row_hi)
     else:
         status, sol, info = _run(h, highspy, cost, lb, ub, A, row_lo, row_hi)
     if status != "optimal":
@@ -303,6 +306,7 @@ def solve(p: Problem, d: Draw, cuts: tuple[Cut, ...], *, reroute: bool = True, s
 
 
 def _has_out(p: Problem) -> np.ndarray:
+    """Per y variable: whether its node feeds another (kept on the problem)."""
     got = p.__dict__.get("_has_out")
     if got is None:
         got = np.isin(p.y_node, p.edge_src)
