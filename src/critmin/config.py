@@ -58,6 +58,10 @@ def settings() -> Any:
 READ_CACHE_MB = 256.0
 
 
+#: Upper bound of ``--read-cache-mb`` (1 TiB): a larger figure is a typo, not a machine.
+READ_CACHE_MAX_MB = 1024 * 1024
+
+
 def read_cache_mb(value: str | float | None = None) -> float:
     """The API's read-cache bound in MB: ``value`` (``--read-cache-mb``), else
     ``CRITMIN_READ_CACHE_MB``, else :data:`READ_CACHE_MB`.
@@ -65,7 +69,8 @@ def read_cache_mb(value: str | float | None = None) -> float:
     Raises
     ------
     InvalidParameterError
-        Not a number, or not above 0.
+        Not a number, under one byte, or above :data:`READ_CACHE_MAX_MB` (more than any
+        machine holds: a typo). An empty environment variable counts as unset.
     """
     import math
 
@@ -74,16 +79,18 @@ def read_cache_mb(value: str | float | None = None) -> float:
     where = "--read-cache-mb"
     if value is None:
         value, where = settings().read_cache_mb, "CRITMIN_READ_CACHE_MB"
+        if value is not None and not str(value).strip():
+            value = None
     if value is None:
         return READ_CACHE_MB
     try:
         mb = float(str(value).strip())
     except ValueError:
         mb = math.nan
-    if not math.isfinite(mb) or mb <= 0:
+    if not math.isfinite(mb) or mb * 1024 * 1024 < 1 or mb > READ_CACHE_MAX_MB:
         raise InvalidParameterError(
             f"{where} takes the megabytes of store query results the server keeps, a number "
-            f"above 0 (default {READ_CACHE_MB:g}). Got {value!r}.")
+            f"above 0 and at most {READ_CACHE_MAX_MB:,} (default {READ_CACHE_MB:g}). Got {value!r}.")
     return mb
 
 

@@ -8,7 +8,10 @@ to come):
 - a ``draw(model, baseline, rng) -> model`` function returning the model with its uncertain
   parameters drawn (PE: elasticities from their stated ranges; GE: cost coefficients from
   the covariance estimated with the baseline). Each draw ``i`` gets its own generator ``default_rng([seed, i])``,
-  so results do not depend on the scheduler, the number of workers or the batching;
+  and batches are stacked in draw order, so results do not depend on the scheduler or the
+  number of workers (a model that warm-starts a solver from the previous draw of its batch,
+  as the network model does, may differ by solver round-off, about 1e-12 relative, when
+  the batching differs);
 - where to run: a Dask ``LocalCluster`` of separate worker processes (default), an existing
   cluster given its scheduler address (``tcp://host:8786``), or ``"serial"`` (a plain loop
   in this process: the baseline of the scaling benchmark).
@@ -61,7 +64,8 @@ class SweepSettings:
     n_workers : int
         Worker processes of the ``LocalCluster`` (ignored otherwise).
     batch : int
-        Draws per task; 0 picks about four tasks per worker.
+        Draws per task; 0 picks about four tasks per worker on Dask, and batches of about a
+        twentieth of the draws in the serial loop (about 20 progress steps).
     quantiles : tuple of float
         Percentiles of the bands, as shares.
     """
@@ -110,8 +114,8 @@ def solve_batch(models: Sequence[Any], baseline: Any, scenario: Any, first: int
     Runs on the workers: returns plain DataFrames (a Result holds read-only mappings that
     do not pickle). A model may solve a whole batch itself: if it has
     ``solve_many(models, baseline, scenario, first)``, that is called instead and must return
-    exactly what this loop would (the network model solves its draws' LPs back to back and
-    builds only the band tables, as arrays, once per batch).
+    what this loop would, up to solver round-off (the network model solves its draws' LPs
+    back to back and builds only the band tables, as arrays, once per batch).
     """
     import pandas as pd
 
@@ -149,15 +153,18 @@ def _run_dask(client: Any, models: list[Any], baseline: Any, scenario: Any, size
         future = client.submit(solve_batch, models[a:b], base, scen, a, pure=False)
         futures.append(future)
         sizes[future.key] = b - a
-    parts, failed, done = [], [], 0
+    by_first: dict[int, dict[str, Any]] = {}
+    first = {future.key: a for future, (a, _) in zip(futures, _batches(len(models), size))}
+    failed, done = [], 0
     for future in as_completed(futures):
         tables, bad = future.result()
-        parts.append(tables)
+        by_first[first[future.key]] = tables
         failed.extend(bad)
         done += sizes[future.key]
         if progress is not None:
             progress("draws", done, len(models))
-    return parts, failed
+    # in draw order, as the serial loop stacks them: the bands' row order is the same
+    return [by_first[a] for a in sorted(by_first)], failed
 
 
 def run_sweep(model: Any, baseline: Any, scenario: Any, draw: Draw, settings: SweepSettings, *,

@@ -145,3 +145,25 @@ def test_a_bad_read_cache_size_is_bad_input_exit_2_before_the_server_starts(monk
     assert f"{where} takes the megabytes of store query results the server keeps, a number above 0" \
         in result.output
     assert "Traceback" not in result.output and not started
+
+
+def test_bytes_cells_are_sized_as_pandas_sizes_them():
+    """pyarrow reads bytes as text; such columns take pandas' own cell-by-cell count."""
+    frame = pd.DataFrame({"raw": np.array([b"abc", b"defgh"] * 1000, dtype=object)})
+    assert frame_bytes(frame) == int(frame.memory_usage(index=True, deep=True).sum())
+
+
+@pytest.mark.parametrize("value", ["1e308", "1e-7", "2000000"])
+def test_read_cache_sizes_no_machine_holds_or_under_a_byte_are_refused(value):
+    from critmin.config import read_cache_mb
+    from critmin.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="--read-cache-mb takes the megabytes"):
+        read_cache_mb(value)
+
+
+def test_an_empty_read_cache_variable_counts_as_unset(monkeypatch):
+    from critmin import config
+
+    monkeypatch.setenv("CRITMIN_READ_CACHE_MB", "")
+    assert config.read_cache_mb() == config.READ_CACHE_MB

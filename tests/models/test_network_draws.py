@@ -65,10 +65,12 @@ def test_a_batch_of_draws_stacks_exactly_the_band_tables_of_one_result_per_draw(
         _assert_tables_close(got[table], expected[table])
 
 
-def test_the_serial_sweep_in_batches_gives_the_bands_of_one_draw_per_batch(baselines):
-    """Batching the serial sweep does not change the bands (each draw has its own seed)."""
-    base = baselines["magnets"]
-    scen = ChainScenario("magnets", restrictions_from([SHOCKS["magnets"]]))
+@pytest.mark.parametrize("name", ["magnets", "batteries"])
+def test_the_serial_sweep_in_batches_gives_the_bands_of_one_draw_per_batch(baselines, name):
+    """Batching the serial sweep does not change the bands (each draw has its own seed);
+    batteries is the chain whose rationing LP has several optima."""
+    base = baselines[name]
+    scen = ChainScenario(name, restrictions_from([SHOCKS[name]]))
     model = NetworkModel().for_sweep(base)
     one = run_sweep(model, base, scen, draw, SweepSettings(draws=20, seed=3, scheduler="serial", batch=1))
     many = run_sweep(model, base, scen, draw, SweepSettings(draws=20, seed=3, scheduler="serial", batch=8))
@@ -108,3 +110,48 @@ def test_the_template_lp_gives_the_allocation_of_a_fresh_lp_per_draw(baselines, 
         np.add.at(shipped, p.link_ex, fast.flows)
         inner = ~p.is_product[p.y_node] & np.isin(p.y_node, p.edge_src)
         assert np.all(shipped[inner] <= fast.y[inner] * (1 + 1e-9) + 1e-9)
+
+
+def test_a_batch_numbers_its_draws_from_first_and_reports_a_bad_draw_as_the_loop_does(baselines):
+    """solve_many with draws numbered from 40 and one malformed draw (a coefficient short):
+    the failed draw's number and message, and the tables of the others, as the loop's."""
+    from dataclasses import replace
+
+    from critmin.errors import CritminError
+
+    base = baselines["batteries"]
+    scen = ChainScenario("batteries", restrictions_from([SHOCKS["batteries"]]))
+    models = draw_models(NetworkModel().for_sweep(base), base, draw, 6, 9, first=40)
+    bad = models[2].values
+    models[2] = replace(models[2], values=Draw(bad.coefficient[:-1], bad.volume, bad.price))
+    parts: dict[str, list[pd.DataFrame]] = {}
+    failed = []
+    for k, m in enumerate(models):
+        try:
+            tables = m.solve(base, scen).tables
+        except CritminError as exc:
+            failed.append((40 + k, f"{type(exc).__name__}: {exc}"))
+            continue
+        for name, frame in tables.items():
+            if measure_columns(frame) and len(frame):
+                parts.setdefault(name, []).append(frame.assign(draw=40 + k))
+    got, got_failed = models[0].solve_many(models, base, scen, 40)
+    assert len(failed) == 1 and failed[0][0] == 42
+    assert got_failed == failed
+    assert sorted(set(got["by_node"]["draw"])) == [40, 41, 43, 44, 45]
+    for name, frames in parts.items():
+        _assert_tables_close(got[name], pd.concat(frames, ignore_index=True))
+
+
+@pytest.mark.slow
+def test_bands_on_two_dask_workers_equal_the_serial_sweep_row_for_row(baselines):
+    """Dask batches are stacked in draw order, so the bands come in the serial loop's row
+    order with its values (solver round-off apart: batches differ, and so do warm starts)."""
+    base = baselines["batteries"]
+    scen = ChainScenario("batteries", restrictions_from([SHOCKS["batteries"]]))
+    model = NetworkModel().for_sweep(base)
+    serial = run_sweep(model, base, scen, draw, SweepSettings(draws=16, seed=4, scheduler="serial"))
+    dask = run_sweep(model, base, scen, draw, SweepSettings(draws=16, seed=4, n_workers=2, batch=3))
+    assert dask.diagnostics.parts["sweep"]["workers"] == 2
+    for table in serial.tables:
+        _assert_tables_close(dask.tables[table], serial.tables[table])

@@ -158,7 +158,10 @@ def _object_bytes(values: Any) -> int:
     import pyarrow.compute as pc
     from pandas._libs.lib import memory_usage_of_objects
 
-    if len(values) < _ARROW_FROM:
+    from pandas.api.types import infer_dtype
+
+    # the arrow count is right for Python str only (pyarrow also takes bytes as text)
+    if len(values) < _ARROW_FROM or infer_dtype(values, skipna=True) != "string":
         return int(memory_usage_of_objects(values))
     try:
         text = pa.array(values, type=pa.string(), from_pandas=True)

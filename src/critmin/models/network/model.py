@@ -278,9 +278,11 @@ class NetworkModel:
         """A batch of drawn models (the sweep's :func:`critmin.sweep.solve_batch` hook).
 
         Returns what solving each drawn model and stacking its band tables with a ``draw``
-        column would (same LPs, same tables, same row order), without a Result and its
-        DataFrames per draw: the LPs run back to back on one HiGHS instance and the band
-        tables are built from arrays once per batch. Models without drawn ``values``
+        column would (same LPs, same tables, same row order; equal up to solver round-off,
+        as each draw's first LP starts from the previous draw's basis), without a Result
+        and its DataFrames per draw: the LPs run back to back on this thread's HiGHS
+        instances (a warm one for the first LP, a cold one for the rationing LP) and the
+        band tables are built from arrays once per batch. Models without drawn ``values``
         (a central solve) go through :meth:`solve`."""
         from critmin.errors import CritminError, SolveError
         from critmin.models.base import measure_columns
